@@ -1,0 +1,223 @@
+"""Structural checks: columns, types, field constraints, primary and foreign keys.
+
+Every check is vectorized over a whole column (a site runs the validator many times while
+fixing findings; frictionless-py's row-by-row loop takes minutes on a million rows).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from ..registry import check
+from ..report import Report
+from ..standard import missing_codes
+from .values import TYPE_NAMES, cast, displayable, enum_hint, type_hint
+
+
+@check("COLUMN_MISSING", "COLUMN_UNKNOWN", "COLUMN_DUPLICATE")
+def check_header(resource: str, schema: dict, columns: list[str], report: Report) -> list[str]:
+    """Header findings; returns the schema fields present in the file."""
+    names = [f["name"] for f in schema["fields"]]
+    seen: dict[str, int] = {}
+    for c in columns:
+        seen[c] = seen.get(c, 0) + 1
+    report.ran("COLUMN_DUPLICATE", resource, None, len(columns))
+    for c, n in seen.items():
+        if n > 1:
+            report.add("COLUMN_DUPLICATE", resource=resource, field=c, row=1, detail=n)
+    report.ran("COLUMN_MISSING", resource, None, len(names))
+    for n in names:
+        if n not in seen:
+            report.add("COLUMN_MISSING", resource=resource, field=n, row=1)
+    report.ran("COLUMN_UNKNOWN", resource, None, len(columns))
+    for c in seen:
+        if c not in names:
+            report.add("COLUMN_UNKNOWN", resource=resource, field=c, row=1)
+    return [n for n in names if n in seen]
+
+
+def _first_rows(bad: pd.Series) -> np.ndarray:
+    return bad.index[bad.to_numpy()].to_numpy()
+
+
+@check("CELL_TYPE", "CELL_REQUIRED")
+def type_field(resource: str, fd: dict, raw: pd.Series, codes: dict[str, str], report: Report) -> pd.Series:
+    """Type one column; report unreadable and missing required cells. Returns typed values."""
+    name, type_ = fd["name"], fd.get("type", "string")
+    n = len(raw)
+    missing = raw.isin(list(codes))
+    text = raw.where(~missing)
+    typed, bad = cast(text, type_)
+    report.ran("CELL_TYPE", resource, name, n)
+    if bad.any():
+        rows = _first_rows(bad)
+        vals = raw[bad]
+        listed = vals.iloc[: report.max_listed].tolist()
+        report.add_many("CELL_TYPE", resource=resource, field=name, rows=rows,
+                        values=displayable(fd, listed, report.reveal_values),
+                        expected=TYPE_NAMES[type_], hint=[type_hint(v, type_) for v in listed])
+    if fd.get("constraints", {}).get("required"):
+        report.ran("CELL_REQUIRED", resource, name, n)
+        if missing.any():
+            rows = _first_rows(missing)
+            vals = raw[missing].iloc[: report.max_listed]
+            details = ["blank" if v == "" else f"the missing-value code {v} ({codes.get(v, '')})" for v in vals]
+            report.add_many("CELL_REQUIRED", resource=resource, field=name, rows=rows, detail=details)
+    return typed
+
+
+@check("CELL_ENUM")
+def check_enum(resource, fd, raw, typed, report):
+    codes = fd["constraints"]["enum"]
+    present = typed.notna()
+    bad = present & ~typed.isin(codes)
+    report.ran("CELL_ENUM", resource, fd["name"], int(present.sum()))
+    if bad.any():
+        vals = typed[bad].iloc[: report.max_listed].astype(str).tolist()
+        report.add_many("CELL_ENUM", resource=resource, field=fd["name"], rows=_first_rows(bad),
+                        values=displayable(fd, vals, report.reveal_values),
+                        expected=", ".join(codes), hint=[enum_hint(v, codes) for v in vals])
+
+
+@check("CELL_RANGE")
+def check_range(resource, fd, raw, typed, report):
+    c = fd["constraints"]
+    lo, hi = c.get("minimum"), c.get("maximum")
+    present = typed.notna()
+    bad = pd.Series(False, index=typed.index)
+    if lo is not None:
+        bad |= (typed < lo).fillna(False)
+    if hi is not None:
+        bad |= (typed > hi).fillna(False)
+    report.ran("CELL_RANGE", resource, fd["name"], int(present.sum()))
+    if bad.any():
+        expected = f"{lo if lo is not None else '-inf'} to {hi if hi is not None else 'inf'}"
+        report.add_many("CELL_RANGE", resource=resource, field=fd["name"], rows=_first_rows(bad),
+                        values=raw[bad].iloc[: report.max_listed].tolist(), expected=expected)
+
+
+@check("CELL_PATTERN")
+def check_pattern(resource, fd, raw, typed, report):
+    present = typed.notna()
+    ok = typed.str.fullmatch(fd["constraints"]["pattern"]).fillna(True).astype(bool)
+    bad = present & ~ok
+    report.ran("CELL_PATTERN", resource, fd["name"], int(present.sum()))
+    if bad.any():
+        vals = typed[bad].iloc[: report.max_listed].tolist()
+        report.add_many("CELL_PATTERN", resource=resource, field=fd["name"], rows=_first_rows(bad),
+                        values=displayable(fd, vals, report.reveal_values))
+
+
+@check("CELL_LENGTH")
+def check_length(resource, fd, raw, typed, report):
+    c = fd["constraints"]
+    lo, hi = c.get("minLength", 0), c.get("maxLength")
+    lengths = typed.str.len()
+    bad = (lengths < lo).fillna(False)
+    if hi is not None:
+        bad |= (lengths > hi).fillna(False)
+    report.ran("CELL_LENGTH", resource, fd["name"], int(typed.notna().sum()))
+    if bad.any():
+        report.add_many("CELL_LENGTH", resource=resource, field=fd["name"], rows=_first_rows(bad),
+                        detail=lengths[bad].iloc[: report.max_listed].astype(int).astype(str).tolist(),
+                        expected=f"{lo} to {hi if hi is not None else 'any'}")
+
+
+def _duplicates(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Rows repeating an earlier key (not the first occurrence) and the row of that first one."""
+    dup = frame.duplicated(keep="first")
+    if not dup.any():
+        return dup, pd.Series(dtype="int64")
+    keys = list(frame.columns)
+    first_row = frame.reset_index().groupby(keys, sort=False, dropna=False)["row"].transform("first")
+    first_row.index = frame.index
+    return dup, first_row[dup]
+
+
+@check("CELL_UNIQUE")
+def check_unique(resource, fd, raw, typed, report):
+    present = typed.notna()
+    vals = typed[present].to_frame()
+    report.ran("CELL_UNIQUE", resource, fd["name"], int(present.sum()))
+    dup, first = _duplicates(vals)
+    if dup.any():
+        report.add_many("CELL_UNIQUE", resource=resource, field=fd["name"], rows=dup.index[dup.to_numpy()],
+                        values=displayable(fd, vals[dup].iloc[: report.max_listed, 0].tolist(), report.reveal_values),
+                        detail=first.iloc[: report.max_listed].astype(str).tolist())
+
+
+CONSTRAINT_CHECKS = (
+    ("enum", check_enum), ("minimum", check_range), ("maximum", check_range),
+    ("pattern", check_pattern), ("minLength", check_length), ("maxLength", check_length),
+    ("unique", check_unique),
+)
+
+
+def check_fields(resource: str, schema: dict, raw: pd.DataFrame, present: list[str], report: Report) -> pd.DataFrame:
+    """Type every present field and run its constraints; returns the typed table."""
+    codes = missing_codes(resource)
+    typed_cols = {}
+    for fd in schema["fields"]:
+        name = fd["name"]
+        if name not in present:
+            continue
+        col = raw[name]
+        if isinstance(col, pd.DataFrame):  # duplicated column: the first one is checked
+            col = col.iloc[:, 0]
+        typed = type_field(resource, fd, col, codes, report)
+        done = set()
+        for key, fn in CONSTRAINT_CHECKS:
+            if key in fd.get("constraints", {}) and fn not in done and (key != "unique" or fd["constraints"]["unique"]):
+                done.add(fn)
+                fn(resource, fd, col, typed, report)
+        typed_cols[name] = typed
+    return pd.DataFrame(typed_cols, index=raw.index)
+
+
+@check("PRIMARY_KEY")
+def check_primary_key(resource: str, schema: dict, typed: pd.DataFrame, report: Report):
+    pk = schema.get("primaryKey")
+    if not pk:
+        return
+    pk = [pk] if isinstance(pk, str) else pk
+    label = ", ".join(pk)
+    if any(k not in typed.columns for k in pk):
+        report.not_applicable("PRIMARY_KEY", resource, "a key column is missing", field=label)
+        return
+    keys = typed[pk].dropna()
+    report.ran("PRIMARY_KEY", resource, label, len(keys))
+    dup, first = _duplicates(keys)
+    if dup.any():
+        vals = keys[dup].iloc[: report.max_listed].astype(str).agg(", ".join, axis=1).tolist()
+        report.add_many("PRIMARY_KEY", resource=resource, field=label, rows=dup.index[dup.to_numpy()],
+                        values=vals, detail=first.iloc[: report.max_listed].astype(str).tolist())
+
+
+@check("FOREIGN_KEY")
+def check_foreign_keys(resource: str, schema: dict, typed: dict[str, pd.DataFrame], report: Report):
+    frame = typed.get(resource)
+    for fk in schema.get("foreignKeys", []):
+        fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
+        ref = fk["reference"]
+        target = ref["resource"] or resource
+        rfields = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
+        label = ", ".join(fields)
+        other = typed.get(target)
+        if frame is None or other is None or any(f not in frame.columns for f in fields) \
+                or any(f not in other.columns for f in rfields):
+            report.not_applicable("FOREIGN_KEY", resource, f"'{target}' could not be read", field=label)
+            continue
+        child = frame[fields].dropna()
+        report.ran("FOREIGN_KEY", resource, label, len(child))
+        if len(fields) == 1:
+            bad = ~child[fields[0]].isin(other[rfields[0]].dropna().unique())
+        else:
+            keys = pd.MultiIndex.from_frame(other[rfields].dropna())
+            bad = pd.Series(~pd.MultiIndex.from_frame(child).isin(keys), index=child.index)
+        if bad.any():
+            vals = child[bad].iloc[: report.max_listed].astype(str).agg(", ".join, axis=1).tolist()
+            report.add_many("FOREIGN_KEY", resource=resource, field=label, rows=child.index[bad.to_numpy()],
+                            values=vals, expected=f"{target}.{', '.join(rfields)}")

@@ -1,0 +1,102 @@
+"""Reading cell text as Table Schema types, and explaining why a value did not read."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+INTEGER = r"[+-]?\d+"
+NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+DATE = r"\d{4}-\d{2}-\d{2}"
+TRUE = ("true", "True", "TRUE", "1")
+FALSE = ("false", "False", "FALSE", "0")
+NA_SPELLINGS = re.compile(r"(?i)n/?a|na|null|none|nan|missing|unknown|\.|-|\?")
+ID_PATTERN_HINT = "^[A-Za-z0-9]"
+
+TYPE_NAMES = {"integer": "whole number", "number": "number", "boolean": "true/false value",
+              "date": "date (YYYY-MM-DD)", "string": "text"}
+
+
+def cast(raw: pd.Series, type_: str) -> tuple[pd.Series, pd.Series]:
+    """Typed values and a mask of cells that did not read (raw is non-missing text)."""
+    if type_ == "string":
+        return raw, pd.Series(False, index=raw.index)
+    if type_ == "integer":
+        ok = raw.str.fullmatch(INTEGER).fillna(False).astype(bool)
+        typed = pd.to_numeric(raw.where(ok), errors="coerce").astype("Int64")
+    elif type_ == "number":
+        ok = raw.str.fullmatch(NUMBER).fillna(False).astype(bool)
+        typed = pd.to_numeric(raw.where(ok), errors="coerce").astype("Float64")
+    elif type_ == "boolean":
+        t, f = raw.isin(TRUE), raw.isin(FALSE)
+        ok = t | f
+        typed = pd.Series(pd.array(np.where(t, True, False), dtype="boolean"), index=raw.index)
+        typed[~ok] = pd.NA
+    elif type_ == "date":
+        ok0 = raw.str.fullmatch(DATE).fillna(False).astype(bool)
+        typed = pd.to_datetime(raw.where(ok0), format="%Y-%m-%d", errors="coerce")
+        ok = ok0 & typed.notna()
+    else:  # pragma: no cover - schemas are validated against the types we support
+        raise ValueError(f"unsupported type {type_}")
+    bad = ~ok & raw.notna()
+    return typed, bad
+
+
+def type_hint(value: str, type_: str) -> str:
+    v = value
+    s = v.strip()
+    if NA_SPELLINGS.fullmatch(s):
+        return " Spellings of 'missing' such as NA are not missing-value codes here: leave the cell blank or use -7 (refused), -8 (don't know) or -9 (not applicable)."
+    if s != v:
+        return " It has spaces around it; remove them."
+    if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", s) and type_ in ("integer", "string"):
+        return " This looks like Excel scientific notation (1.0E+05): format the column as text before saving so identifiers and long numbers keep all digits."
+    if re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}-[A-Za-z]{3}(-\d{2,4})?|[A-Za-z]{3}-\d{1,2}", s):
+        if type_ == "date":
+            return " Dates must be written YYYY-MM-DD."
+        return " This looks like a date: Excel may have turned a code or number into a date."
+    if type_ in ("integer", "number") and re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", s):
+        return " Remove the thousands separators."
+    if type_ == "number" and re.fullmatch(r"\d+,\d+", s):
+        return " Use a decimal point, not a decimal comma."
+    if type_ == "integer" and re.fullmatch(r"[+-]?\d+\.0+", s):
+        return " Whole numbers must not have decimals (a spreadsheet may have added '.0')."
+    if type_ == "integer" and re.fullmatch(NUMBER, s):
+        return " A whole number is expected here."
+    if type_ == "boolean":
+        return " Use true or false."
+    return ""
+
+
+def enum_hint(value: str, codes: list[str]) -> str:
+    norm = re.sub(r"[\s-]+", "_", value.strip().lower())
+    for c in codes:
+        if c.lower() == norm:
+            return f" Did you mean '{c}'? Codes must match exactly (case and spaces)."
+    if NA_SPELLINGS.fullmatch(value.strip()):
+        return " To record a missing value leave the cell blank or use -7, -8 or -9."
+    return ""
+
+
+def is_free_text(fd: dict) -> bool:
+    """Free-text fields may hold anything a person typed, so their values are masked in reports."""
+    c = fd.get("constraints", {})
+    return fd.get("type", "string") == "string" and "enum" not in c and "pattern" not in c
+
+
+def displayable(fd: dict, values: pd.Series | list, reveal: bool) -> list:
+    """Values fit to print: free text and values failing an identifier pattern are masked."""
+    from ..report import mask
+
+    vals = list(values)
+    if reveal:
+        return vals
+    c = fd.get("constraints", {})
+    if is_free_text(fd):
+        return [None if v is None else mask(v) for v in vals]
+    if "pattern" in c:
+        rx = re.compile(c["pattern"])
+        return [v if v is None or rx.fullmatch(str(v)) else mask(v) for v in vals]
+    return [v if v is None or len(str(v)) <= 40 else mask(v) for v in vals]

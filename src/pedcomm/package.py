@@ -1,0 +1,143 @@
+"""Open a Data Package descriptor safely: never follow absolute paths, '..', URLs or outbound links."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import standard
+from .registry import check
+from .report import Report
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^//")
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+
+
+@dataclass
+class ResourceRef:
+    name: str
+    raw_path: str
+    path: Path | None  # None when unsafe
+    schema: object = None  # the descriptor's schema property (path string or inline dict)
+
+
+@dataclass
+class Package:
+    root: Path
+    descriptor_path: Path
+    descriptor: dict
+    resources: dict[str, ResourceRef] = field(default_factory=dict)
+
+    @property
+    def studies(self) -> set[str]:
+        return {s for s in (standard.study_of(n) for n in self.resources) if s}
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def unsafe_reason(root: Path, raw: str) -> str | None:
+    """Why a path declared in a descriptor must not be followed, or None when it is safe."""
+    if _URL.match(raw):
+        return "a URL (remote data are never fetched)"
+    if os.path.isabs(raw) or _WINDOWS_DRIVE.match(raw) or raw.startswith("\\"):
+        return "an absolute path"
+    parts = re.split(r"[\\/]", raw)
+    if ".." in parts:
+        return "outside the package folder ('..')"
+    target = (root / raw)
+    try:
+        resolved = target.resolve()
+        resolved.relative_to(root.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return "a link pointing outside the package folder"
+    return None
+
+
+@check("PACKAGE_UNREADABLE")
+def read_descriptor(path: str | Path, report: Report) -> tuple[Path, dict] | None:
+    p = Path(path)
+    report.ran("PACKAGE_UNREADABLE", None, None, 1)
+    if p.is_dir():
+        p = p / "datapackage.json"
+    if not p.is_file():
+        report.add("PACKAGE_UNREADABLE", value=str(path), detail=f"'{path}' is not a datapackage.json file or a folder containing one")
+        return None
+    try:
+        raw = p.read_bytes()
+        text = raw.decode("utf-8-sig")
+        desc = json.loads(text)
+    except UnicodeDecodeError as e:
+        report.add("PACKAGE_UNREADABLE", detail=f"it is not UTF-8 text (byte {e.start})")
+        return None
+    except json.JSONDecodeError as e:
+        report.add("PACKAGE_UNREADABLE", detail=f"invalid JSON at line {e.lineno}, column {e.colno} ({e.msg})")
+        return None
+    except OSError as e:
+        report.add("PACKAGE_UNREADABLE", detail=f"it cannot be opened ({e.strerror})")
+        return None
+    if not isinstance(desc, dict):
+        report.add("PACKAGE_UNREADABLE", detail="the JSON is not an object")
+        return None
+    report.inputs.append({"path": p.name, "bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest()})
+    return p, desc
+
+
+@check("PACKAGE_INVALID", "RESOURCE_PATH_UNSAFE", "RESOURCE_UNKNOWN", "RESOURCE_MISSING")
+def open_package(path: str | Path, report: Report) -> Package | None:
+    got = read_descriptor(path, report)
+    if got is None:
+        return None
+    dpath, desc = got
+    root = dpath.parent
+    pkg = Package(root=root, descriptor_path=dpath, descriptor=desc)
+    resources = desc.get("resources")
+    report.ran("PACKAGE_INVALID", None, None, 1)
+    if not isinstance(resources, list) or not resources:
+        report.add("PACKAGE_INVALID", detail="it has no 'resources' list")
+        return pkg
+    known = set(standard.resource_names())
+    for i, r in enumerate(resources, start=1):
+        if not isinstance(r, dict) or not isinstance(r.get("name"), str):
+            report.add("PACKAGE_INVALID", detail=f"resource number {i} has no name")
+            continue
+        name = r["name"]
+        if name in pkg.resources:
+            report.add("PACKAGE_INVALID", resource=name, detail=f"the resource name '{name}' is used twice")
+            continue
+        raw = r.get("path")
+        if not isinstance(raw, str) or not raw:
+            why = "several files per resource are not supported" if isinstance(raw, list) else "it has no 'path'"
+            report.add("PACKAGE_INVALID", resource=name, detail=f"resource '{name}': {why}")
+            continue
+        report.ran("RESOURCE_PATH_UNSAFE", name, "path", 1)
+        reason = unsafe_reason(root, raw)
+        if reason:
+            report.add("RESOURCE_PATH_UNSAFE", resource=name, field="path", value=raw, detail=reason)
+        schema = r.get("schema")
+        if isinstance(schema, str):
+            report.ran("RESOURCE_PATH_UNSAFE", name, "schema", 1)
+            sreason = unsafe_reason(root, schema)
+            if sreason:
+                report.add("RESOURCE_PATH_UNSAFE", resource=name, field="schema", value=schema, detail=sreason)
+                schema = None
+        report.ran("RESOURCE_UNKNOWN", name, None, 1)
+        if name not in known:
+            report.add("RESOURCE_UNKNOWN", resource=name)
+            continue
+        pkg.resources[name] = ResourceRef(name, raw, None if reason else root / raw, schema)
+    for study in sorted(pkg.studies):
+        for name in standard.resource_names(study):
+            report.ran("RESOURCE_MISSING", name, None, 1)
+            if name not in pkg.resources:
+                report.add("RESOURCE_MISSING", resource=name, study=study)
+    return pkg

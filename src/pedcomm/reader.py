@@ -1,0 +1,119 @@
+"""Read one CSV file as text, fast (pyarrow), reporting every problem as a coded finding.
+
+All cells stay text here; typing happens field by field in checks/structure.py so that each bad
+cell is reported once, with its row number, instead of failing the whole file.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from .registry import check
+from .report import Report
+
+#: pyarrow parses in blocks; a single quoted field larger than a block needs a larger one.
+BLOCK_SIZE = 1 << 24
+
+
+@check("FILE_MISSING", "FILE_ENCODING", "FILE_BOM", "FILE_EMPTY")
+def read_bytes(path: Path, resource: str, raw_path: str, report: Report) -> str | None:
+    report.ran("FILE_MISSING", resource, None, 1)
+    if not path.is_file():
+        report.add("FILE_MISSING", resource=resource, value=raw_path)
+        return None
+    data = path.read_bytes()
+    report.inputs.append({"path": raw_path, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+    for code in ("FILE_ENCODING", "FILE_BOM", "FILE_EMPTY"):
+        report.ran(code, resource, None, 1)
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        report.add("FILE_ENCODING", resource=resource, detail="it is UTF-16, as saved by Excel's 'Unicode text'")
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        report.add("FILE_BOM", resource=resource)
+        data = data[3:]
+    nul = data.find(b"\x00", 0, 1 << 16)
+    if nul >= 0:
+        report.add("FILE_ENCODING", resource=resource, detail=f"it contains binary data (a NUL byte at byte {nul + 3 * 0})")
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        bad = data[e.start:e.start + 1].hex().upper()
+        report.add("FILE_ENCODING", resource=resource,
+                   detail=f"byte 0x{bad} on line {line} is not UTF-8; the file is probably Latin-1/Windows-1252")
+        return None
+    if not text.strip():
+        report.add("FILE_EMPTY", resource=resource)
+        return None
+    return text
+
+
+def header_of(text: str) -> list[str]:
+    return next(csv.reader(io.StringIO(text[: 1 << 20])))
+
+
+@check("FILE_FORMAT", "ROW_RAGGED")
+def parse_csv(text: str, resource: str, report: Report) -> pd.DataFrame | None:
+    """Parse CSV text into a frame of strings indexed by row number (header = row 1)."""
+    report.ran("FILE_FORMAT", resource, None, 1)
+    try:
+        header = header_of(text)
+    except csv.Error as e:
+        report.add("FILE_FORMAT", resource=resource, detail=str(e))
+        return None
+    data = text.encode("utf-8")
+    bad: list[tuple[int | None, int, int]] = []
+
+    def handler(row):
+        bad.append((row.number, row.expected_columns, row.actual_columns))
+        return "skip"
+
+    def run(threads: bool):
+        bad.clear()
+        return pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(use_threads=threads, block_size=BLOCK_SIZE,
+                                           column_names=[f"c{i}" for i in range(len(header))], skip_rows=1),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=handler),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"c{i}": pa.string() for i in range(len(header))},
+                strings_can_be_null=False, quoted_strings_can_be_null=False, null_values=[]),
+        )
+
+    try:
+        table = run(threads=True)
+        if bad:  # row numbers are only known single-threaded
+            table = run(threads=False)
+    except (pa.ArrowInvalid, pa.ArrowException) as e:
+        msg = str(e).split("\n")[0]
+        if "straddling" in msg or "block" in msg:
+            msg = "a single value is larger than the reader allows (16 MB)"
+        report.add("FILE_FORMAT", resource=resource, detail=msg)
+        return None
+    n_total = table.num_rows + len(bad)
+    rows = np.arange(2, n_total + 2)
+    bad_rows = [b[0] + 0 for b in bad if b[0] is not None]
+    report.ran("ROW_RAGGED", resource, None, n_total)
+    if bad:
+        rows = np.setdiff1d(rows, np.asarray(bad_rows, dtype=int)) if bad_rows else rows[: table.num_rows]
+        report.add_many("ROW_RAGGED", resource=resource, field=None, rows=[b[0] for b in bad],
+                        detail=[str(b[2]) if b[2] > 1 or len(header) == 1 else "0 (blank line)" if b[2] == 1 else str(b[2]) for b in bad],
+                        expected=[str(b[1]) for b in bad])
+    frame = table.to_pandas()
+    frame.columns = header
+    frame.index = pd.Index(rows[: len(frame)], name="row")
+    return frame
+
+
+def duplicated_columns(columns: list[str]) -> dict[str, int]:
+    return {c: n for c, n in Counter(columns).items() if n > 1}

@@ -1,0 +1,73 @@
+"""The check registry: codes declared as data in checks.yaml, implementations registered by code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Callable
+
+import yaml
+
+from .standard import ROOT
+
+SEVERITIES = ("error", "warning", "info")
+CATEGORIES = ("conformance", "completeness", "plausibility")
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    code: str
+    title: str
+    severity: str
+    category: str
+    scope: str
+    message: str
+    action: str
+    description: str
+    fatal: bool = False
+    blocking: bool = False
+    deprecated: bool = False
+
+
+@cache
+def specs() -> dict[str, CheckSpec]:
+    raw = yaml.safe_load((ROOT / "checks.yaml").read_text(encoding="utf-8"))
+    out = {}
+    for code, d in raw.items():
+        out[code] = CheckSpec(code=code, **{k: (v.strip() if isinstance(v, str) else v) for k, v in d.items()})
+    return out
+
+
+def spec(code: str) -> CheckSpec:
+    try:
+        return specs()[code]
+    except KeyError:
+        raise KeyError(f"unregistered check code {code!r}: add it to validation/checks.yaml") from None
+
+
+#: code -> implementing function; filled by the @check decorator when pedcomm.checks is imported.
+IMPLEMENTATIONS: dict[str, Callable] = {}
+#: semantic checks run after the structural phase: (function, resources it needs)
+SEMANTIC: list[tuple[Callable, tuple[str, ...]]] = []
+
+
+def check(*codes: str, needs: tuple[str, ...] | None = None):
+    """Register a function as the implementation of one or more codes.
+
+    With ``needs`` the function is a semantic check run on the typed tables it names; it is
+    reported as not applicable when any of them is absent or unreadable.
+    """
+
+    def deco(fn):
+        for code in codes:
+            spec(code)  # fails loudly on a typo
+            if code in IMPLEMENTATIONS and IMPLEMENTATIONS[code] is not fn:
+                raise ValueError(f"{code} implemented twice")
+            IMPLEMENTATIONS[code] = fn
+        fn.codes = codes
+        if needs is not None:
+            fn.needs = needs
+            SEMANTIC.append((fn, needs))
+        return fn
+
+    return deco

@@ -1,0 +1,68 @@
+"""Renderings of a validation report: terminal summary for a data manager, flat JSON for machines."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from .registry import spec
+from .report import Report
+
+DOCS_CHECKS = "docs/checks.md"
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def as_dict(report: Report) -> dict:
+    totals = report.totals()
+    return {
+        **report.meta,
+        "status": report.status,
+        "errors": totals["error"], "warnings": totals["warning"], "infos": totals["info"],
+        "findings_listed": len(report.findings),
+        "findings_not_listed": report.unlisted(),
+        "inputs": report.inputs,
+        "checks": [
+            {"code": r.code, "severity": spec(r.code).severity, "resource": r.resource, "field": r.field,
+             "status": r.status, "checked": r.checked, "failed": r.failed, "reason": r.reason}
+            for r in report.runs.values()
+        ],
+        "findings": [f.as_dict() for f in report.findings],
+    }
+
+
+def to_json(report: Report) -> str:
+    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def to_terminal(report: Report, console) -> None:
+    from rich.table import Table
+
+    totals = report.totals()
+    by_resource = defaultdict(list)
+    for f in report.findings:
+        by_resource[f.resource or "(package)"].append(f)
+    for resource, findings in by_resource.items():
+        t = Table(title=f"{resource}", title_justify="left", show_lines=False, expand=False)
+        for col in ("Row", "Field", "Code", "Severity", "Message"):
+            t.add_column(col, overflow="fold")
+        for f in findings:
+            t.add_row("" if f.row is None else str(f.row), f.field or "", f.code,
+                      f"[{SEVERITY_STYLE[f.severity]}]{f.severity}[/]", f.message)
+        console.print(t)
+        counted = sum(n for (code, res, _), n in report.counts.items() if (res or "(package)") == resource)
+        if counted > len(findings):
+            console.print(f"  ... and {counted - len(findings)} more findings in {resource} not listed "
+                          f"(all are counted; raise --max-findings to list them).")
+    codes = sorted(report.codes(), key=lambda c: ("error", "warning", "info").index(spec(c).severity))
+    if codes:
+        console.print("\n[bold]What to do[/bold]")
+        for code in codes:
+            s = spec(code)
+            n = sum(v for (c, _, _), v in report.counts.items() if c == code)
+            console.print(f"  [{SEVERITY_STYLE[s.severity]}]{code}[/] ({n}x) {s.title}: {s.action}"
+                          f"  See {DOCS_CHECKS}#{code.lower()}")
+    style = {"valid": "bold green", "invalid": "bold red", "unreadable": "bold red"}[report.status]
+    n_checks = len(report.runs)
+    console.print(f"\n[{style}]{report.status.upper()}[/]: {totals['error']} errors, {totals['warning']} warnings, "
+                  f"{totals['info']} notes from {n_checks} checks on {len(report.inputs)} files "
+                  f"(pedcomm {report.meta.get('version')}, standard {report.meta.get('schema_version')}).")
