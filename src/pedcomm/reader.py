@@ -63,14 +63,23 @@ def header_of(text: str) -> list[str]:
 
 
 @check("FILE_FORMAT", "ROW_RAGGED")
-def parse_csv(text: str, resource: str, report: Report) -> pd.DataFrame | None:
+def parse_csv(text: str, resource: str, report: Report, n_fields: int = 2) -> pd.DataFrame | None:
     """Parse CSV text into a frame of strings indexed by row number (header = row 1)."""
     report.ran("FILE_FORMAT", resource, None, 1)
     try:
         header = header_of(text)
-    except csv.Error as e:
-        report.add("FILE_FORMAT", resource=resource, detail=str(e))
+    except (csv.Error, StopIteration) as e:
+        report.add("FILE_FORMAT", resource=resource, detail=f"the header line cannot be read ({e})")
         return None
+    if not header or not any(h.strip() for h in header):
+        report.add("FILE_FORMAT", resource=resource, detail="the first line, which must hold the column names, is blank")
+        return None
+    if len(header) == 1 and n_fields > 1:
+        for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
+            if sep in header[0]:
+                report.add("FILE_FORMAT", resource=resource,
+                           detail=f"the columns are separated by {name}, not commas (re-save as 'CSV (comma delimited)')")
+                return None
     data = text.encode("utf-8")
     bad: list[tuple[int | None, int, int]] = []
 

@@ -82,7 +82,7 @@ def validate(path: str | Path, *, max_listed: int = DEFAULT_MAX_LISTED, reveal_v
         text = read_bytes(ref.path, name, ref.raw_path, report)
         if text is None:
             continue
-        raw = parse_csv(text, name, report)
+        raw = parse_csv(text, name, report, n_fields=len(schema["fields"]))
         del text
         if raw is None:
             continue

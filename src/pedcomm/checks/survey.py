@@ -81,7 +81,8 @@ def prior_visits(t: dict, report: Report):
     bad = (v < MIN_PRIOR_VISITS).fillna(False).astype(bool)
     if bad.any():
         report.add_many("RELATIONSHIP_PRIOR_VISITS", resource="survey_relationships", field="prior_visits",
-                        rows=rel.index[bad.to_numpy()], values=v[bad].astype(str).tolist(), expected=MIN_PRIOR_VISITS)
+                        rows=rel.index[bad.to_numpy()], values=v[bad].astype(str).tolist(),
+                        detail=v[bad].astype(str).tolist(), expected=MIN_PRIOR_VISITS)
 
 
 @check("PARENT_RELATIONSHIPS_EXCESS", needs=("survey_relationships",))
@@ -113,15 +114,15 @@ def report_completeness(t: dict, report: Report):
         short = claimed & (n_have < n_items)
         if short.any():
             report.add_many("REPORT_RESPONSES_MISSING", resource="survey_relationships", field=f"{respondent}_report",
-                            rows=rel.index[short.to_numpy()], values=(n_items - n_have[short]).astype(str).tolist(),
-                            detail=respondent, expected=n_items)
+                            rows=rel.index[short.to_numpy()], detail=(n_items - n_have[short]).astype(str).tolist(),
+                            who=respondent, expected=n_items)
         unclaimed = rel[f"{respondent}_report"].eq(False).fillna(False).astype(bool)
         report.ran("RESPONSES_WITHOUT_REPORT", "survey_relationships", f"{respondent}_report", int(unclaimed.sum()))
         stray_rows = unclaimed & (n_stray > 0)
         if stray_rows.any():
             report.add_many("RESPONSES_WITHOUT_REPORT", resource="survey_relationships", field=f"{respondent}_report",
-                            rows=rel.index[stray_rows.to_numpy()], values=n_stray[stray_rows].astype(str).tolist(),
-                            detail=respondent)
+                            rows=rel.index[stray_rows.to_numpy()], detail=n_stray[stray_rows].astype(str).tolist(),
+                            who=respondent)
 
 
 @check("RESPONSE_OUT_OF_RANGE", "RESPONSE_RESPONDENT_MISMATCH", needs=("survey_responses", "survey_items"))
@@ -159,4 +160,5 @@ def survey_timing(t: dict, report: Report):
     late = (d > SURVEY_WINDOW_DAYS).fillna(False).astype(bool)
     if late.any():
         report.add_many("SURVEY_TIMING", resource="survey_children", field="days_since_diagnosis",
-                        rows=ch.index[late.to_numpy()], values=d[late].astype(str).tolist(), expected=SURVEY_WINDOW_DAYS)
+                        rows=ch.index[late.to_numpy()], values=d[late].astype(str).tolist(),
+                        detail=d[late].astype(str).tolist(), expected=SURVEY_WINDOW_DAYS)

@@ -1,0 +1,117 @@
+"""The conformance suite: a minimal valid package and, per check code, a minimal invalid variant.
+
+Cases are data (validation/conformance/cases*.yaml): a list of edits applied to a copy of the valid
+package, and the findings they must produce. Tests run them all; the docs show them as the example
+that triggers each code.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+import yaml
+
+from .standard import ROOT
+
+SUITE = ROOT / "conformance"
+
+
+def cases() -> list[dict]:
+    out = []
+    for p in sorted(SUITE.glob("cases*.yaml")):
+        for case in yaml.safe_load(p.read_text(encoding="utf-8")) or []:
+            case["file"] = p.name
+            out.append(case)
+    return out
+
+
+def _rows(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+def _write(path: Path, rows: list[list[str]]):
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def _resource_path(pkg: Path, resource: str) -> Path:
+    desc = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+    for r in desc["resources"]:
+        if r["name"] == resource:
+            return pkg / r["path"]
+    raise KeyError(resource)
+
+
+def apply(edit: dict, pkg: Path) -> None:
+    """Apply one edit to the package folder ``pkg``."""
+    (op, arg), = edit.items()
+    if op == "set":  # one cell, by file row number (header = 1)
+        p = _resource_path(pkg, arg["resource"])
+        rows = _rows(p)
+        rows[arg["row"] - 1][rows[0].index(arg["field"])] = str(arg["value"])
+        _write(p, rows)
+    elif op == "append":  # a row; missing fields blank
+        p = _resource_path(pkg, arg["resource"])
+        rows = _rows(p)
+        rows.append([str(arg["values"].get(h, "")) for h in rows[0]])
+        _write(p, rows)
+    elif op == "append_raw":  # a line of text, exactly
+        p = _resource_path(pkg, arg["resource"])
+        with open(p, "a", encoding="utf-8", newline="") as fh:
+            fh.write(arg["text"])
+    elif op == "drop_column":
+        p = _resource_path(pkg, arg["resource"])
+        rows = _rows(p)
+        i = rows[0].index(arg["field"])
+        _write(p, [r[:i] + r[i + 1:] for r in rows])
+    elif op == "add_column":
+        p = _resource_path(pkg, arg["resource"])
+        rows = _rows(p)
+        _write(p, [rows[0] + [arg["field"]]] + [r + [str(arg.get("value", ""))] for r in rows[1:]])
+    elif op == "rename_column":
+        p = _resource_path(pkg, arg["resource"])
+        rows = _rows(p)
+        rows[0][rows[0].index(arg["field"])] = arg["to"]
+        _write(p, rows)
+    elif op == "text":  # replace the whole file with text
+        _resource_path(pkg, arg["resource"]).write_text(arg["text"], encoding="utf-8", newline="")
+    elif op == "hex":  # replace the whole file with bytes
+        _resource_path(pkg, arg["resource"]).write_bytes(bytes.fromhex(arg["bytes"].replace(" ", "")))
+    elif op == "delete":
+        _resource_path(pkg, arg["resource"]).unlink()
+    elif op == "symlink":  # replace the file with a link to target (relative to the package)
+        p = _resource_path(pkg, arg["resource"])
+        p.unlink()
+        os.symlink(arg["target"], p)
+    elif op == "descriptor_text":
+        (pkg / "datapackage.json").write_text(arg, encoding="utf-8")
+    elif op == "descriptor_set":  # set a property of a resource (or of the package: resource null)
+        desc = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+        target = desc if arg.get("resource") is None else next(r for r in desc["resources"] if r["name"] == arg["resource"])
+        target[arg["key"]] = arg["value"]
+        (pkg / "datapackage.json").write_text(json.dumps(desc, indent=2), encoding="utf-8")
+    elif op == "descriptor_drop":
+        desc = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+        desc["resources"] = [r for r in desc["resources"] if r["name"] != arg["resource"]]
+        (pkg / "datapackage.json").write_text(json.dumps(desc, indent=2), encoding="utf-8")
+    elif op == "descriptor_add":
+        desc = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+        desc["resources"].append(arg)
+        (pkg / "datapackage.json").write_text(json.dumps(desc, indent=2), encoding="utf-8")
+    else:
+        raise ValueError(f"unknown edit {op!r}")
+
+
+def materialize(case: dict, dest: Path) -> Path:
+    """Copy the valid package to ``dest/pkg`` and apply the case's edits; returns the package folder."""
+    pkg = dest / "pkg"
+    shutil.copytree(SUITE / case.get("base", "valid"), pkg)
+    for edit in case.get("edits", []):
+        apply(edit, pkg)
+    return pkg

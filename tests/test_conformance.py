@@ -1,0 +1,37 @@
+"""The conformance suite: the valid example is clean; every invalid case yields exactly its codes."""
+
+import pytest
+
+from pedcomm.conformance import SUITE, cases, materialize
+from pedcomm.validate import validate
+
+from .conftest import snapshot
+
+CASES = cases()
+
+
+def test_valid_example_has_no_findings():
+    result = validate(SUITE / "valid")
+    assert result.report.findings == []
+    assert result.report.exit_code == 0
+    assert len(result.tables) == len(result.package.resources)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_case(case, tmp_path):
+    pkg = materialize(case, tmp_path)
+    before = snapshot(pkg)
+    report = validate(pkg).report
+    got = {(f.code, f.resource, f.row, f.field) for f in report.findings}
+    assert report.codes() == set(case["expect_codes"]), sorted(got)
+    for e in case.get("expect", []):
+        matches = [g for g in got if g[0] == e["code"]
+                   and all(e.get(k) is None or g[i] == e[k] for i, k in ((1, "resource"), (2, "row"), (3, "field")))]
+        assert matches, f"{e} not among {sorted(got)}"
+    assert report.exit_code == case["exit"]
+    assert snapshot(pkg) == before, "validation changed its input"
+
+
+def test_case_ids_unique():
+    ids = [c["id"] for c in CASES]
+    assert len(ids) == len(set(ids))

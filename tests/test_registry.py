@@ -1,0 +1,56 @@
+"""The registry is complete: every code implemented, exemplified, and no code emitted unregistered."""
+
+import ast
+import re
+from pathlib import Path
+
+import pedcomm.checks  # noqa: F401  registers the checks
+import pedcomm.package  # noqa: F401
+import pedcomm.reader  # noqa: F401
+import pedcomm.validate  # noqa: F401
+from pedcomm.conformance import cases
+from pedcomm.registry import CATEGORIES, IMPLEMENTATIONS, SEVERITIES, specs
+
+SRC = Path(pedcomm.checks.__file__).resolve().parents[1]
+EMITTERS = {"add", "add_many", "ran", "not_applicable"}
+
+
+def emitted_codes() -> dict[str, set[str]]:
+    """Every string literal passed as the code to a report method, per source file."""
+    out = {}
+    for path in SRC.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in EMITTERS and node.args
+                    and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                out.setdefault(node.args[0].value, set()).add(path.name)
+    return out
+
+
+def test_registry_entries_well_formed():
+    for code, s in specs().items():
+        assert re.fullmatch(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)+", code), code
+        assert s.severity in SEVERITIES and s.category in CATEGORIES, code
+        assert s.title and s.message and s.action and len(s.description) > 20, code
+        assert s.scope in ("package", "resource", "row", "cell"), code
+        if s.fatal:
+            assert s.severity == "error"
+
+
+def test_every_code_has_an_implementation():
+    assert set(specs()) - set(IMPLEMENTATIONS) == set()
+
+
+def test_no_implementation_emits_an_unregistered_code():
+    emitted = emitted_codes()
+    assert set(emitted) - set(specs()) == set(), emitted
+
+
+def test_every_registered_code_is_emitted_somewhere():
+    assert set(specs()) - set(emitted_codes()) == set()
+
+
+def test_every_code_has_a_minimal_invalid_example():
+    exemplified = {code for c in cases() for code in c["expect_codes"]}
+    assert set(specs()) - exemplified == set()
