@@ -35,3 +35,18 @@ def test_case(case, tmp_path):
 def test_case_ids_unique():
     ids = [c["id"] for c in CASES]
     assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_case_through_the_command_line(case, tmp_path):
+    """What a data manager sees: the exit code, the code named, and never a traceback."""
+    from typer.testing import CliRunner
+
+    from pedcomm.cli import app
+
+    pkg = materialize(case, tmp_path)
+    result = CliRunner().invoke(app, ["validate", str(pkg)])
+    assert result.exit_code == case["exit"], result.output
+    assert "Traceback" not in result.output and "Exception ignored" not in result.output
+    for code in case["expect_codes"]:
+        assert code in result.output

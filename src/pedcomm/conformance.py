@@ -83,6 +83,21 @@ def apply(edit: dict, pkg: Path) -> None:
         _resource_path(pkg, arg["resource"]).write_text(arg["text"], encoding="utf-8", newline="")
     elif op == "hex":  # replace the whole file with bytes
         _resource_path(pkg, arg["resource"]).write_bytes(bytes.fromhex(arg["bytes"].replace(" ", "")))
+    elif op == "hex_append":  # bytes added at the end of the file
+        with open(_resource_path(pkg, arg["resource"]), "ab") as fh:
+            fh.write(bytes.fromhex(arg["bytes"].replace(" ", "")))
+    elif op == "huge_cell":  # one cell of the given size (MB), written without holding the table twice
+        p = _resource_path(pkg, arg["resource"])
+        rows = _rows(p)
+        rows[arg["row"] - 1][rows[0].index(arg["field"])] = "x" * (arg["megabytes"] << 20)
+        _write(p, rows)
+    elif op == "write_file":  # any file inside the package
+        (pkg / arg["path"]).write_text(arg["text"], encoding="utf-8")
+    elif op == "symlink_dir":  # replace a folder of the package with a link
+        shutil.rmtree(pkg / arg["path"])
+        os.symlink(arg["target"], pkg / arg["path"])
+    elif op == "descriptor_hex":
+        (pkg / "datapackage.json").write_bytes(bytes.fromhex(arg))
     elif op == "delete":
         _resource_path(pkg, arg["resource"]).unlink()
     elif op == "symlink":  # replace the file with a link to target (relative to the package)

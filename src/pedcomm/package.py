@@ -47,6 +47,8 @@ def sha256(path: Path) -> str:
 
 def unsafe_reason(root: Path, raw: str) -> str | None:
     """Why a path declared in a descriptor must not be followed, or None when it is safe."""
+    if "\x00" in raw:
+        return "not a valid path (it contains a NUL character)"
     if _URL.match(raw):
         return "a URL (remote data are never fetched)"
     if os.path.isabs(raw) or _WINDOWS_DRIVE.match(raw) or raw.startswith("\\"):
@@ -106,14 +108,16 @@ def open_package(path: str | Path, report: Report) -> Package | None:
         report.add("PACKAGE_INVALID", detail="it has no 'resources' list")
         return pkg
     known = set(standard.resource_names())
+    declared: set[str] = set()
     for i, r in enumerate(resources, start=1):
         if not isinstance(r, dict) or not isinstance(r.get("name"), str):
             report.add("PACKAGE_INVALID", detail=f"resource number {i} has no name")
             continue
         name = r["name"]
-        if name in pkg.resources:
+        if name in declared:
             report.add("PACKAGE_INVALID", resource=name, detail=f"the resource name '{name}' is used twice")
             continue
+        declared.add(name)
         raw = r.get("path")
         if not isinstance(raw, str) or not raw:
             why = "several files per resource are not supported" if isinstance(raw, list) else "it has no 'path'"
@@ -135,9 +139,10 @@ def open_package(path: str | Path, report: Report) -> Package | None:
             report.add("RESOURCE_UNKNOWN", resource=name)
             continue
         pkg.resources[name] = ResourceRef(name, raw, None if reason else root / raw, schema)
-    for study in sorted(pkg.studies):
+    studies = {s for s in (standard.study_of(n) for n in declared if n in known) if s}
+    for study in sorted(studies):
         for name in standard.resource_names(study):
             report.ran("RESOURCE_MISSING", name, None, 1)
-            if name not in pkg.resources:
+            if name not in declared:
                 report.add("RESOURCE_MISSING", resource=name, study=study)
     return pkg

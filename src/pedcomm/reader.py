@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -25,7 +27,8 @@ BLOCK_SIZE = 1 << 24
 
 
 @check("FILE_MISSING", "FILE_ENCODING", "FILE_BOM", "FILE_EMPTY")
-def read_bytes(path: Path, resource: str, raw_path: str, report: Report) -> str | None:
+def read_bytes(path: Path, resource: str, raw_path: str, report: Report) -> bytes | None:
+    """The file's bytes (without a UTF-8 BOM), or None with a finding when it cannot be used."""
     report.ran("FILE_MISSING", resource, None, 1)
     if not path.is_file():
         report.add("FILE_MISSING", resource=resource, value=raw_path)
@@ -40,34 +43,46 @@ def read_bytes(path: Path, resource: str, raw_path: str, report: Report) -> str 
     if data.startswith(b"\xef\xbb\xbf"):
         report.add("FILE_BOM", resource=resource)
         data = data[3:]
-    nul = data.find(b"\x00", 0, 1 << 16)
+    nul = data.find(b"\x00")
     if nul >= 0:
-        report.add("FILE_ENCODING", resource=resource, detail=f"it contains binary data (a NUL byte at byte {nul + 3 * 0})")
+        report.add("FILE_ENCODING", resource=resource, detail=f"it contains binary data (a NUL byte at byte {nul})")
         return None
+    if _BLANK.fullmatch(data):
+        report.add("FILE_EMPTY", resource=resource)
+        return None
+    return data
+
+
+_BLANK = re.compile(rb"\s*")
+
+
+def encoding_problem(data: bytes) -> str | None:
+    """Where the bytes stop being UTF-8, in words; None when they are UTF-8.
+
+    Only called when pyarrow refused the text, so valid files are never decoded twice.
+    """
     try:
-        text = data.decode("utf-8")
+        data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         bad = data[e.start:e.start + 1].hex().upper()
-        report.add("FILE_ENCODING", resource=resource,
-                   detail=f"byte 0x{bad} on line {line} is not UTF-8; the file is probably Latin-1/Windows-1252")
-        return None
-    if not text.strip():
-        report.add("FILE_EMPTY", resource=resource)
-        return None
-    return text
+        return f"byte 0x{bad} on line {line} is not UTF-8; the file is probably Latin-1/Windows-1252"
+    return None
 
 
-def header_of(text: str) -> list[str]:
-    return next(csv.reader(io.StringIO(text[: 1 << 20])))
+def header_of(data: bytes) -> list[str]:
+    head = data[: 1 << 20]
+    cut = head.rfind(b"\n") if len(data) > len(head) else len(head)
+    text = head[: cut if cut > 0 else len(head)].decode("utf-8", errors="replace")
+    return next(csv.reader(io.StringIO(text)))
 
 
 @check("FILE_FORMAT", "ROW_RAGGED")
-def parse_csv(text: str, resource: str, report: Report, n_fields: int = 2) -> pd.DataFrame | None:
-    """Parse CSV text into a frame of strings indexed by row number (header = row 1)."""
+def parse_csv(data: bytes, resource: str, report: Report, n_fields: int = 2) -> pd.DataFrame | None:
+    """Parse CSV bytes into a frame of strings indexed by row number (header = row 1)."""
     report.ran("FILE_FORMAT", resource, None, 1)
     try:
-        header = header_of(text)
+        header = header_of(data)
     except (csv.Error, StopIteration) as e:
         report.add("FILE_FORMAT", resource=resource, detail=f"the header line cannot be read ({e})")
         return None
@@ -80,45 +95,63 @@ def parse_csv(text: str, resource: str, report: Report, n_fields: int = 2) -> pd
                 report.add("FILE_FORMAT", resource=resource,
                            detail=f"the columns are separated by {name}, not commas (re-save as 'CSV (comma delimited)')")
                 return None
-    data = text.encode("utf-8")
     bad: list[tuple[int | None, int, int]] = []
 
     def handler(row):
         bad.append((row.number, row.expected_columns, row.actual_columns))
         return "skip"
 
-    def run(threads: bool):
+    def run(threads: bool, block: int):
         bad.clear()
         return pacsv.read_csv(
             io.BytesIO(data),
-            read_options=pacsv.ReadOptions(use_threads=threads, block_size=BLOCK_SIZE,
+            read_options=pacsv.ReadOptions(use_threads=threads, block_size=block,
                                            column_names=[f"c{i}" for i in range(len(header))], skip_rows=1),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=handler),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=handler,
+                                             ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(
                 column_types={f"c{i}": pa.string() for i in range(len(header))},
                 strings_can_be_null=False, quoted_strings_can_be_null=False, null_values=[]),
         )
 
+    block = BLOCK_SIZE
+    # pyarrow cannot hand a ragged row holding invalid UTF-8 to our handler; it then prints an
+    # "Exception ignored" traceback and fails the parse. Keep the screen clean; the encoding is
+    # diagnosed below.
+    hook, sys.unraisablehook = sys.unraisablehook, lambda _: None
     try:
-        table = run(threads=True)
+        for attempt in range(2):
+            try:
+                table = run(threads=True, block=block)
+                break
+            except pa.ArrowInvalid as e:
+                # a single value larger than a block: read the file as one block, once
+                if attempt == 0 and "straddling" in str(e):
+                    block = max(block, len(data) + 1)
+                    continue
+                raise
         if bad:  # row numbers are only known single-threaded
-            table = run(threads=False)
+            table = run(threads=False, block=block)
     except (pa.ArrowInvalid, pa.ArrowException) as e:
-        msg = str(e).split("\n")[0]
-        if "straddling" in msg or "block" in msg:
-            msg = "a single value is larger than the reader allows (16 MB)"
-        report.add("FILE_FORMAT", resource=resource, detail=msg)
+        problem = encoding_problem(data)
+        if problem:
+            report.ran("FILE_ENCODING", resource, None, 0)
+            report.add("FILE_ENCODING", resource=resource, detail=problem)
+        else:
+            report.add("FILE_FORMAT", resource=resource, detail=str(e).split("\n")[0])
         return None
+    finally:
+        sys.unraisablehook = hook
     n_total = table.num_rows + len(bad)
     rows = np.arange(2, n_total + 2)
-    bad_rows = [b[0] + 0 for b in bad if b[0] is not None]
     report.ran("ROW_RAGGED", resource, None, n_total)
     if bad:
-        rows = np.setdiff1d(rows, np.asarray(bad_rows, dtype=int)) if bad_rows else rows[: table.num_rows]
+        numbered = [b[0] for b in bad if b[0] is not None]
+        rows = np.setdiff1d(rows, np.asarray(numbered, dtype=int)) if numbered else rows[: table.num_rows]
         report.add_many("ROW_RAGGED", resource=resource, field=None, rows=[b[0] for b in bad],
-                        detail=[str(b[2]) if b[2] > 1 or len(header) == 1 else "0 (blank line)" if b[2] == 1 else str(b[2]) for b in bad],
-                        expected=[str(b[1]) for b in bad])
+                        detail=[str(b[2]) for b in bad], expected=[str(b[1]) for b in bad])
     frame = table.to_pandas()
+    del table
     frame.columns = header
     frame.index = pd.Index(rows[: len(frame)], name="row")
     return frame

@@ -71,6 +71,7 @@ def validate(path: str | Path, *, max_listed: int = DEFAULT_MAX_LISTED, reveal_v
         return out
     report.meta["package_version"] = pkg.descriptor.get("version")
     typed: dict[str, pd.DataFrame] = {}
+    unkeyed: set[str] = set()  # tables whose rows cannot be told apart: no cross-table rules on them
     schemas = {}
     for name, ref in pkg.resources.items():
         if progress:
@@ -79,11 +80,11 @@ def validate(path: str | Path, *, max_listed: int = DEFAULT_MAX_LISTED, reveal_v
         compare_schema(pkg, name, report)
         if ref.path is None:
             continue
-        text = read_bytes(ref.path, name, ref.raw_path, report)
-        if text is None:
+        data = read_bytes(ref.path, name, ref.raw_path, report)
+        if data is None:
             continue
-        raw = parse_csv(text, name, report, n_fields=len(schema["fields"]))
-        del text
+        raw = parse_csv(data, name, report, n_fields=len(schema["fields"]))
+        del data
         if raw is None:
             continue
         present = structure.check_header(name, schema, list(raw.columns), report)
@@ -92,7 +93,8 @@ def validate(path: str | Path, *, max_listed: int = DEFAULT_MAX_LISTED, reveal_v
             structure.check_fields(name, schema, raw, present, report)
             continue
         typed[name] = structure.check_fields(name, schema, raw, present, report)
-        structure.check_primary_key(name, schema, typed[name], report)
+        if not structure.check_primary_key(name, schema, typed[name], report):
+            unkeyed.add(name)
     for name in pkg.resources:
         if name in schemas:
             structure.check_foreign_keys(name, schemas[name], typed, report)
@@ -101,10 +103,11 @@ def validate(path: str | Path, *, max_listed: int = DEFAULT_MAX_LISTED, reveal_v
     for fn, needs in SEMANTIC:
         if not any(n in pkg.resources for n in needs):
             continue  # the study is not in this package
-        missing = [n for n in needs if n not in typed]
+        missing = [n for n in needs if n not in typed or n in unkeyed]
         if missing:
+            why = "has duplicate keys" if missing[0] in typed else "could not be read"
             for code in fn.codes:
-                report.not_applicable(code, needs[0], f"'{missing[0]}' could not be read")
+                report.not_applicable(code, needs[0], f"'{missing[0]}' {why}")
             continue
         fn(typed, report)
     out.tables = typed

@@ -178,15 +178,16 @@ def check_fields(resource: str, schema: dict, raw: pd.DataFrame, present: list[s
 
 
 @check("PRIMARY_KEY")
-def check_primary_key(resource: str, schema: dict, typed: pd.DataFrame, report: Report):
+def check_primary_key(resource: str, schema: dict, typed: pd.DataFrame, report: Report) -> bool:
+    """Report repeated keys; True when every row's key is unique (blank keys are CELL_REQUIRED's)."""
     pk = schema.get("primaryKey")
     if not pk:
-        return
+        return True
     pk = [pk] if isinstance(pk, str) else pk
     label = ", ".join(pk)
     if any(k not in typed.columns for k in pk):
         report.not_applicable("PRIMARY_KEY", resource, "a key column is missing", field=label)
-        return
+        return False
     keys = typed[pk].dropna()
     report.ran("PRIMARY_KEY", resource, label, len(keys))
     dup, first = _duplicates(keys)
@@ -194,6 +195,8 @@ def check_primary_key(resource: str, schema: dict, typed: pd.DataFrame, report: 
         vals = keys[dup].iloc[: report.max_listed].astype(str).agg(", ".join, axis=1).tolist()
         report.add_many("PRIMARY_KEY", resource=resource, field=label, rows=dup.index[dup.to_numpy()],
                         values=vals, detail=first.iloc[: report.max_listed].astype(str).tolist())
+        return False
+    return True
 
 
 @check("FOREIGN_KEY")
