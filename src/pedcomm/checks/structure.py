@@ -14,6 +14,7 @@ import pandas as pd
 from ..registry import check
 from ..report import Report
 from ..standard import missing_codes
+from . import arrowops
 from .values import TYPE_NAMES, cast, displayable, enum_hint, type_hint
 
 
@@ -48,8 +49,8 @@ def type_field(resource: str, fd: dict, raw: pd.Series, codes: dict[str, str], r
     """Type one column; report unreadable and missing required cells. Returns typed values."""
     name, type_ = fd["name"], fd.get("type", "string")
     n = len(raw)
-    missing = raw.isin(list(codes))
-    text = raw.where(~missing)
+    missing = pd.Series(arrowops.isin(raw, list(codes)), index=raw.index)
+    text = raw.where(~missing) if missing.any() else raw
     typed, bad = cast(text, type_)
     report.ran("CELL_TYPE", resource, name, n)
     if bad.any():
@@ -73,7 +74,7 @@ def type_field(resource: str, fd: dict, raw: pd.Series, codes: dict[str, str], r
 def check_enum(resource, fd, raw, typed, report):
     codes = fd["constraints"]["enum"]
     present = typed.notna()
-    bad = present & ~typed.isin(codes)
+    bad = present & ~pd.Series(arrowops.isin(typed, codes), index=typed.index)
     report.ran("CELL_ENUM", resource, fd["name"], int(present.sum()))
     if bad.any():
         vals = typed[bad].iloc[: report.max_listed].astype(str).tolist()
@@ -128,12 +129,14 @@ def check_length(resource, fd, raw, typed, report):
 
 def _duplicates(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Rows repeating an earlier key (not the first occurrence) and the row of that first one."""
-    dup = frame.duplicated(keep="first")
+    if arrowops.all_distinct(frame):
+        return pd.Series(False, index=frame.index), pd.Series(dtype="int64")
+    code = pd.Series(arrowops.key_codes(frame), index=frame.index)
+    dup = code.duplicated(keep="first")
     if not dup.any():
         return dup, pd.Series(dtype="int64")
-    keys = list(frame.columns)
-    first_row = frame.reset_index().groupby(keys, sort=False, dropna=False)["row"].transform("first")
-    first_row.index = frame.index
+    first_pos = pd.Series(np.arange(len(code))).groupby(code.to_numpy()).transform("first").to_numpy()
+    first_row = pd.Series(frame.index.to_numpy()[first_pos], index=frame.index)
     return dup, first_row[dup]
 
 
@@ -216,7 +219,7 @@ def check_foreign_keys(resource: str, schema: dict, typed: dict[str, pd.DataFram
         child = frame[fields].dropna()
         report.ran("FOREIGN_KEY", resource, label, len(child))
         if len(fields) == 1:
-            bad = ~child[fields[0]].isin(other[rfields[0]].dropna().unique())
+            bad = pd.Series(~arrowops.isin(child[fields[0]], other[rfields[0]].dropna()), index=child.index)
         else:
             keys = pd.MultiIndex.from_frame(other[rfields].dropna())
             bad = pd.Series(~pd.MultiIndex.from_frame(child).isin(keys), index=child.index)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..registry import check
+from . import arrowops
 from ..report import Report
 
 #: Eligibility and design facts of the published study (published-facts.md).
@@ -15,30 +16,58 @@ SURVEY_WINDOW_DAYS = 92
 INSTRUMENT_OF = {"parent": "rcs_p", "clinician": "rcs_c"}
 
 
+def _take(values: np.ndarray, idx: np.ndarray, fill=np.nan) -> np.ndarray:
+    """values[idx], with ``fill`` where idx is -1 (no such item)."""
+    out = values[np.clip(idx, 0, None)] if len(values) else np.full(len(idx), fill)
+    return np.where(idx >= 0, out, fill)
+
+
+def _num(series: pd.Series) -> np.ndarray:
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
 def item_flags(responses: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     """Per response: answered (not missing) and at-or-beyond the item's challenge cutoff.
 
     The one implementation of the challenge rule; the validator, the generator and the analyses
-    all call it.
+    all call it (through derive_challenge).
     """
-    it = items.set_index("item_id")
-    cut = responses["item_id"].map(it["challenge_cutoff"])
-    worse = responses["item_id"].map(it["direction"]) == "higher_is_worse"
-    r = responses["response"]
-    answered = r.notna() & cut.notna()
-    hit = ((worse & (r >= cut)) | (~worse & (r <= cut))).fillna(False).astype(bool) & answered
-    return pd.DataFrame({"answered": answered.astype(bool), "challenging": hit})
+    iid = arrowops.index_in(responses["item_id"], items["item_id"])
+    cut = _take(_num(items["challenge_cutoff"]), iid)
+    worse = _take(arrowops.equals(items["direction"], "higher_is_worse"), iid, False).astype(bool)
+    r = _num(responses["response"])
+    answered = ~np.isnan(r) & ~np.isnan(cut)
+    with np.errstate(invalid="ignore"):
+        hit = answered & np.where(worse, r >= cut, r <= cut)
+    return pd.DataFrame({"answered": answered, "challenging": hit}, index=responses.index)
 
 
-def derive_challenge(responses: pd.DataFrame, items: pd.DataFrame, respondent: str) -> pd.Series:
-    """Challenge flag per relationship for one respondent: True/False, NA when nothing answered."""
-    sub = responses[responses["respondent"] == respondent]
-    flags = item_flags(sub, items)
-    g = flags.groupby(sub["relationship_id"].to_numpy())
-    any_hit, any_answered = g["challenging"].any(), g["answered"].any()
-    out = pd.Series(pd.array(any_hit.to_numpy(), dtype="boolean"), index=any_hit.index)
-    out[~any_answered.to_numpy()] = pd.NA
-    return out
+def derive_challenge(responses: pd.DataFrame, items: pd.DataFrame, respondent: str,
+                     relationship_ids=None) -> pd.Series:
+    """Challenge flag per relationship for one respondent: True/False, NA when nothing answered.
+
+    Indexed by ``relationship_ids`` when given (aligned with them), else by the relationships
+    that have responses.
+    """
+    flags = item_flags(responses, items)
+    mine = arrowops.equals(responses["respondent"], respondent)
+    if relationship_ids is None:
+        relationship_ids = pd.unique(responses.loc[mine, "relationship_id"])
+    ids = pd.Index(relationship_ids)
+    rid = arrowops.index_in(responses["relationship_id"], pd.Series(ids))
+    sel = mine & (rid >= 0)
+    n = len(ids)
+    any_hit = np.bincount(rid[sel & flags["challenging"].to_numpy()], minlength=n) > 0
+    any_answered = np.bincount(rid[sel & flags["answered"].to_numpy()], minlength=n) > 0
+    out = pd.array(any_hit, dtype="boolean")
+    out[~any_answered] = pd.NA
+    return pd.Series(out, index=ids)
+
+
+def _state(values) -> np.ndarray:
+    """'true' / 'false' / 'blank' per value of a nullable boolean."""
+    v = pd.array(values, dtype="boolean")
+    return np.where(pd.isna(v), "blank", np.where(v.fillna(False).to_numpy(dtype=bool), "true", "false"))
 
 
 @check("ITEM_RANGE_INVALID", needs=("survey_items",))
@@ -60,17 +89,14 @@ def challenge_flags(t: dict, report: Report):
     rel, resp, items = t["survey_relationships"], t["survey_responses"], t["survey_items"]
     for respondent in ("parent", "clinician"):
         col = f"{respondent}_challenging"
-        derived = derive_challenge(resp, items, respondent)
-        expected = rel["relationship_id"].map(derived)
-        stored = rel[col]
+        expected = _state(derive_challenge(resp, items, respondent, rel["relationship_id"]).array)
+        stored = _state(rel[col].array)
         report.ran("CHALLENGE_FLAG_MISMATCH", "survey_relationships", col, len(rel))
-        # compare as strings so that NA == NA and NA != False
-        s = stored.astype("object").where(stored.notna(), None).map(lambda v: "blank" if v is None else str(bool(v)).lower())
-        e = expected.astype("object").where(expected.notna(), None).map(lambda v: "blank" if v is None else str(bool(v)).lower())
-        bad = s != e
+        bad = stored != expected
         if bad.any():
             report.add_many("CHALLENGE_FLAG_MISMATCH", resource="survey_relationships", field=col,
-                            rows=rel.index[bad.to_numpy()], values=s[bad].tolist(), expected=e[bad].tolist())
+                            rows=rel.index[bad], values=stored[bad][: report.max_listed].tolist(),
+                            expected=expected[bad][: report.max_listed].tolist())
 
 
 @check("RELATIONSHIP_PRIOR_VISITS", needs=("survey_relationships",))
@@ -88,68 +114,80 @@ def prior_visits(t: dict, report: Report):
 @check("PARENT_RELATIONSHIPS_EXCESS", needs=("survey_relationships",))
 def relationships_per_parent(t: dict, report: Report):
     rel = t["survey_relationships"]
-    counts = rel.groupby("parent_id")["relationship_id"].transform("size")
-    report.ran("PARENT_RELATIONSHIPS_EXCESS", "survey_relationships", "parent_id", int(rel["parent_id"].nunique()))
-    over = (counts > MAX_RELATIONSHIPS_PER_PARENT) & ~rel["parent_id"].duplicated()
+    codes, uniques = pd.factorize(rel["parent_id"])
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    per_row = np.where(codes >= 0, counts[np.clip(codes, 0, None)], 0)
+    first = ~pd.Series(codes).duplicated().to_numpy()
+    report.ran("PARENT_RELATIONSHIPS_EXCESS", "survey_relationships", "parent_id", len(uniques))
+    over = (per_row > MAX_RELATIONSHIPS_PER_PARENT) & first & (codes >= 0)
     if over.any():
         report.add_many("PARENT_RELATIONSHIPS_EXCESS", resource="survey_relationships", field="parent_id",
-                        rows=rel.index[over.to_numpy()], values=rel["parent_id"][over].tolist(),
-                        detail=counts[over].astype(str).tolist(), expected=MAX_RELATIONSHIPS_PER_PARENT)
+                        rows=rel.index[over], values=rel["parent_id"][over].tolist()[: report.max_listed],
+                        detail=per_row[over].astype(str).tolist()[: report.max_listed], expected=MAX_RELATIONSHIPS_PER_PARENT)
 
 
 @check("REPORT_RESPONSES_MISSING", "RESPONSES_WITHOUT_REPORT",
        needs=("survey_relationships", "survey_responses", "survey_items"))
 def report_completeness(t: dict, report: Report):
     rel, resp, items = t["survey_relationships"], t["survey_responses"], t["survey_items"]
+    n_rel = len(rel)
+    rid = arrowops.index_in(resp["relationship_id"], rel["relationship_id"])
+    iid = arrowops.index_in(resp["item_id"], items["item_id"])
+    instruments = items["instrument"].astype(object).to_numpy()
     for respondent, instrument in INSTRUMENT_OF.items():
-        n_items = int((items["instrument"] == instrument).sum())
-        item_ids = set(items.loc[items["instrument"] == instrument, "item_id"])
-        sub = resp[(resp["respondent"] == respondent) & resp["item_id"].isin(item_ids)]
-        have = sub.groupby("relationship_id")["item_id"].nunique()
-        stray = resp[resp["respondent"] == respondent].groupby("relationship_id").size()
-        n_have = rel["relationship_id"].map(have).fillna(0).astype(int)
-        n_stray = rel["relationship_id"].map(stray).fillna(0).astype(int)
-        claimed = rel[f"{respondent}_report"].fillna(False).astype(bool)
+        n_items = int((instruments == instrument).sum())
+        mine = arrowops.equals(resp["respondent"], respondent) & (rid >= 0)
+        of_instrument = _take(instruments == instrument, iid, False).astype(bool)
+        # one row per (relationship, respondent, item): the primary key is unique here
+        n_have = np.bincount(rid[mine & of_instrument], minlength=n_rel)
+        n_stray = np.bincount(rid[mine], minlength=n_rel)
+        flag = rel[f"{respondent}_report"].array
+        claimed = flag.fillna(False).to_numpy(dtype=bool)
         report.ran("REPORT_RESPONSES_MISSING", "survey_relationships", f"{respondent}_report", int(claimed.sum()))
         short = claimed & (n_have < n_items)
         if short.any():
             report.add_many("REPORT_RESPONSES_MISSING", resource="survey_relationships", field=f"{respondent}_report",
-                            rows=rel.index[short.to_numpy()], detail=(n_items - n_have[short]).astype(str).tolist(),
+                            rows=rel.index[short], detail=(n_items - n_have[short]).astype(str).tolist()[: report.max_listed],
                             who=respondent, expected=n_items)
-        unclaimed = rel[f"{respondent}_report"].eq(False).fillna(False).astype(bool)
+        unclaimed = (~flag.fillna(True)).to_numpy(dtype=bool)
         report.ran("RESPONSES_WITHOUT_REPORT", "survey_relationships", f"{respondent}_report", int(unclaimed.sum()))
-        stray_rows = unclaimed & (n_stray > 0)
-        if stray_rows.any():
+        stray = unclaimed & (n_stray > 0)
+        if stray.any():
             report.add_many("RESPONSES_WITHOUT_REPORT", resource="survey_relationships", field=f"{respondent}_report",
-                            rows=rel.index[stray_rows.to_numpy()], detail=n_stray[stray_rows].astype(str).tolist(),
+                            rows=rel.index[stray], detail=n_stray[stray].astype(str).tolist()[: report.max_listed],
                             who=respondent)
 
 
 @check("RESPONSE_OUT_OF_RANGE", "RESPONSE_RESPONDENT_MISMATCH", needs=("survey_responses", "survey_items"))
 def response_ranges(t: dict, report: Report):
     resp, items = t["survey_responses"], t["survey_items"]
-    it = items.set_index("item_id")
-    lo = resp["item_id"].map(it["response_min"])
-    hi = resp["item_id"].map(it["response_max"])
-    r = resp["response"]
-    known = lo.notna() & r.notna()
+    iid = arrowops.index_in(resp["item_id"], items["item_id"])
+    lo, hi = _take(_num(items["response_min"]), iid), _take(_num(items["response_max"]), iid)
+    r = _num(resp["response"])
+    known = (iid >= 0) & ~np.isnan(r)
     report.ran("RESPONSE_OUT_OF_RANGE", "survey_responses", "response", int(known.sum()))
-    bad = known & ((r < lo) | (r > hi)).fillna(False).astype(bool)
+    with np.errstate(invalid="ignore"):
+        bad = known & ((r < lo) | (r > hi))
     if bad.any():
+        k = report.max_listed
         report.add_many("RESPONSE_OUT_OF_RANGE", resource="survey_responses", field="response",
-                        rows=resp.index[bad.to_numpy()], values=r[bad].astype(str).tolist(),
-                        detail=resp["item_id"][bad].tolist(),
-                        expected=[f"{a}-{b}" for a, b in zip(lo[bad], hi[bad])])
-    inst = resp["item_id"].map(it["instrument"])
-    want = resp["respondent"].map(INSTRUMENT_OF)
-    comparable = inst.notna() & want.notna()
+                        rows=resp.index[bad], values=[str(int(v)) for v in r[bad][:k]],
+                        detail=resp["item_id"][bad].tolist()[:k],
+                        expected=[f"{int(a)}-{int(b)}" for a, b in zip(lo[bad][:k], hi[bad][:k])])
+    # compare instrument codes as integers: respondent -> its instrument, item -> its instrument
+    names = list(INSTRUMENT_OF.values())
+    item_inst = arrowops.index_in(items["instrument"], pd.Series(names))
+    inst = _take(item_inst, iid, -1)
+    want = arrowops.index_in(resp["respondent"], pd.Series(list(INSTRUMENT_OF)))
+    comparable = (inst >= 0) & (want >= 0)
     report.ran("RESPONSE_RESPONDENT_MISMATCH", "survey_responses", "respondent", int(comparable.sum()))
     wrong = comparable & (inst != want)
     if wrong.any():
-        owner = {v: k for k, v in INSTRUMENT_OF.items()}
+        k = report.max_listed
+        owners = list(INSTRUMENT_OF)
         report.add_many("RESPONSE_RESPONDENT_MISMATCH", resource="survey_responses", field="respondent",
-                        rows=resp.index[wrong.to_numpy()], values=resp["respondent"][wrong].tolist(),
-                        detail=resp["item_id"][wrong].tolist(), expected=[owner[i] for i in inst[wrong]])
+                        rows=resp.index[wrong], values=resp["respondent"][wrong].tolist()[:k],
+                        detail=resp["item_id"][wrong].tolist()[:k], expected=[owners[i] for i in inst[wrong][:k]])
 
 
 @check("SURVEY_TIMING", needs=("survey_children",))

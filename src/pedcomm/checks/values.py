@@ -6,6 +6,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 INTEGER = r"[+-]?\d+"
 NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
@@ -23,12 +25,16 @@ def cast(raw: pd.Series, type_: str) -> tuple[pd.Series, pd.Series]:
     """Typed values and a mask of cells that did not read (raw is non-missing text)."""
     if type_ == "string":
         return raw, pd.Series(False, index=raw.index)
-    if type_ == "integer":
-        ok = raw.str.fullmatch(INTEGER).fillna(False).astype(bool)
-        typed = pd.to_numeric(raw.where(ok), errors="coerce").astype("Int64")
-    elif type_ == "number":
-        ok = raw.str.fullmatch(NUMBER).fillna(False).astype(bool)
-        typed = pd.to_numeric(raw.where(ok), errors="coerce").astype("Float64")
+    if type_ in ("integer", "number"):
+        from .arrowops import arrow_strings
+
+        a = arrow_strings(raw)
+        ok_a = pc.fill_null(pc.match_substring_regex(a, f"^(?:{INTEGER if type_ == 'integer' else NUMBER})$"), False)
+        if type_ == "integer":  # beyond 18 digits an integer does not fit int64: not a valid value here
+            ok_a = pc.fill_null(pc.and_(ok_a, pc.less_equal(pc.utf8_length(a), 19)), False)
+        num = pc.cast(pc.if_else(ok_a, a, pa.scalar(None, a.type)), pa.int64() if type_ == "integer" else pa.float64())
+        ok = pd.Series(ok_a.to_numpy(zero_copy_only=False), index=raw.index)
+        typed = pd.Series(num.to_numpy(zero_copy_only=False), index=raw.index).astype("Int64" if type_ == "integer" else "Float64")
     elif type_ == "boolean":
         t, f = raw.isin(TRUE), raw.isin(FALSE)
         ok = t | f
