@@ -53,21 +53,30 @@ def equals(values, value: str) -> np.ndarray:
     return pc.fill_null(pc.equal(a, value), False).to_numpy(zero_copy_only=False)
 
 
-def all_distinct(frame: pd.DataFrame) -> bool:
-    """True when no two rows share the same combination of values (the common, fast case)."""
-    n = len(frame)
-    if n < 2:
-        return True
-    table = pa.table({str(i): arrow(frame[c]) for i, c in enumerate(frame.columns)})
-    groups = table.group_by([str(i) for i in range(len(frame.columns))]).aggregate([])
-    return groups.num_rows == n
+def _codes(values) -> tuple[np.ndarray, int]:
+    """Integer code per value (-1 for null) and the number of distinct values."""
+    a = arrow(values)
+    enc = pc.dictionary_encode(a)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.unify_dictionaries() if hasattr(enc, "unify_dictionaries") else enc
+        enc = enc.combine_chunks() if enc.num_chunks != 1 else enc.chunk(0)
+    idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return idx, len(enc.dictionary)
 
 
 def key_codes(frame: pd.DataFrame) -> np.ndarray:
     """One int64 per row identifying its combination of values (for duplicate detection)."""
     code = np.zeros(len(frame), dtype=np.int64)
     for col in frame.columns:
-        c, uniques = pd.factorize(frame[col], use_na_sentinel=True)
-        code = code * (len(uniques) + 1) + (c + 1)
-        code = pd.factorize(code)[0].astype(np.int64)  # keep it compact: no overflow
+        c, n = _codes(frame[col])
+        code = code * (n + 1) + (c + 1)
+        if len(frame.columns) > 1:
+            code = pd.factorize(code)[0].astype(np.int64)  # keep it compact: no overflow
     return code
+
+
+def all_distinct(frame: pd.DataFrame) -> bool:
+    """True when no two rows share the same combination of values (the common, fast case)."""
+    if len(frame) < 2:
+        return True
+    return not pd.Series(key_codes(frame)).duplicated().any()
