@@ -103,13 +103,15 @@ def parse_csv(data: bytes, resource: str, report: Report, n_fields: int = 2) -> 
         bad.append((row.number, row.expected_columns, row.actual_columns))
         return "skip"
 
+    quoted = b'"' in data  # a newline inside a value needs quotes; the slower parser mode only then
+
     def run(threads: bool, block: int):
         bad.clear()
         return pacsv.read_csv(
             io.BytesIO(data),
             read_options=pacsv.ReadOptions(use_threads=threads, block_size=block,
                                            column_names=[f"c{i}" for i in range(len(header))], skip_rows=1),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=handler,
+            parse_options=pacsv.ParseOptions(newlines_in_values=quoted, invalid_row_handler=handler,
                                              ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(
                 column_types={f"c{i}": pa.string() for i in range(len(header))},
