@@ -35,6 +35,7 @@ def to_json(report: Report) -> str:
 
 
 def to_terminal(report: Report, console) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     totals = report.totals()
@@ -42,16 +43,17 @@ def to_terminal(report: Report, console) -> None:
     for f in report.findings:
         by_resource[f.resource or "(package)"].append(f)
     for resource, findings in by_resource.items():
-        t = Table(title=f"{resource}", title_justify="left", show_lines=False, expand=False)
+        t = Table(title=escape(resource), title_justify="left", show_lines=False, expand=False)
         for col in ("Row", "Field", "Code", "Severity", "Message"):
             t.add_column(col, overflow="fold")
         for f in findings:
-            t.add_row("" if f.row is None else str(f.row), f.field or "", f.code,
-                      f"[{SEVERITY_STYLE[f.severity]}]{f.severity}[/]", f.message)
+            # data values reach the message: never let them be read as rich markup ('[/b]')
+            t.add_row("" if f.row is None else str(f.row), escape(f.field or ""), f.code,
+                      f"[{SEVERITY_STYLE[f.severity]}]{f.severity}[/]", escape(f.message))
         console.print(t)
         counted = sum(n for (code, res, _), n in report.counts.items() if (res or "(package)") == resource)
         if counted > len(findings):
-            console.print(f"  ... and {counted - len(findings)} more findings in {resource} not listed "
+            console.print(f"  ... and {counted - len(findings)} more findings in {escape(resource)} not listed "
                           f"(all are counted; raise --max-findings to list them).")
     codes = sorted(report.codes(), key=lambda c: ("error", "warning", "info").index(spec(c).severity))
     if codes:
