@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: setup run test data lock clean
+.PHONY: setup browser run test docs data lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,15 +13,29 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) browser
 
-## The main job on the shipped example package.
+## Headless Chromium for the docs browser check: Debian's package, installed with apt-get when it is
+## missing and we are root (CI); otherwise a note (the check then skips locally, fails under CI=true).
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	else echo "note: /usr/bin/chromium is missing: install Debian's chromium package for the docs browser check"; fi
+
+## The main job on the shipped example package: validate it, then reproduce the published tables
+## into $(OUT)/ (reproduce validates first and writes nothing if the package has errors).
 run: $(STAMP)
-	$(BIN)/pedcomm validate datapackage.json
+	$(BIN)/pedcomm reproduce datapackage.json --out $(OUT) --force
 
 ## The test suite.
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+## The documentation site, into site/: the mkdocs hook (src/pedcomm/docsgen/hook.py) first generates the
+## data dictionary, codebook, check catalogue, CLI reference and reproduced tables from the sources.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 ## Regenerate the shipped SYNTHETIC example package (seed 2021) from the generator.
 data: $(STAMP)
@@ -33,7 +47,7 @@ data: $(STAMP)
 
 ## Re-pin the environment (maintainers; needs uv).
 lock:
-	uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11 --no-header
+	uv pip compile pyproject.toml --extra dev --extra docs -o requirements.lock --python-version 3.11 --no-header
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache
+	rm -rf $(VENV) $(OUT) .pytest_cache site .docs-artifacts

@@ -39,3 +39,26 @@ def copy_of_shipped(tmp_path) -> Path:
     shutil.copytree(REPO / "data", dest / "data")
     shutil.copytree(REPO / "schemas", dest / "schemas")
     return dest
+
+
+# -- multi-site (issue 6): synthetic sites, pooled and summarized once per session ---------------
+
+SITES_SEED = 2021  # the `pedcomm synth survey --sites` default
+
+
+@pytest.fixture(scope="session")
+def synthetic_sites(tmp_path_factory) -> list[Path]:
+    """Four SYNTHETIC survey site packages (SITE1..SITE4); tests copy them before changing them."""
+    from pedcomm.synth.sites import write_sites
+
+    return write_sites("survey", 4, seed=SITES_SEED, out=tmp_path_factory.mktemp("sites") / "sites")
+
+
+@pytest.fixture(scope="session")
+def pooled_sites(synthetic_sites, tmp_path_factory):
+    """The four sites pooled (pedcomm.sites.pool.Pooled; its package is at .out)."""
+    from pedcomm.sites.pool import pool
+
+    outcome = pool(synthetic_sites, tmp_path_factory.mktemp("pooled") / "pooled")
+    assert outcome.out is not None, [f.message for f in outcome.report.findings]
+    return outcome

@@ -22,6 +22,20 @@ def write_text(path: str | Path, text: str) -> None:
         raise
 
 
+def write_bytes(path: str | Path, data: bytes) -> None:
+    """Like write_text, for binary files (a .qdpx archive)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 @contextmanager
 def atomic_dir(out: str | Path, *, force: bool = False):
     """Yield a temporary folder that replaces ``out`` only if the block finishes without error."""

@@ -27,8 +27,9 @@ def validate(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of the screen."),
     max_findings: int = typer.Option(100, help="Findings listed per check, resource and field (all are counted)."),
     show_values: bool = typer.Option(False, "--show-values", help="Print suspected identifying values in full (they are masked by default)."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Site configuration (site.yaml): reclassify or ignore findings of named codes, each with a written justification."),
 ):
-    """Check a package against the pedcomm standard. Exit 0: no errors; 1: errors; 2: unreadable input."""
+    """Check a package against the pedcomm standard. Exit 0: no errors; 1: errors; 2: unreadable input or configuration."""
     from .checks import __name__ as _  # noqa: F401  (registers the checks)
     from .render import to_json, to_terminal
     from .validate import validate as run
@@ -37,10 +38,14 @@ def validate(
         _console(True).print("[red]--format must be 'text' or 'json'[/red]")
         raise typer.Exit(2)
     console = _console(stderr=True)
-    with console.status("validating ...") as status:
-        result = run(path, max_listed=max_findings, reveal_values=show_values,
-                     progress=lambda m: status.update(f"validating: {m}"))
-    report = result.report
+    site_config, report = _site_config(config), None
+    if isinstance(site_config, Exception):
+        report, site_config = _config_report(site_config), None
+    if report is None:
+        with console.status("validating ...") as status:
+            result = run(path, max_listed=max_findings, reveal_values=show_values, config=site_config,
+                         progress=lambda m: status.update(f"validating: {m}"))
+        report = result.report
     if format == "json":
         text = to_json(report)
         if output:
@@ -63,10 +68,120 @@ def validate(
     raise typer.Exit(report.exit_code)
 
 
-def _synth(study: str, seed: int, out: Path, force: bool):
+def _site_config(path: Optional[Path]):
+    """The site configuration at ``path`` (None without one), or the ConfigError saying why it is unusable."""
+    if path is None:
+        return None
+    from .sites.config import ConfigError, load
+
+    try:
+        return load(path)
+    except ConfigError as e:
+        return e
+
+
+def _config_report(error):
+    """A report holding the SITE_CONFIG_INVALID finding of an unusable configuration (exit 2)."""
+    from . import __version__, standard
+    from .report import Report
+    from .sites.config import refuse
+
+    report = Report()
+    report.meta = {"tool": "pedcomm", "version": __version__, "schema_version": standard.descriptor()["version"]}
+    return refuse(report, error)
+
+
+@app.command()
+def reproduce(
+    path: Optional[Path] = typer.Argument(None, help="A datapackage.json or the folder holding it (default: the shipped example package)."),
+    out: Path = typer.Option(..., "--out", help="Folder to write the tables to (created; replaced only with --force)."),
+    method: Optional[str] = typer.Option(None, help="Model estimator: gee or glm_cluster (default: survey.yaml's, gee)."),
+    cluster: Optional[str] = typer.Option(None, help="Cluster by clinician, parent or site (default: survey.yaml's, clinician)."),
+    force: bool = typer.Option(False, help="Replace the output folder if it exists."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Site configuration (site.yaml) to validate with, as for pedcomm validate."),
+):
+    """Validate a package, then reproduce the published tables beside the published numbers.
+
+    Exit 0: tables written; 1: the package has errors, or nothing could be reproduced (nothing is written); 2: unreadable input or a bad option.
+    """
+    from rich.markup import escape
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from . import standard
+    from .analysis.reproduce import NothingToReproduce, reproduce as run
+    from .analysis.study import Options, studies
+    from .render import to_terminal
+
+    err = _console(stderr=True)
+    (site_config,) = _configs([config]) if config else (None,)
+    options = Options(method=method, cluster=cluster)
+    try:
+        for study in studies():
+            study.check_options(options)
+    except ValueError as e:
+        err.print(f"[red]{escape(str(e))}[/red]")
+        raise typer.Exit(2)
+    if path is None:
+        path = (standard.ROOT / "datapackage.json").resolve()
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("reproducing ...", total=None)
+        try:
+            outcome = run(path, out, options=options, force=force, config=site_config,
+                          progress=lambda m: progress.update(task, description=f"reproducing: {m}"))
+        except FileExistsError as e:
+            progress.stop()
+            err.print(f"[red]{escape(str(e))}[/red]")
+            raise typer.Exit(2)
+        except NothingToReproduce as e:
+            progress.stop()
+            err.print(f"[red]Nothing to reproduce: {escape(str(e))}. Nothing was written.[/red]")
+            raise typer.Exit(1)
+        except (RuntimeError, ValueError, ArithmeticError) as e:
+            progress.stop()
+            err.print(f"[red]The reproduction failed: {escape(str(e))}. Nothing was written.[/red]")
+            raise typer.Exit(1)
+    report = outcome.validated.report
+    if outcome.out is None:
+        to_terminal(report, _console())
+        err.print(f"[red]Not reproduced: the package has errors (see above). Nothing was written to {out}.[/red]")
+        raise typer.Exit(report.exit_code)
+    counts = ", ".join(f"{n} {s}" for s, n in outcome.status_counts.items() if n)
+    console = _console()
+    warned = report.totals()["warning"]
+    console.print(f"Validated {path}: {report.status} ({report.totals()['error']} errors, {warned} warnings"
+                  f"{'; run pedcomm validate to see them' if warned else ''}).")
+    for result in outcome.results:
+        shown = "; ".join(f"{k} {v}" for k, v in result.settings.items() if k in ("method", "cluster"))
+        figures = len(getattr(result, "figures", []) or [])
+        console.print(f"Reproduced the {result.study} study: {len(result.tables)} tables"
+                      f"{f', {figures} figures' if figures else ''}{f' ({shown})' if shown else ''}.")
+    for study in outcome.skipped:
+        console.print(f"Skipped the {study} study: its resources are not in the package.")
+    for study in outcome.unimplemented:
+        console.print(f"Not reproduced: the {study} study (no reproduction implemented yet).")
+    console.print(f"Compared {len(outcome.comparison)} published targets: {counts}.")
+    if outcome.status_counts.get("off"):
+        console.print("[yellow]Some reproduced values are 'off' the published ones: see comparison.csv.[/yellow]")
+    console.print(f"Tables (CSV, Markdown, HTML, LaTeX) are in {out}/; start with {out / 'index.md'}.")
+
+
+def _synth(study: str, seed: int, out: Path, force: bool, sites: Optional[int] = None):
     from .synth import write_package
 
     console = _console(stderr=True)
+    if sites is not None:
+        from .synth.sites import write_sites
+
+        with console.status(f"generating {sites} synthetic {study} sites (seed {seed}) ..."):
+            try:
+                folders = write_sites(study, sites, seed=seed, out=out, force=force)
+            except (FileExistsError, ValueError) as e:
+                console.print(f"[red]{e}[/red]")
+                raise typer.Exit(2)
+        console.print(f"Wrote {len(folders)} SYNTHETIC {study} site packages (seed {seed}) to {out}/: "
+                      f"{', '.join(f.name for f in folders)}")
+        return
     with console.status(f"generating synthetic {study} package (seed {seed}) ..."):
         try:
             write_package(study, seed=seed, out=out, force=force)
@@ -79,9 +194,19 @@ def _synth(study: str, seed: int, out: Path, force: bool):
 @synth_app.command("survey")
 def synth_survey(seed: int = typer.Option(2021, help="Random seed; the same seed gives byte-identical files."),
                  out: Path = typer.Option(..., "--out", help="Folder to write the package to."),
-                 force: bool = typer.Option(False, help="Replace the folder if it exists.")):
-    """A synthetic survey-study package (400 parents, 80 clinicians, 676 relationships)."""
-    _synth("survey", seed, out, force)
+                 force: bool = typer.Option(False, help="Replace the folder if it exists."),
+                 sites: Optional[int] = typer.Option(None, "--sites", help="Write this many site packages (OUT/SITE1 ...) with realistic between-site differences, instead of one calibrated package.")):
+    """A synthetic survey-study package (400 parents, 80 clinicians, 676 relationships), or K synthetic sites."""
+    _synth("survey", seed, out, force, sites)
+
+
+@synth_app.command("coding")
+def synth_coding(seed: int = typer.Option(2021, help="Random seed; the same seed gives byte-identical files."),
+                 out: Path = typer.Option(..., "--out", help="Folder to write the package to."),
+                 force: bool = typer.Option(False, help="Replace the folder if it exists."),
+                 sites: Optional[int] = typer.Option(None, "--sites", help="Write this many site packages (OUT/SITE1 ...), each drawn with its own seed.")):
+    """A synthetic transcript-coding package (33 dyads, 17 analysed, 141 discussions, 28 codes in 7 themes), or K synthetic sites."""
+    _synth("coding", seed, out, force, sites)
 
 
 @synth_app.command("all")
@@ -90,6 +215,322 @@ def synth_all(seed: int = typer.Option(2021, help="Random seed; the same seed gi
               force: bool = typer.Option(False, help="Replace the folder if it exists.")):
     """Both studies in one package: the shipped example package is this output for seed 2021."""
     _synth("all", seed, out, force)
+
+
+# -- interoperability: REDCap, REFI-QDA, SPSS/Stata/Parquet (issue 7) ---------------------------
+redcap_app = typer.Typer(help="REDCap: a data dictionary for the survey instruments; import records exports.",
+                         no_args_is_help=True)
+app.add_typer(redcap_app, name="redcap")
+
+_REFERENCE_HELP = ("Package holding the instrument items and sites the REDCap project uses "
+                   "(default: the shipped example package).")
+
+
+def _report_out(report, format: str) -> None:
+    """Print a report (text for people, JSON for machines) on standard output."""
+    from .render import to_json, to_terminal
+
+    if format == "json":
+        typer.echo(to_json(report), nl=False)
+    else:
+        to_terminal(report, _console())
+
+
+@redcap_app.command("dictionary")
+def redcap_dictionary(
+    out: Path = typer.Option(..., "--out", help="The data dictionary CSV to write (REDCap's 18 columns)."),
+    package: Optional[Path] = typer.Option(None, "--package", help=_REFERENCE_HELP),
+):
+    """Write the REDCap data dictionary of the parent and clinician survey instruments."""
+    from .atomic import write_text
+    from .interop import labels as L
+    from .interop.package_io import shipped_package, text_tables
+    from .interop.redcap_dictionary import dictionary_rows, to_csv
+    from .interop.redcap_forms import FORMS, REFERENCE_TABLES
+    from .validate import validate as run
+
+    err = _console(stderr=True)
+    ref = run(package or shipped_package())
+    tables = text_tables(ref)
+    if any(n not in tables for n in REFERENCE_TABLES):
+        _report_out(ref.report, "text")
+        err.print(f"[red]The package {package or shipped_package()} has no readable {' and '.join(REFERENCE_TABLES)}; "
+                  "nothing was written.[/red]")
+        raise typer.Exit(2)
+    rows = dictionary_rows(tables)
+    write_text(out, to_csv(rows))
+    codes = " | ".join(f"{c}, {lab}" for c, lab in L.declared_missing("survey_responses").items())
+    repeating = ", ".join(f.name for f in FORMS if f.repeating)
+    err.print(f"Wrote {len(rows)} fields on {len(FORMS)} forms to {out}.")
+    err.print(f"In REDCap: upload it (Project Setup > Data Dictionary), make {repeating} repeating instruments, "
+              f"and set the project's Missing Data Codes to: {codes}")
+
+
+@redcap_app.command("import")
+def redcap_import(
+    export: Path = typer.Argument(..., help="A REDCap raw records export (CSV, variable names as headers)."),
+    out: Path = typer.Option(..., "--out", help="Folder to write the package to (created; replaced only with --force)."),
+    package: Optional[Path] = typer.Option(None, "--package", help=_REFERENCE_HELP),
+    format: str = typer.Option("text", "--format", help="Report as text (for people) or json (for machines)."),
+    force: bool = typer.Option(False, help="Replace the output folder if it exists."),
+):
+    """Turn a REDCap records export into a standard package and validate it. Exit 0: valid; 1: errors; 2: unreadable."""
+    from .interop.redcap_import import import_export
+
+    err = _console(stderr=True)
+    try:
+        result = import_export(export, out, reference=package, force=force)
+    except (FileExistsError, FileNotFoundError) as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2)
+    _report_out(result.report, format)
+    if result.validated is None:
+        err.print(f"[red]The export was not converted (see above); nothing was written to {out}.[/red]")
+    else:
+        err.print(f"Wrote the package to {out} ({result.report.status}).")
+    raise typer.Exit(result.exit_code)
+
+
+qda_app = typer.Typer(help="REFI-QDA (NVivo, ATLAS.ti, MAXQDA, QualCoder): export the codebook and coded segments; import projects.",
+                      no_args_is_help=True)
+app.add_typer(qda_app, name="qda")
+
+
+def _qda_export(kind: str, path: Optional[Path], out: Path):
+    from .interop.package_io import shipped_package
+    from .interop.qda_export import NotExportable, export_codebook, export_project
+
+    err = _console(stderr=True)
+    try:
+        validated, written = (export_codebook if kind == "codebook" else export_project)(path or shipped_package(), out)
+    except NotExportable as e:
+        err.print(f"[red]Not exported: {e}. Nothing was written.[/red]")
+        raise typer.Exit(2)
+    if written is None:
+        _report_out(validated.report, "text")
+        err.print(f"[red]Not exported: the package has errors (see above). Nothing was written to {out}.[/red]")
+        raise typer.Exit(validated.report.exit_code or 1)
+    err.print(f"Wrote the {kind} to {written}.")
+
+
+@qda_app.command("export-codebook")
+def qda_export_codebook(
+    out: Path = typer.Option(..., "--out", help="The codebook file to write (.qdc)."),
+    package: Optional[Path] = typer.Option(None, "--package", help="The package (default: the shipped example package)."),
+):
+    """Write the codebook (themes as parent codes, codes nested) as a REFI-QDA .qdc file."""
+    _qda_export("codebook", package, out)
+
+
+@qda_app.command("export")
+def qda_export(
+    out: Path = typer.Argument(..., help="The project file to write (.qdpx)."),
+    package: Optional[Path] = typer.Option(None, "--package", help="The package (default: the shipped example package)."),
+):
+    """Write the codebook and the coded segments, one transcript per discussion, as a REFI-QDA .qdpx project."""
+    _qda_export("project", package, out)
+
+
+@qda_app.command("import")
+def qda_import(
+    project: Path = typer.Argument(..., help="A REFI-QDA project (.qdpx) or codebook (.qdc)."),
+    out: Path = typer.Option(..., "--out", help="Folder to write the package to (created; replaced only with --force)."),
+    discussions: Optional[Path] = typer.Option(None, "--discussions", help="CSV mapping sources to discussions: columns source (name or GUID), discussion_id."),
+    package: Optional[Path] = typer.Option(None, "--package", help="Package whose codebook and segments the project replaces (its other tables are copied)."),
+    format: str = typer.Option("text", "--format", help="Report as text (for people) or json (for machines)."),
+    force: bool = typer.Option(False, help="Replace the output folder if it exists."),
+):
+    """Read a QDA project into codes, themes and segments, and validate the package. Exit 0: valid; 1: errors; 2: unreadable or unsafe input."""
+    from .interop.qda_import import import_project
+
+    err = _console(stderr=True)
+    try:
+        result = import_project(project, out, discussions=discussions, reference=package, force=force)
+    except FileExistsError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2)
+    _report_out(result.report, format)
+    if result.validated is None:
+        err.print(f"[red]The project was not converted (see above); nothing was written to {out}.[/red]")
+    else:
+        err.print(f"Wrote the package to {out} ({result.report.status}).")
+    raise typer.Exit(result.exit_code)
+
+
+@app.command("export")
+def export_cmd(
+    path: Optional[Path] = typer.Argument(None, help="A datapackage.json or its folder (default: the shipped example package)."),
+    format: str = typer.Option(..., "--format", help="sav (SPSS), dta (Stata) or parquet."),
+    out: Path = typer.Option(..., "--out", help="Folder to write one file per resource to (created; replaced only with --force)."),
+    force: bool = typer.Option(False, help="Replace the output folder if it exists."),
+):
+    """Write every resource as SPSS, Stata or Parquet with the schemas' labels and missing values.
+
+    The package is validated first; nothing is written when it has errors. Exit 0: written; 1: errors; 2: unreadable input or bad option.
+    """
+    from .interop.exports import FORMATS, ExportError, export
+    from .interop.package_io import shipped_package
+
+    err = _console(stderr=True)
+    if format not in FORMATS:
+        err.print(f"[red]--format must be one of: {', '.join(FORMATS)}[/red]")
+        raise typer.Exit(2)
+    try:
+        validated, written = export(path or shipped_package(), format, out, force=force)
+    except FileExistsError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2)
+    except ExportError as e:
+        err.print(f"[red]Not exported: {e}. Nothing was written.[/red]")
+        raise typer.Exit(1)
+    if not written:
+        _report_out(validated.report, "text")
+        err.print(f"[red]Not exported: the package has errors (see above). Nothing was written to {out}.[/red]")
+        raise typer.Exit(validated.report.exit_code or 1)
+    err.print(f"Wrote {len(written)} {format} files to {out}/.")
+
+
+# -- multi-site: pool rows, or share summaries and combine them (issue 6) -------------------------
+
+def _configs(paths: list[Path]):
+    """Site configurations for several packages; exits 2 (with the finding) if one is unusable."""
+    out = []
+    for p in paths:
+        cfg = _site_config(p)
+        if isinstance(cfg, Exception):
+            _report_out(_config_report(cfg), "text")
+            raise typer.Exit(2)
+        out.append(cfg)
+    return out
+
+
+@app.command("pool")
+def pool_cmd(
+    sites: list[Path] = typer.Argument(..., help="The site packages (datapackage.json files or their folders)."),
+    out: Path = typer.Option(..., "--out", help="Folder to write the pooled package to (created; replaced only with --force)."),
+    config: list[Path] = typer.Option([], "--config", help="A site configuration (repeat for several); one naming a site applies to that site, one without to all."),
+    force: bool = typer.Option(False, help="Replace the output folder if it exists."),
+):
+    """Validate every site package and pool them into one package with site-prefixed identifiers.
+
+    Nothing is written if any site has errors, two sites share an id, or their standard versions are
+    incompatible. Exit 0: pooled; 1: not pooled (see the per-site summary); 2: unreadable configuration or existing output.
+    """
+    from rich.markup import escape
+    from rich.table import Table as RichTable
+
+    from .render import to_terminal
+    from .sites.pool import error_codes, pool
+
+    err = _console(stderr=True)
+    configs = _configs(config)
+    with err.status("pooling ...") as status:
+        try:
+            outcome = pool(sites, out, configs=configs, force=force, progress=lambda m: status.update(f"pooling: {m}"))
+        except FileExistsError as e:
+            err.print(f"[red]{escape(str(e))}[/red]")
+            raise typer.Exit(2)
+    console = _console()
+    t = RichTable(title="Sites", title_justify="left")
+    for col in ("Site", "Package", "Status", "Errors", "Warnings", "Codes"):
+        t.add_column(col, overflow="fold")
+    for s in outcome.sites:
+        r = s.validated.report
+        totals = r.totals()
+        t.add_row(escape(s.site or "(undeclared)"), escape(str(s.path)), r.status, str(totals["error"]),
+                  str(totals["warning"]), ", ".join(error_codes(r)))
+    console.print(t)
+    for s in outcome.sites:
+        if s.validated.report.status != "valid":
+            console.print(f"\n[bold]Findings of site {escape(s.label)} ({escape(str(s.path))})[/bold]")
+            to_terminal(s.validated.report, console)
+    if outcome.result is not None and outcome.out is None:
+        console.print("\n[bold]Findings of the pooled package[/bold]")
+        to_terminal(outcome.result.report, console)
+    if outcome.report.findings:
+        console.print("\n[bold]Pooling[/bold]")
+        to_terminal(outcome.report, console)
+    if outcome.out is None:
+        err.print(f"[red]Not pooled: see the findings above. Nothing was written to {escape(str(out))}.[/red]")
+        raise typer.Exit(1)
+    n = {name: len(frame) for name, frame in outcome.result.tables.items()}
+    err.print(f"Pooled {len(outcome.sites)} sites into {out}: "
+              + ", ".join(f"{v} {k}" for k, v in n.items() if k in ("survey_relationships", "coding_segments"))
+              + f"; the pooled package is {outcome.result.report.status}.")
+
+
+@app.command("summarize")
+def summarize_cmd(
+    path: Path = typer.Argument(..., help="The site's package (a datapackage.json or its folder)."),
+    out: Path = typer.Option(..., "--out", help="The summary JSON file to write."),
+    threshold: int = typer.Option(11, help="Suppress every count below this (and complementary counts)."),
+    suppress_zeros: bool = typer.Option(False, "--suppress-zeros", help="Suppress zero counts too (by default zeros are shown, as DataSHIELD and CMS do)."),
+    config: Optional[Path] = typer.Option(None, "--config", help="The site configuration (site.yaml) to validate with."),
+    method: Optional[str] = typer.Option(None, help="Model estimator: gee or glm_cluster (default: survey.yaml's, gee). Every site must use the same."),
+    cluster: Optional[str] = typer.Option(None, help="Cluster by clinician, parent or site (default: survey.yaml's, clinician)."),
+):
+    """Write what a site may share instead of rows: model coefficients, covariances and counts, and
+    descriptive tables with small cells suppressed. Exit 0: written; 1: the package has errors or cannot be summarized; 2: bad option or configuration."""
+    from rich.markup import escape
+
+    from .atomic import write_text
+    from .render import to_terminal
+    from .sites.summarize import NotSummarizable, dumps, summarize
+
+    err = _console(stderr=True)
+    (site_config,) = _configs([config]) if config else (None,)
+    try:
+        with err.status("summarizing ...") as status:
+            result = summarize(path, threshold=threshold, zeros=suppress_zeros, method=method, cluster=cluster,
+                               config=site_config, progress=lambda m: status.update(f"summarizing: {m}"))
+    except ValueError as e:
+        err.print(f"[red]{escape(str(e))}[/red]")
+        raise typer.Exit(2)
+    except NotSummarizable as e:
+        err.print(f"[red]Not summarized: {escape(str(e))}. Nothing was written.[/red]")
+        raise typer.Exit(1)
+    if result.summary is None:
+        to_terminal(result.validated.report, _console())
+        err.print(f"[red]Not summarized: the package has errors (see above). Nothing was written to {escape(str(out))}.[/red]")
+        raise typer.Exit(result.validated.report.exit_code or 1)
+    write_text(out, dumps(result.summary))
+    s = result.summary
+    shared = [m["name"] for m in s["models"] if m["status"] == "shared"]
+    withheld = [f"{m['name']} ({m['reason']})" for m in s["models"] if m["status"] != "shared"]
+    hidden = sum(t["suppressed"]["primary"] + t["suppressed"]["complementary"] for t in s["tables"])
+    err.print(f"Wrote the summary of site {s['site']} to {out}: models shared: {', '.join(shared) or 'none'}"
+              + (f"; withheld: {'; '.join(withheld)}" if withheld else "")
+              + f"; {len(s['tables'])} tables, {hidden} counts suppressed (threshold {threshold}). No row-level data.")
+
+
+@app.command("meta")
+def meta_cmd(
+    summaries: list[Path] = typer.Argument(..., help="Site summary files written by pedcomm summarize."),
+    out: Path = typer.Option(..., "--out", help="Folder to write the results to (created; replaced only with --force)."),
+    one_stage: Optional[Path] = typer.Option(None, "--one-stage", help="A pooled package of the same sites: fit the one-stage model on its rows and set it beside the pooled estimates."),
+    force: bool = typer.Option(False, help="Replace the output folder if it exists."),
+):
+    """Combine site summaries: random-effects pooled odds ratios, heterogeneity (I², tau²), forest
+    plots and pooled descriptive tables. Exit 0: written; 1: summaries incompatible or the one-stage package invalid; 2: unreadable summary."""
+    from rich.markup import escape
+
+    from .sites.meta import meta
+
+    err = _console(stderr=True)
+    with err.status("combining ...") as status:
+        try:
+            result = meta(summaries, out, one_stage=one_stage, force=force, progress=lambda m: status.update(f"combining: {m}"))
+        except FileExistsError as e:
+            err.print(f"[red]{escape(str(e))}[/red]")
+            raise typer.Exit(2)
+    if result.report.findings:
+        _report_out(result.report, "text")
+    if result.out is None:
+        err.print(f"[red]Not combined (see above). Nothing was written to {escape(str(out))}.[/red]")
+        raise typer.Exit(result.report.exit_code or 1)
+    pooled = result.estimates.dropna(subset=["odds_ratio"]) if "odds_ratio" in result.estimates else result.estimates.iloc[:0]
+    err.print(f"Combined {len(result.summaries)} site summaries: {len(pooled)} pooled odds ratios. "
+              f"Results in {out}/; start with {out / 'index.md'}.")
 
 
 def main():  # console-script entry point

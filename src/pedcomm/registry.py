@@ -27,6 +27,9 @@ class CheckSpec:
     fatal: bool = False
     blocking: bool = False
     deprecated: bool = False
+    #: minimal invalid input file (relative to validation/conformance/) for codes about inputs
+    #: other than a package, e.g. a REDCap export or a QDA project (run by tests/test_registry.py)
+    example: str | None = None
 
 
 @cache

@@ -22,7 +22,7 @@ def as_dict(report: Report) -> dict:
         "findings_not_listed": report.unlisted(),
         "inputs": report.inputs,
         "checks": [
-            {"code": r.code, "severity": spec(r.code).severity, "resource": r.resource, "field": r.field,
+            {"code": r.code, "severity": report.severity(r.code, r.resource, r.field), "resource": r.resource, "field": r.field,
              "status": r.status, "checked": r.checked, "failed": r.failed, "reason": r.reason}
             for r in report.runs.values()
         ],
@@ -63,6 +63,14 @@ def to_terminal(report: Report, console) -> None:
             n = sum(v for (c, _, _), v in report.counts.items() if c == code)
             console.print(f"  [{SEVERITY_STYLE[s.severity]}]{code}[/] ({n}x) {s.title}: {s.action}"
                           f"  See {DOCS_CHECKS}#{code.lower()}")
+    overrides = report.meta.get("overrides") or []
+    if overrides:
+        from rich.markup import escape
+
+        console.print("\n[bold]Site configuration overrides[/bold]")
+        for o in overrides:
+            console.print(f"  {o['code']} ({o['scope']}): {o['from']} -> {o['to']}, {o['findings']} findings. "
+                          f"Justification: {escape(o['justification'])}")
     style = {"valid": "bold green", "invalid": "bold red", "unreadable": "bold red"}[report.status]
     n_checks = len(report.runs)
     console.print(f"\n[{style}]{report.status.upper()}[/]: {totals['error']} errors, {totals['warning']} warnings, "

@@ -70,6 +70,12 @@ class Report:
     runs: dict = field(default_factory=dict)  # (code, resource, field) -> CheckRun
     inputs: list[dict] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
+    #: (code, resource, field) -> severity set by a site configuration (pedcomm.sites.config)
+    severities: dict = field(default_factory=dict)
+
+    def severity(self, code: str, resource: str | None = None, field: str | None = None) -> str:
+        """The severity of a check's findings: the registry's, unless a site configuration changed it."""
+        return self.severities.get((code, resource, field)) or spec(code).severity
 
     # -- recording -----------------------------------------------------------------------
     def ran(self, code: str, resource: str | None = None, field: str | None = None,
@@ -136,8 +142,8 @@ class Report:
     # -- summary -------------------------------------------------------------------------
     def totals(self) -> Counter:
         c = Counter({"error": 0, "warning": 0, "info": 0})
-        for (code, _, _), n in self.counts.items():
-            c[spec(code).severity] += n
+        for (code, res, fld), n in self.counts.items():
+            c[self.severity(code, res, fld)] += n
         return c
 
     @property

@@ -84,17 +84,25 @@ def resource_entry(name: str) -> dict:
 
 
 def build_descriptor(names: list[str], *, synthetic: bool, name: str, title: str,
-                     description: str, extra: dict | None = None) -> dict:
+                     description: str, extra: dict | None = None, site: str | None = None) -> dict:
     """A package descriptor for the given standard resources.
 
     Descriptions come from the standard; the synthetic note is added or removed so that a real
-    site's package never claims to be synthetic and a synthetic one always says it is.
+    site's package never claims to be synthetic and a synthetic one always says it is. The site
+    declaration (``pedcomm``: site id and the standard's version, see pedcomm.sites.declaration)
+    names ``site``; without one, a synthetic package keeps the example's site and a real one
+    declares none (it never claims the example's site).
     """
     base = descriptor()
     out = {k: copy.deepcopy(v) for k, v in base.items() if k != "resources"}
     out.update({"name": name, "id": name, "title": title, "description": description})
     if not synthetic:
         out["keywords"] = [k for k in out.get("keywords", []) if k != "synthetic data"]
+    keep_site = synthetic and site is None
+    declared = {"site": site} if site is not None else {}
+    declared.update({k: v for k, v in (out.get("pedcomm") or {}).items() if keep_site or k not in ("site", "sites")})
+    declared["schemaVersion"] = base["version"]
+    out["pedcomm"] = declared
     if extra:
         out.update(extra)
     resources = []

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__, standard
-from .checks import structure
+from .checks import identifiers, structure
 from .package import Package, open_package
 from .reader import parse_csv, read_bytes
 from .registry import SEMANTIC, check
@@ -60,8 +60,14 @@ def compare_schema(pkg: Package, name: str, report: Report):
 
 
 def validate(path: str | Path, *, max_listed: int = DEFAULT_MAX_LISTED, reveal_values: bool = False,
-             progress=None) -> Validated:
-    """Validate a package (a datapackage.json or its folder) against the pedcomm standard."""
+             progress=None, config=None) -> Validated:
+    """Validate a package (a datapackage.json or its folder) against the pedcomm standard.
+
+    ``config``: a site configuration (pedcomm.sites.config.SiteConfig) whose justified overrides
+    change the severities of the findings; every override is listed in the report.
+    """
+    from .sites import config as site_config, declaration
+
     report = Report(max_listed=max_listed, reveal_values=reveal_values)
     report.meta = {"tool": "pedcomm", "version": __version__,
                    "schema_version": standard.descriptor()["version"], "package": str(path)}
@@ -70,6 +76,14 @@ def validate(path: str | Path, *, max_listed: int = DEFAULT_MAX_LISTED, reveal_v
     if pkg is None:
         return out
     report.meta["package_version"] = pkg.descriptor.get("version")
+    if config is not None:
+        try:
+            site_config.check_site(config, declaration.read(pkg.descriptor).site)
+        except site_config.ConfigError as e:
+            site_config.refuse(report, e)
+            out.package = None
+            return out
+    site_rows = 0  # rows of site data (not shared definitions): they make the site declaration necessary
     typed: dict[str, pd.DataFrame] = {}
     unkeyed: set[str] = set()  # tables whose rows cannot be told apart: no cross-table rules on them
     schemas = {}
@@ -88,6 +102,9 @@ def validate(path: str | Path, *, max_listed: int = DEFAULT_MAX_LISTED, reveal_v
         if raw is None:
             continue
         present = structure.check_header(name, schema, list(raw.columns), report)
+        identifiers.screen(name, schema, raw, report)
+        if name not in declaration.DEFINITIONS:
+            site_rows += len(raw)
         if len(present) < len(schema["fields"]):
             # a table missing columns is checked cell by cell, but not used by cross-table rules
             structure.check_fields(name, schema, raw, present, report)
@@ -111,4 +128,8 @@ def validate(path: str | Path, *, max_listed: int = DEFAULT_MAX_LISTED, reveal_v
             continue
         fn(typed, report)
     out.tables = typed
+    if pkg.resources:
+        declaration.check_declaration(pkg.descriptor, report, holds_site_data=site_rows > 0)
+    if config is not None:
+        site_config.apply(report, config)
     return out

@@ -14,7 +14,7 @@ import pandas as pd
 from ..registry import check
 from ..report import Report
 from ..standard import missing_codes
-from . import arrowops
+from . import arrowops, identifiers
 from .values import TYPE_NAMES, cast, displayable, enum_hint, type_hint
 
 
@@ -96,8 +96,11 @@ def check_range(resource, fd, raw, typed, report):
     report.ran("CELL_RANGE", resource, fd["name"], int(present.sum()))
     if bad.any():
         expected = f"{lo if lo is not None else '-inf'} to {hi if hi is not None else 'inf'}"
+        values = raw[bad].iloc[: report.max_listed].tolist()
+        if identifiers.is_age_field(fd["name"]):  # ages over 89 identify people: never echoed
+            values = identifiers.mask_ages(values, report.reveal_values)
         report.add_many("CELL_RANGE", resource=resource, field=fd["name"], rows=_first_rows(bad),
-                        values=raw[bad].iloc[: report.max_listed].tolist(), expected=expected)
+                        values=values, expected=expected)
 
 
 @check("CELL_PATTERN")

@@ -40,6 +40,8 @@ PARENT_NULL_LOGOR = {"parent_male": 0.10, "race_black": 0.25, "race_hispanic": 0
 CLINICIAN_NULL_LOGOR = {"years_20_plus": 0.30}
 STRATEGY_USE = {"both": 0.55, "clinician": 0.50, "parent": 0.12, "neither": 0.05}
 REFUSAL_RATE = 0.01
+CLINICIAN_RE_SD = 1.0  # SD of a clinician random intercept in the clinician-reported outcome (published CI width)
+PC_MEAN, PC_SD = 3.85, 0.65  # patient-centeredness score: about 8% below 3, as the published CI width implies
 POLISH_PROPOSALS = 400  # GEE fits (about 25 ms each) in the second calibration stage
 POLISH_TOLERANCE = 0.03  # stop once every targeted log odds ratio is within 3% of the target
 
@@ -63,7 +65,7 @@ def _parents(rng) -> pd.DataFrame:
     anx = np.clip(np.round(rng.normal(7.0, 4.0, n)), 0, 21).astype(int)
     dep = np.clip(np.round(0.55 * anx + rng.normal(1.5, 2.8, n)), 0, 21).astype(int)
     mixed = rng.choice([1, 2, 3, 4, 5], size=n, p=MIXED_P)
-    pc = np.clip(np.round(rng.normal(3.95, 0.62, n) * 4) / 4, 1, 5)
+    pc = np.clip(np.round(rng.normal(PC_MEAN, PC_SD, n) * 4) / 4, 1, 5)
     ids = [f"P{i:04d}" for i in range(1, n + 1)]
     df = pd.DataFrame({"parent_id": ids, "site_id": site, "sex": sex, "race_ethnicity": race,
                        "education": edu, "hads_anxiety": anx, "hads_depression": dep,
@@ -155,6 +157,9 @@ def _outcomes(rng, rel, parents, clinicians) -> tuple[np.ndarray, np.ndarray]:
 
     Xp, cp, eta_p, tp, wp = lin("parent", PARENT_NULL_LOGOR)
     Xc, cc, eta_c, tc, wc = lin("clinician", CLINICIAN_NULL_LOGOR)
+    if CLINICIAN_RE_SD > 0:  # clinicians differ in how often they find relationships challenging
+        codes, uniques = pd.factorize(rel["clinician_id"])
+        eta_c = eta_c + rng.normal(0.0, CLINICIAN_RE_SD, len(uniques))[codes]
     pair_idx = np.flatnonzero(paired)
     # clinician outcome: exact count among paired relationships
     b0c = intercept_for_rate(eta_c[pair_idx], n_clin / n_pair)

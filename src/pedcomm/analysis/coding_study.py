@@ -1,0 +1,49 @@
+"""The transcript-coding study (Kaye et al. 2021) as one reproducible unit: validated tables in,
+tables, figures and reproduced target values out."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .agreement import KAPPA_CI
+from .coding_agreement import agreement
+from .coding_codebook import codebook
+from .coding_cohort import cohort
+from .coding_cooccurrence import cooccurrence
+from .coding_course import course
+from .coding_design import assumptions, config, frame, positions
+from .coding_discussions import discussions
+from .coding_frequencies import frequencies
+from .study import Options, Study, StudyResult
+
+TITLE = ("Transcript-coding study: Kaye EC, et al. Facilitators associated with building and sustaining "
+         "therapeutic alliance in advanced pediatric cancer. JAMA Netw Open. 2021;4(8):e2120925.")
+
+
+def run(t: dict[str, pd.DataFrame], options: Options) -> StudyResult:
+    c = frame(t)
+    cohort_table, values = cohort(c)
+    discussion_table, discussion_values = discussions(c)
+    codebook_table, codebook_values = codebook(c)
+    values |= discussion_values | codebook_values
+    cooccurrence_table, heatmap = cooccurrence(c)
+    course_table, course_plot = course(c)
+    tables = [cohort_table, discussion_table, codebook_table, frequencies(c), cooccurrence_table, course_table,
+              agreement(c)]
+    cfg = config()
+    shown = {
+        "analysed population": f"{len(c.patients)} patients of the analytic sample ({cfg['population']['rule']}) "
+                               f"of {len(c.enrolled)} enrolled; their {len(c.discussions)} recorded discussions",
+        "analysed codings": f"each discussion's primary coder ({len(c.coded)} coded discussions, {len(c.segments)} "
+                            "segments); the second coder's only for agreement",
+        "illness course positions": "; ".join(positions().values()),
+        "intercoder agreement": f"{len(c.double)} double-coded discussions; percent agreement and Cohen's kappa on "
+                                f"presence per discussion ({KAPPA_CI}, {float(cfg['agreement']['level']):.0%}); "
+                                "span overlap as pooled intersection over union of seconds covered",
+        "quartiles": f"{cfg['quartiles']['method']} interpolation between order statistics",
+    }
+    return StudyResult("coding", tables, values, shown, assumptions(), "src/pedcomm/analysis/coding.yaml",
+                       [heatmap, course_plot])
+
+
+STUDY = Study("coding", TITLE, run)

@@ -1,0 +1,83 @@
+"""Forest plot of reproduced against published odds ratios (PNG and SVG), written deterministically.
+
+Uses matplotlib's object API with the Agg canvas (no pyplot, no display); the SVG ids are salted
+with a fixed string and no creation date is stored, so two runs write identical files. Every figure
+of `pedcomm reproduce` is drawn in ``STYLE`` and written by ``save_figure``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+HASH_SALT = "pedcomm"
+#: matplotlib settings of every figure (inside ``matplotlib.rc_context``, around drawing and saving).
+STYLE = {"svg.hashsalt": HASH_SALT, "svg.fonttype": "path", "font.family": "DejaVu Sans", "font.size": 9}
+
+
+def new_figure(width: float, height: float):
+    """A matplotlib Figure on the Agg canvas (no pyplot state, no display)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save_figure(fig, folder: Path, stem: str) -> list[str]:
+    """Write ``stem``.png (150 dpi) and ``stem``.svg without dates or software versions; returns the
+    file names. Call inside ``matplotlib.rc_context(STYLE)``."""
+    png, svg = folder / f"{stem}.png", folder / f"{stem}.svg"
+    fig.savefig(png, dpi=150, metadata={"Software": None})
+    fig.savefig(svg, metadata={"Date": None, "Creator": None})
+    return [png.name, svg.name]
+
+
+@dataclass(frozen=True)
+class ForestRow:
+    label: str
+    published: tuple[float, float, float]  # odds ratio, lower, upper
+    reproduced: tuple[float, float, float] | None
+    status: str
+
+
+def forest_plot(rows: list[ForestRow], folder: Path, stem: str = "forest", title: str = "") -> list[str]:
+    """Write ``stem``.png and ``stem``.svg into ``folder``; returns the file names."""
+    import textwrap
+
+    import matplotlib
+    from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
+
+    with matplotlib.rc_context(STYLE):
+        n = len(rows)
+        fig = new_figure(8.5, 1.6 + 0.6 * max(n, 1))
+        ax = fig.add_subplot(1, 1, 1)
+        ax.set_xscale("log")
+        for i, r in enumerate(rows):
+            y = n - 1 - i
+            o, lo, hi = r.published
+            ax.errorbar([o], [y + 0.15], xerr=[[o - lo], [hi - o]], fmt="s", color="black", capsize=2.5,
+                        markersize=5, label="Published" if i == 0 else None)
+            if r.reproduced is not None:
+                o, lo, hi = r.reproduced
+                ax.errorbar([o], [y - 0.15], xerr=[[o - lo], [hi - o]], fmt="o", color="#1f77b4",
+                            capsize=2.5, markersize=5, label="Reproduced" if i == 0 else None)
+            ax.text(1.02, y, r.status, transform=ax.get_yaxis_transform(), va="center", fontsize=8)
+        ax.axvline(1.0, color="grey", linewidth=0.8, linestyle="--")
+        ax.set_yticks(range(n))
+        ax.set_yticklabels([textwrap.fill(r.label, 38) for r in reversed(rows)])
+        ax.set_ylim(-0.7, n - 0.3)
+        lo = min([r.published[1] for r in rows] + [r.reproduced[1] for r in rows if r.reproduced] + [1.0])
+        hi = max([r.published[2] for r in rows] + [r.reproduced[2] for r in rows if r.reproduced] + [1.0])
+        ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if lo / 1.5 <= t <= hi * 1.5]
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xticklabels([f"{t:g}" for t in ticks])
+        ax.set_xlabel("Odds ratio (95% CI, log scale)")
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
+        if title:
+            fig.suptitle(title, x=0.02, ha="left", fontsize=10, fontweight="bold")
+        fig.tight_layout()
+        return save_figure(fig, folder, stem)

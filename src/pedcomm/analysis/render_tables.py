@@ -1,0 +1,67 @@
+"""Write a Table as CSV (the numbers), Markdown, HTML (great-tables) and LaTeX (the manuscript view).
+
+Every rendering is a pure function of the table, so two runs write identical files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .table import Table
+
+FORMATS = ("csv", "md", "html", "tex")
+
+
+def to_csv(table: Table) -> str:
+    return table.data.to_csv(index=False, lineterminator="\n")
+
+
+def _md_cell(value) -> str:
+    s = "" if value is None or (isinstance(value, float) and value != value) else str(value)
+    return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A GitHub-flavoured pipe table."""
+    head = "| " + " | ".join(_md_cell(c) for c in frame.columns) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    body = ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *body]) + "\n"
+
+
+def to_markdown(table: Table) -> str:
+    notes = "".join(f"- {n}\n" for n in table.notes)
+    return f"# {table.title}\n\n{markdown_table(table.display)}\n{notes}"
+
+
+def _gt(table: Table):
+    from great_tables import GT
+
+    gt = GT(table.display, id=table.name.replace("_", "-")).tab_header(title=table.title)
+    for n in table.notes:
+        gt = gt.tab_source_note(n)
+    return gt
+
+
+def to_html(table: Table) -> str:
+    return _gt(table).as_raw_html(make_page=True)
+
+
+def to_latex(table: Table) -> str:
+    return _gt(table).as_latex()
+
+
+RENDERERS = {"csv": to_csv, "md": to_markdown, "html": to_html, "tex": to_latex}
+
+
+def write_table(table: Table, folder: Path) -> dict[str, str]:
+    """Write every rendering of ``table`` into ``folder``; returns format -> file name."""
+    names = {}
+    for ext in FORMATS:
+        name = f"{table.name}.{ext}"
+        text = RENDERERS[ext](table)
+        (folder / name).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8", newline="")
+        names[ext] = name
+    return names

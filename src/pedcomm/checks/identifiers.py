@@ -1,0 +1,176 @@
+"""The identifier screen: text, columns and ages that look like direct identifiers.
+
+One implementation of the patterns for every check that screens for identifiers: free text and
+identifier fields of any resource (TEXT_IDENTIFIER), excerpts of coded segments
+(EXCERPT_IDENTIFIER, in checks/coding.py), the names of columns the standard does not define
+(COLUMN_IDENTIFIER) and age-like numbers (AGE_OVER_89). It is a heuristic: it misses names without
+a cue and may flag harmless text, so findings are errors a site may reclassify, with a written
+justification, in its site configuration. Suspected values are always masked in reports.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..registry import check
+from ..report import Report, mask
+from .arrowops import arrow_strings
+
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+          r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)")
+_LONG_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_STREET = (r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl"
+           r"|Terrace|Parkway|Pkwy|Square|Sq|Highway|Hwy|Circle|Cir)")
+#: Ages over 89, written as a number: 90 to 129.
+_OLD = r"(?:9\d|1[0-2]\d)"
+
+#: Likely identifiers in text: (what the message calls it, pattern), in the order messages list them.
+IDENTIFIER_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("a personal name",
+     r"\b(?:Dr|Mr|Mrs|Ms|Miss|Mx|Doctor|Nurse)\.?\s+[A-Z][a-z]+"
+     r"|(?i:\bmy name is|\bname's|\bnamed|\bcalled)\s+[A-Z][a-z]+"),
+    ("a date",
+     r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{4}-\d{1,2}-\d{1,2}\b"
+     rf"|\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
+     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_LONG_MONTH}\b"
+     rf"|\b{_LONG_MONTH},?\s+\d{{4}}\b"),
+    ("a phone number", r"(?:\(\d{3}\)\s*|\b\d{3}[-. ])\d{3}[-. ]\d{4}\b"),
+    ("an e-mail address", r"\b[\w.+-]+@[\w-]+\.[\w.-]+"),
+    ("a record or other identifying number",
+     r"\b\d{3}-\d{2}-\d{4}\b|\b\d{6,}\b"
+     r"|(?i:\b(?:MRN|medical record|record|chart|account|patient id|SSN)\s*(?:number|no\.?|#)?\s*(?:is\s+|[:#]\s*)?)\d{3,}"),
+    ("a street address",
+     rf"\b\d{{1,6}}\s+(?:[A-Z][A-Za-z'-]*\.?\s+){{1,4}}{_STREET}\b"
+     r"|(?i:\bP\.?\s?O\.?\s+Box\s+\d+)"),
+    ("an age over 89",
+     rf"(?i:\b{_OLD}[- ]?(?:years?|yrs?)[- ]old\b|\b{_OLD}\s+years?\s+of\s+age\b|\baged?\s+{_OLD}\b"
+     rf"|\b{_OLD}\s*(?:yo|y/o)\b)"),
+)
+
+#: Column names that suggest a direct identifier: (what the message calls it, pattern on the name).
+COLUMN_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("a person's name", r"^(?:name|surname|initials)$|(?:^|_)(?:first|last|given|family|middle|full|maiden|patient|parent|child|"
+                        r"mother|father|guardian|clinician|doctor|physician|nurse|provider)_?names?(?:$|_)"),
+    ("a record number", r"(?:^|_)(?:mrn|medical_?record|record_?(?:no|num|number)|chart_?(?:no|num|number)|ssn|social_?security|nhs_?(?:no|number)|insurance_?(?:no|id|number))(?:$|_)"),
+    ("a date of birth or a calendar date", r"(?:^|_)(?:dob|birth_?(?:date|day)|date_?of_?birth|birthdate|(?:visit|admission|discharge|death|diagnosis|survey)_?date|date)(?:$|_)"),
+    ("a phone number", r"(?:^|_)(?:phone|telephone|tel|mobile|cell_?phone|fax)(?:$|_)"),
+    ("an e-mail address", r"(?:^|_)e_?mail(?:$|_)"),
+    ("a street address", r"(?:^|_)(?:address|street|addr|zip|zip_?code|postcode|postal_?code|city)(?:$|_)"),
+)
+
+#: Numeric columns whose values are ages.
+AGE_FIELD = re.compile(r"(?:^|_)age(?:$|_)|^age_?years$")
+MAX_AGE = 89
+
+
+def is_age_field(name: str) -> bool:
+    return bool(AGE_FIELD.search(str(name).lower()))
+
+
+def mask_ages(values: list, reveal: bool) -> list:
+    """Ages over 89 masked (unless ``reveal``); other values as given."""
+    if reveal:
+        return values
+    out = []
+    for v in values:
+        x = pd.to_numeric(pd.Series([v]), errors="coerce").iloc[0]
+        out.append(mask(v) if x == x and x > MAX_AGE else v)
+    return out
+
+
+#: Every pattern at once: one pass of RE2 (pyarrow) finds the few texts that need a closer look.
+_ANY = "|".join(f"(?:{p})" for _, p in IDENTIFIER_PATTERNS)
+
+
+def _matches(a, pattern: str) -> np.ndarray:
+    return pc.fill_null(pc.match_substring_regex(a, pattern), False).to_numpy(zero_copy_only=False).astype(bool)
+
+
+def find(texts) -> tuple[np.ndarray, list[str]]:
+    """Positions of the texts holding likely identifiers, and the kinds found in each ('and'-joined).
+
+    Matched with RE2 through pyarrow (as pandas does for Arrow strings): one pass with all the
+    patterns together (a few hundredths of a second per million values), then each pattern on the
+    hits only. Missing values never match.
+    """
+    a = arrow_strings(texts)
+    hit = _matches(a, _ANY)
+    where = np.flatnonzero(hit)
+    if not len(where):
+        return where, []
+    sub = a.filter(pa.array(hit))
+    labels = np.full(len(sub), "", dtype=object)
+    for label, pattern in IDENTIFIER_PATTERNS:
+        h = _matches(sub, pattern)
+        labels = np.where(h, np.where(labels == "", label, labels + " and " + label), labels)
+    return where, labels.tolist()
+
+
+def identifier_kinds(texts: pd.Series) -> pd.Series:
+    """Per text, the kinds of likely identifier found, joined with 'and' ('' when none; NA gives '')."""
+    found = pd.Series("", index=texts.index, dtype=object)
+    where, kinds = find(texts)
+    if len(where):
+        found.iloc[where] = kinds
+    return found
+
+
+def column_kind(name: str) -> str:
+    """What a column name suggests ('' when nothing)."""
+    low = re.sub(r"[\s-]+", "_", str(name).strip().lower())
+    for label, pattern in COLUMN_PATTERNS:
+        if re.search(pattern, low):
+            return label
+    return ""
+
+
+def _screened_as_text(fd: dict | None) -> bool:
+    """Text fields screened for identifiers: every string field except categorical codes."""
+    if fd is None:  # a column the standard does not define: any text may be in it
+        return True
+    return fd.get("type", "string") == "string" and "enum" not in fd.get("constraints", {})
+
+
+#: Fields screened by another code (the excerpt screen of the coding study).
+OWN_SCREEN = {("coding_segments", "excerpt")}
+
+
+@check("TEXT_IDENTIFIER", "COLUMN_IDENTIFIER", "AGE_OVER_89")
+def screen(resource: str, schema: dict, raw: pd.DataFrame, report: Report) -> None:
+    """Screen one table as read (cells as text) for likely direct identifiers."""
+    fields = {f["name"]: f for f in schema["fields"]}
+    seen: set[str] = set()
+    for i, col in enumerate(raw.columns):
+        if not isinstance(col, str) or col in seen:
+            continue  # repeated names are COLUMN_DUPLICATE's business
+        seen.add(col)
+        fd = fields.get(col)
+        values = raw.iloc[:, i]
+        if fd is None:
+            report.ran("COLUMN_IDENTIFIER", resource, col, 1)
+            kind = column_kind(col)
+            if kind:
+                report.add("COLUMN_IDENTIFIER", resource=resource, field=col, detail=kind)
+        if is_age_field(col) and (fd is None or fd.get("type") in ("integer", "number")):
+            _ages(resource, col, values, report)
+        if (resource, col) in OWN_SCREEN or not _screened_as_text(fd):
+            continue
+        report.ran("TEXT_IDENTIFIER", resource, col, int(values.count()))
+        where, kinds = find(values)
+        if len(where):
+            report.add_many("TEXT_IDENTIFIER", resource=resource, field=col, rows=values.index[where],
+                            values=values.iloc[where].tolist(), sensitive=True, detail=kinds)
+
+
+def _ages(resource: str, col: str, values: pd.Series, report: Report) -> None:
+    x = pd.to_numeric(values, errors="coerce")
+    report.ran("AGE_OVER_89", resource, col, int(x.notna().sum()))
+    bad = (x > MAX_AGE).fillna(False).astype(bool).to_numpy()
+    if bad.any():
+        report.add_many("AGE_OVER_89", resource=resource, field=col, rows=values.index[bad],
+                        values=values[bad].tolist(), sensitive=True)

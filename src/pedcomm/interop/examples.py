@@ -1,0 +1,32 @@
+"""Run the minimal invalid input files that registry codes name as their ``example``.
+
+A code about a REDCap export or a QDA project cannot be shown by editing a data package, so its
+example is a file under validation/conformance/files/<kind>/; this runs it the way the command
+would and returns the report (tests/test_registry.py expects the code among its findings).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..conformance import SUITE
+from ..report import Report
+
+
+def run_example(path: str | Path, workdir: str | Path) -> Report:
+    path, workdir = Path(path), Path(workdir)
+    kind = path.relative_to(SUITE / "files").parts[0]
+    if kind == "redcap":
+        from .redcap_import import import_export
+
+        return import_export(path, workdir / "out", reference=SUITE / "valid").report
+    if kind == "qda":
+        from .qda_import import import_project
+
+        discussions = path.with_suffix(".discussions.csv")
+        return import_project(path, workdir / "out", discussions=discussions if discussions.is_file() else None).report
+    if kind == "sites":
+        from ..sites.examples import run
+
+        return run(path, workdir)
+    raise ValueError(f"no runner for examples under files/{kind}/")

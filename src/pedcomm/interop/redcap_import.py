@@ -1,0 +1,285 @@
+"""Turn a REDCap raw records export (shaped by our dictionary) into a validated standard package.
+
+Handles what real exports vary in: checkbox ``var___code`` columns with unchecked boxes as 0 or
+blank, ``{form}_complete`` columns, repeating instruments (or none, when a site keeps one
+relationship per record), system columns (events, data access groups, survey timestamps).
+Problems of the export are coded findings (REDCAP_*); the package written is then validated
+like any other, and both sets of findings are reported together.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .. import __version__, standard
+from ..registry import check
+from ..report import Report
+from . import labels as L
+from .redcap_dictionary import dictionary_rows, export_columns
+from .redcap_forms import (DERIVED, FORMS, RECORD_ID, REFERENCE_TABLES, REPEAT_INSTANCE, REPEAT_INSTRUMENT,
+                           SYSTEM_COLUMNS, checkbox_column, part_fields)
+
+SOURCE = "REDCap export"  # the 'resource' of findings about the export itself
+_TIMESTAMP = re.compile(r".+_timestamp")
+
+
+class ImportRefused(Exception):
+    """The export cannot be converted faithfully; the report says why."""
+
+
+@dataclass
+class Imported:
+    report: Report
+    validated: object | None = None  # pedcomm.validate.Validated of the written package
+
+    @property
+    def exit_code(self) -> int:
+        return self.report.exit_code
+
+
+@check("REDCAP_EXPORT_UNREADABLE")
+def read_export(path: Path, report: Report) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
+    """The header and the non-blank rows (with their file row numbers) of a raw export."""
+    report.ran("REDCAP_EXPORT_UNREADABLE", SOURCE, None, 1)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        report.add("REDCAP_EXPORT_UNREADABLE", resource=SOURCE, detail=f"it cannot be opened ({e.strerror or e})")
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        report.add("REDCAP_EXPORT_UNREADABLE", resource=SOURCE,
+                   detail="it is not UTF-8 text; export again as 'CSV / Microsoft Excel (raw data)'")
+        return None
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as e:
+        report.add("REDCAP_EXPORT_UNREADABLE", resource=SOURCE, detail=f"it is not a CSV file ({e})")
+        return None
+    if not rows or RECORD_ID not in rows[0]:
+        report.add("REDCAP_EXPORT_UNREADABLE", resource=SOURCE,
+                   detail=f"its first line has no '{RECORD_ID}' column; export raw data with variable names "
+                          "(not labels) from a project built with `pedcomm redcap dictionary`")
+        return None
+    header, body = rows[0], []
+    for i, r in enumerate(rows[1:], start=2):  # file row numbers: the header is row 1
+        if not any(c.strip() for c in r):
+            continue
+        if len(r) != len(header):
+            report.add("REDCAP_EXPORT_UNREADABLE", resource=SOURCE, row=i,
+                       detail=f"row {i} has {len(r)} cells for {len(header)} columns")
+            return None
+        body.append((i, r))
+    return header, body
+
+
+@check("REDCAP_COLUMN_MISSING", "REDCAP_COLUMN_UNKNOWN")
+def check_columns(header: list[str], expected: list[str], report: Report) -> None:
+    optional = {REPEAT_INSTRUMENT, REPEAT_INSTANCE} | {f"{f.name}_complete" for f in FORMS}
+    report.ran("REDCAP_COLUMN_MISSING", SOURCE, None, len(expected))
+    for c in expected:
+        if c not in header and c not in optional:
+            report.add("REDCAP_COLUMN_MISSING", resource=SOURCE, field=c, row=1)
+    report.ran("REDCAP_COLUMN_UNKNOWN", SOURCE, None, len(header))
+    for c in header:
+        if c not in expected and c not in SYSTEM_COLUMNS and not _TIMESTAMP.fullmatch(c):
+            report.add("REDCAP_COLUMN_UNKNOWN", resource=SOURCE, field=L.shown(c), row=1)
+
+
+def _form_columns(form, items: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """(data columns, checkbox columns) of a form in the export."""
+    cols = [p.variable(n) for p in form.parts for n in part_fields(p)]
+    if form.repeating:
+        cols += list(items.loc[items["instrument"] == form.instrument, "item_id"])
+    boxes = []
+    if form.checkbox:
+        cb = form.checkbox
+        boxes = [checkbox_column(cb.name, c) for c in L.enum_of(L.field_map(cb.resource)[cb.code_field])]
+    return cols, boxes
+
+
+@check("REDCAP_RECORD_UNCLEAR", "REDCAP_CHECKBOX_INVALID", "REDCAP_LINK_CONFLICT")
+def convert(header: list[str], body: list[tuple[int, list[str]]], items: pd.DataFrame,
+            report: Report) -> dict[str, list[dict]]:
+    """The standard survey tables (lists of text rows) held by the export."""
+    layout = {f.name: _form_columns(f, items) for f in FORMS}
+    asked = {f.name: list(items.loc[items["instrument"] == f.instrument, "item_id"]) for f in FORMS if f.repeating}
+    box_codes = {f.name: L.enum_of(L.field_map(f.checkbox.resource)[f.checkbox.code_field]) for f in FORMS if f.checkbox}
+    fields_of = {(f.name, i): part_fields(p) for f in FORMS for i, p in enumerate(f.parts)}
+
+    def present(row: dict, form) -> bool:
+        cols, boxes = layout[form.name]
+        return (any(row.get(c, "").strip() for c in cols) or any(row.get(b, "") == "1" for b in boxes)
+                or row.get(f"{form.name}_complete", "") in ("1", "2"))
+
+    records: dict[str, list[tuple[int, dict, object]]] = {}
+    order: list[str] = []
+    report.ran("REDCAP_RECORD_UNCLEAR", SOURCE, RECORD_ID, len(body))
+    for line, cells in body:
+        row = dict(zip(header, cells))
+        rid = row[RECORD_ID].strip()
+        repeat = row.get(REPEAT_INSTRUMENT, "").strip()
+        if repeat:
+            form = next((f for f in FORMS if f.name == repeat and f.repeating), None)
+            if form is None:
+                report.add("REDCAP_RECORD_UNCLEAR", resource=SOURCE, field=REPEAT_INSTRUMENT, row=line, value=L.shown(rid),
+                           detail=f"a repeating instrument '{L.shown(repeat)}' that the pedcomm dictionary does not define")
+                continue
+            forms = [form]
+        else:
+            forms = [f for f in FORMS if present(row, f)]
+        if rid not in records:
+            records[rid] = []
+            order.append(rid)
+        records[rid] += [(line, row, f) for f in forms]
+
+    t = {n: [] for n in ("survey_parents", "survey_children", "survey_clinicians", "survey_relationships",
+                         "survey_responses", "survey_strategies")}
+    sides: dict[str, dict[str, tuple[int, dict]]] = {}  # relationship -> respondent -> (line, values)
+    rel_order: list[str] = []
+    report.ran("REDCAP_CHECKBOX_INVALID", SOURCE, None, 0)
+    for rid in order:
+        entries = records[rid]
+        respondents = {f.respondent for _, _, f in entries}
+        if len(respondents) > 1:
+            report.add("REDCAP_RECORD_UNCLEAR", resource=SOURCE, field=RECORD_ID, row=entries[0][0], value=L.shown(rid),
+                       detail="data in both the " + " and the ".join(sorted(respondents)) + " forms")
+            continue
+        for line, row, form in entries:
+            if not form.repeating:
+                for i, part in enumerate(form.parts):
+                    names = fields_of[form.name, i]
+                    values = {n: row.get(part.variable(n), "").strip() for n in names}
+                    if part is not form.parts[0] and not any(values.values()):
+                        continue  # e.g. no child entered
+                    t[part.resource].append({part.record: rid, **values})
+                continue
+            vals = {}
+            for i, part in enumerate(form.parts):
+                vals.update({n: row.get(part.variable(n), "").strip() for n in fields_of[form.name, i]})
+                vals[part.record] = rid
+            rel_id = vals.get("relationship_id", "")
+            if rel_id not in sides:
+                sides[rel_id] = {}
+                rel_order.append(rel_id)
+            if form.respondent in sides[rel_id]:
+                report.add("REDCAP_LINK_CONFLICT", resource=SOURCE, field=form.parts[0].variable("relationship_id"),
+                           row=line, value=L.shown(rel_id), detail=f"it is reported twice by the {form.respondent}")
+                continue
+            sides[rel_id][form.respondent] = (line, vals, form)
+            for item in asked[form.name]:
+                t["survey_responses"].append({"relationship_id": rel_id, "respondent": form.respondent,
+                                              "item_id": item, "response": row.get(item, "").strip()})
+            if form.checkbox:
+                cb = form.checkbox
+                for code in box_codes[form.name]:
+                    col = checkbox_column(cb.name, code)
+                    v = row.get(col, "").strip()
+                    report.ran("REDCAP_CHECKBOX_INVALID", SOURCE, None, 1)
+                    if v not in ("", "0", "1"):
+                        report.add("REDCAP_CHECKBOX_INVALID", resource=SOURCE, field=col, row=line, value=L.shown(v))
+                    t[cb.resource].append({"relationship_id": rel_id, cb.code_field: code,
+                                           cb.flag_field: L.TRUE_TEXT if v == "1" else L.FALSE_TEXT})
+
+    report.ran("REDCAP_LINK_CONFLICT", SOURCE, None, len(rel_order))
+    respondents = [f.respondent for f in FORMS if f.repeating]
+    for rel_id in rel_order:
+        merged: dict[str, str] = {}
+        for who in respondents:
+            if who not in sides[rel_id]:
+                continue
+            line, vals, form = sides[rel_id][who]
+            for k, v in vals.items():
+                if k in merged and v and merged[k] and merged[k] != v:
+                    var = next((p.variable(k) for p in form.parts if k in part_fields(p)), RECORD_ID)
+                    report.add("REDCAP_LINK_CONFLICT", resource=SOURCE, field=var, row=line, value=L.shown(rel_id),
+                               detail=f"the {who} side gives {k} {L.shown(v)!r} but the other side {L.shown(merged[k])!r}")
+                elif v or k not in merged:
+                    merged[k] = v
+        for who in respondents:
+            merged[f"{who}_report"] = L.TRUE_TEXT if who in sides[rel_id] else L.FALSE_TEXT
+        t["survey_relationships"].append(merged)
+    return t
+
+
+def _ordered(t: dict[str, list[dict]], items: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Text frames in schema column order; responses and strategies in relationship order."""
+    rel_pos = {r["relationship_id"]: i for i, r in enumerate(t["survey_relationships"])}
+    item_pos = {v: i for i, v in enumerate(items["item_id"])}
+    who = L.numeric_codes(L.field_map("survey_responses")["respondent"])
+    strat = L.numeric_codes(L.field_map("survey_strategies")["strategy"])
+    t["survey_responses"].sort(key=lambda r: (who.get(r["respondent"], 0), rel_pos[r["relationship_id"]],
+                                              item_pos.get(r["item_id"], 0)))
+    t["survey_strategies"].sort(key=lambda r: (rel_pos[r["relationship_id"]], strat.get(r["strategy"], 0)))
+    out = {}
+    for name, rows in t.items():
+        cols = [f["name"] for f in L.fields(name)]
+        out[name] = pd.DataFrame([{c: r.get(c, "") for c in cols} for r in rows], columns=cols, dtype=str)
+    return out
+
+
+def derive_flags(tables: dict[str, pd.DataFrame], typed_items: pd.DataFrame) -> None:
+    """Fill the challenge flags with the validator's own rule (checks.survey.derive_challenge)."""
+    from ..checks.survey import derive_challenge
+
+    resp = tables["survey_responses"]
+    codes = list(standard.missing_codes("survey_responses"))
+    typed = resp.assign(response=pd.to_numeric(resp["response"].where(~resp["response"].isin(codes)),
+                                               errors="coerce").astype("Int64"))
+    rel = tables["survey_relationships"]
+    for name in DERIVED["survey_relationships"]:
+        if not name.endswith("_challenging"):
+            continue
+        flags = derive_challenge(typed, typed_items, name.removesuffix("_challenging"))
+        mapped = rel["relationship_id"].map(flags)
+        rel[name] = [("" if pd.isna(v) else (L.TRUE_TEXT if v else L.FALSE_TEXT)) for v in mapped]
+
+
+def import_export(export: str | Path, out: str | Path, *, reference: str | Path | None = None,
+                  force: bool = False) -> Imported:
+    """Convert ``export`` into a package at ``out`` and validate it.
+
+    Nothing is written when the export is unreadable or cannot be converted faithfully (REDCAP_*
+    errors); validation findings about the data are reported, and the package is kept so the
+    data manager can look at it.
+    """
+    from ..validate import validate
+    from .package_io import merge, shipped_package, text_tables, write_package
+
+    report = Report()
+    report.meta = {"tool": "pedcomm", "version": __version__, "schema_version": standard.descriptor()["version"],
+                   "package": str(out), "source": str(export)}
+    ref = validate(reference or shipped_package())
+    ref_text = text_tables(ref)
+    lacking = [n for n in REFERENCE_TABLES if n not in ref_text]
+    if lacking:
+        raise FileNotFoundError(f"the reference package {reference or shipped_package()} has no readable "
+                                f"{', '.join(lacking)} (the instruments and sites the dictionary was built from)")
+    parsed = read_export(Path(export), report)
+    if parsed is None:
+        return Imported(report)
+    header, body = parsed
+    expected = export_columns(dictionary_rows(ref_text))
+    check_columns(header, expected, report)
+    items = ref_text["survey_items"]
+    tables = _ordered(convert(header, body, items, report), items)
+    if report.totals()["error"]:
+        return Imported(report)
+    derive_flags(tables, ref.tables["survey_items"])
+    tables.update({n: ref_text[n] for n in REFERENCE_TABLES})
+    name = Path(export).stem.lower().replace(" ", "-") or "redcap-import"
+    from ..sites.declaration import site_of
+
+    validated = write_package(tables, out, name=re.sub(r"[^a-z0-9._-]", "-", name), force=force, site=site_of(ref),
+                              title=f"Survey data imported from the REDCap export {Path(export).name}",
+                              description="Survey-study tables converted from a REDCap raw records export by "
+                                          "`pedcomm redcap import`.")
+    validated.report.meta.update(report.meta)
+    return Imported(merge(validated.report, report), validated)

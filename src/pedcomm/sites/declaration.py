@@ -1,0 +1,137 @@
+"""The site declaration of a package: which site it comes from and which standard version it follows.
+
+It lives in the descriptor's custom ``pedcomm`` property (Data Package descriptors may carry
+custom properties; frictionless ignores it)::
+
+    "pedcomm": {"site": "DFCI", "schemaVersion": "0.1.0"}
+
+A pooled package lists its sites instead (``"sites": ["DFCI", "TCH"]``) with the sources it was
+pooled from. Versions follow semantic versioning: another major version is incompatible, another
+minor version is compatible (docs/reuse.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .. import standard
+from ..registry import check
+from ..report import Report
+
+PROPERTY = "pedcomm"
+#: Site ids: like every identifier, but short, because pooling prefixes identifiers with them.
+SITE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,23}")
+SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
+#: Resources holding definitions shared by every site, not a site's data.
+DEFINITIONS = ("survey_items", "coding_themes", "coding_codes")
+
+
+def parse_version(text) -> tuple[int, int, int] | None:
+    m = SEMVER.fullmatch(text) if isinstance(text, str) else None
+    return (int(m[1]), int(m[2]), int(m[3])) if m else None
+
+
+def standard_version() -> str:
+    return standard.descriptor()["version"]
+
+
+def compatibility(a: str, b: str) -> str:
+    """'same', 'minor' (compatible: same major version) or 'major' (incompatible) between two versions."""
+    va, vb = parse_version(a), parse_version(b)
+    if va is None or vb is None or va[0] != vb[0]:
+        return "major"
+    return "same" if va[:2] == vb[:2] else "minor"
+
+
+@dataclass
+class Declaration:
+    site: str | None = None
+    sites: list[str] = field(default_factory=list)
+    schema_version: str | None = None
+    problems: list[str] = field(default_factory=list)  # why the declaration is missing or invalid
+    problems_about_site: bool = False  # the site part is missing or invalid (not only the version)
+
+
+def read(descriptor: dict) -> Declaration:
+    """The declaration of a descriptor, with what is wrong with it."""
+    d = Declaration()
+    block = descriptor.get(PROPERTY)
+    if block is None:
+        d.problems.append(f"missing (no '{PROPERTY}' property in datapackage.json)")
+        d.problems_about_site = True
+        return d
+    if not isinstance(block, dict):
+        d.problems.append(f"invalid ('{PROPERTY}' must be an object)")
+        d.problems_about_site = True
+        return d
+    site, sites = block.get("site"), block.get("sites")
+    if site is None and sites is None:
+        d.problems.append("incomplete: no 'site'")
+        d.problems_about_site = True
+    elif site is not None and sites is not None:
+        d.problems.append("invalid: it has both 'site' and 'sites'")
+        d.problems_about_site = True
+    elif site is not None:
+        if isinstance(site, str) and SITE_ID.fullmatch(site):
+            d.site = site
+        else:
+            d.problems.append("invalid: 'site' must be a site id of letters, digits, '_', '.' and '-' "
+                              "(at most 24 characters)")
+            d.problems_about_site = True
+    else:
+        ok = isinstance(sites, list) and sites and all(isinstance(s, str) and SITE_ID.fullmatch(s) for s in sites)
+        if ok and len(set(sites)) == len(sites):
+            d.sites = list(sites)
+        else:
+            d.problems.append("invalid: 'sites' must be a list of distinct site ids")
+            d.problems_about_site = True
+    version = block.get("schemaVersion")
+    if version is None:
+        d.problems.append("incomplete: no 'schemaVersion'")
+    elif parse_version(version) is None:
+        d.problems.append(f"invalid: 'schemaVersion' must be a semantic version such as {standard_version()}")
+    else:
+        d.schema_version = version
+    return d
+
+
+def site_of(validated) -> str | None:
+    """The single site a validated package declares (None when it declares none or several)."""
+    pkg = getattr(validated, "package", None)
+    return read(pkg.descriptor).site if pkg is not None else None
+
+
+@check("SITE_DECLARATION", "SCHEMA_VERSION_INCOMPATIBLE", "SCHEMA_VERSION_DIFFERS")
+def check_declaration(descriptor: dict, report: Report, holds_site_data: bool = True) -> Declaration:
+    """Check a package's site declaration and its standard version against the validator's.
+
+    The site part is not applicable to a package without rows of site data (only the instrument
+    or codebook definitions every site shares).
+    """
+    d = read(descriptor)
+    report.meta["site"] = d.site if d.site else (d.sites or None)
+    report.meta["package_schema_version"] = d.schema_version
+    if not holds_site_data:
+        report.not_applicable("SITE_DECLARATION", None, "the package holds no site data, only shared definitions")
+    else:
+        report.ran("SITE_DECLARATION", None, PROPERTY, 1)
+        if d.problems:
+            report.add("SITE_DECLARATION", field=PROPERTY, detail="; ".join(d.problems))
+    if d.schema_version is None:
+        report.not_applicable("SCHEMA_VERSION_INCOMPATIBLE", None, "the package declares no schemaVersion")
+        report.not_applicable("SCHEMA_VERSION_DIFFERS", None, "the package declares no schemaVersion")
+        return d
+    mine = standard_version()
+    who = f"The package (site {d.site})" if d.site else "The package"
+    report.ran("SCHEMA_VERSION_INCOMPATIBLE", None, PROPERTY, 1)
+    report.ran("SCHEMA_VERSION_DIFFERS", None, PROPERTY, 1)
+    how = compatibility(d.schema_version, mine)
+    if how == "major":
+        report.add("SCHEMA_VERSION_INCOMPATIBLE", field=PROPERTY, value=d.schema_version, who=who,
+                   detail=d.schema_version, expected=mine)
+    elif how == "minor" and parse_version(d.schema_version)[:2] > parse_version(mine)[:2]:
+        # an older minor version is fine: valid packages stay valid within a major version
+        report.add("SCHEMA_VERSION_DIFFERS", field=PROPERTY, value=d.schema_version, who=who, detail=d.schema_version,
+                   expected=f"{mine} (this pedcomm release's standard, older than the package's)")
+    return d

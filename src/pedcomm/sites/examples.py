@@ -1,0 +1,70 @@
+"""Run the minimal invalid examples of the multi-site codes (validation/conformance/files/sites/).
+
+Each example is a small YAML file: ``command`` (validate, pool or meta) and its inputs:
+
+- ``package`` (validate) and ``sites`` (pool): packages made like conformance cases, a ``base``
+  package of the suite with ``edits`` (pedcomm.conformance.apply);
+- ``config`` (validate): the site configuration, written to site.yaml;
+- ``summaries`` (meta): site summaries, each merged onto a minimal valid summary (TEMPLATE);
+  ``files``: JSON documents written as they are.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import yaml
+
+from ..conformance import materialize
+from ..report import Report
+
+#: A minimal valid site summary (what `pedcomm summarize` writes, with one small model and no table).
+TEMPLATE = {
+    "format": "pedcomm-site-summary", "formatVersion": "1.0", "site": "A", "schemaVersion": "0.1.0",
+    "tool": {"name": "pedcomm", "version": "0.1.0", "standard": "0.1.0"},
+    "settings": {"method": "gee", "cluster": "clinician_id", "correlation": "exchangeable", "scale": "log odds ratio"},
+    "disclosure": {"threshold": 11},
+    "models": [{"name": "parent", "title": "Parent-reported challenging relationship", "outcome": "parent_challenging",
+                "terms": ["const", "anxiety"], "status": "shared", "coef": [-1.2, 0.7],
+                "cov": [[0.04, -0.01], [-0.01, 0.05]], "n_relationships": 120, "events": 30, "n_clusters": 25}],
+    "tables": [],
+}
+
+
+def run(path: str | Path, workdir: str | Path) -> Report:
+    spec = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    work = Path(workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    command = spec["command"]
+    if command == "validate":
+        from .config import ConfigError, parse, refuse
+        from ..validate import validate
+
+        pkg = materialize(spec.get("package", {}), work / "package")
+        try:
+            cfg = parse(spec.get("config"), "site.yaml")
+        except ConfigError as e:
+            return refuse(Report(), e)
+        return validate(pkg, config=cfg).report
+    if command == "pool":
+        from .pool import pool
+
+        sites = [materialize(s, work / f"site{i}") for i, s in enumerate(spec["sites"], start=1)]
+        outcome = pool(sites, work / "pooled")
+        return outcome.report
+    if command == "meta":
+        from .meta import meta
+
+        files = []
+        for i, s in enumerate(spec.get("summaries", []), start=1):
+            files.append((f"summary{i}.json", {**copy.deepcopy(TEMPLATE), **s}))
+        for i, doc in enumerate(spec.get("files", []), start=1):
+            files.append((f"file{i}.json", doc))
+        paths = []
+        for name, doc in files:
+            (work / name).write_text(json.dumps(doc), encoding="utf-8")
+            paths.append(work / name)
+        return meta(paths, work / "meta").report
+    raise ValueError(f"unknown example command {command!r}")

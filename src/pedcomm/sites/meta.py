@@ -1,0 +1,249 @@
+"""`pedcomm meta`: combine site summaries without rows: random-effects pooled odds ratios, the
+heterogeneity between sites, forest plots and the pooled descriptive tables.
+
+Each model term is pooled on the log odds ratio scale with statsmodels' ``combine_effects``,
+random effects with the iterated (Paule-Mandel) between-site variance (its ``dl`` option does not
+truncate a negative estimate at 0 in statsmodels 0.15); I² is truncated at 0. The intercept is not
+pooled (sites differ in baseline odds). A site that withheld a model is left out of that model.
+Pooled descriptive counts are sums over the sites that published the cell; a cell suppressed at
+any site is shown as a lower bound (">= n").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..registry import check
+from ..report import Report
+from .declaration import compatibility, standard_version
+from .summarize import FORMAT, FORMAT_VERSION
+
+Z95 = 1.959963984540054
+ESTIMATE_COLUMNS = ["model", "term", "label", "k_sites", "sites", "log_or", "se", "odds_ratio", "ci_lower", "ci_upper",
+                    "tau2", "i2", "q", "p_heterogeneity", "fixed_odds_ratio"]
+SITE_COLUMNS = ["model", "term", "site", "log_or", "se", "odds_ratio", "ci_lower", "ci_upper", "n_relationships", "events"]
+TABLE_COLUMNS = ["table", "title", "row", "column", "known_sum", "sites_reporting", "sites_suppressed", "shown"]
+
+
+@dataclass
+class Loaded:
+    path: Path
+    sha256: str
+    summary: dict
+
+
+@dataclass
+class MetaResult:
+    report: Report
+    summaries: list[Loaded] = field(default_factory=list)
+    estimates: pd.DataFrame | None = None  # one row per model term: pooled random-effects estimate
+    site_estimates: pd.DataFrame | None = None
+    tables: pd.DataFrame | None = None  # pooled descriptive counts
+    out: Path | None = None
+
+
+def _problem(summary) -> str | None:
+    """Why a parsed file is not a usable site summary (None when it is)."""
+    if not isinstance(summary, dict) or summary.get("format") != FORMAT:
+        return f"it is not a pedcomm site summary (no \"format\": \"{FORMAT}\")"
+    if str(summary.get("formatVersion", "")).split(".")[0] != FORMAT_VERSION.split(".")[0]:
+        return f"its summary format version {summary.get('formatVersion')!r} is not {FORMAT_VERSION.split('.')[0]}.x"
+    for key in ("site", "schemaVersion", "settings", "models", "tables"):
+        if key not in summary:
+            return f"it has no '{key}'"
+    for m in summary["models"]:
+        if not isinstance(m, dict) or "name" not in m or "terms" not in m:
+            return "a model has no name or terms"
+        if m.get("status") == "shared":
+            k = len(m["terms"])
+            cov = m.get("cov")
+            if (len(m.get("coef", [])) != k or not isinstance(cov, list) or len(cov) != k
+                    or any(not isinstance(r, list) or len(r) != k for r in cov)):
+                return f"the {m['name']} model's coefficients or covariance do not match its {k} terms"
+    return None
+
+
+@check("SUMMARY_UNREADABLE")
+def load(paths: list[str | Path], report: Report) -> list[Loaded]:
+    out = []
+    for p in map(Path, paths):
+        report.ran("SUMMARY_UNREADABLE", None, None, 1)
+        try:
+            raw = p.read_bytes()
+            summary = json.loads(raw.decode("utf-8"))
+        except OSError as e:
+            report.add("SUMMARY_UNREADABLE", value=p.name, detail=f"it cannot be opened ({e.strerror})")
+            continue
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            report.add("SUMMARY_UNREADABLE", value=p.name, detail=f"it is not JSON text ({type(e).__name__})")
+            continue
+        why = _problem(summary)
+        if why:
+            report.add("SUMMARY_UNREADABLE", value=p.name, detail=why)
+            continue
+        out.append(Loaded(p, hashlib.sha256(raw).hexdigest(), summary))
+    return out
+
+
+@check("SUMMARY_INCOMPATIBLE", "SUMMARY_MODEL_WITHHELD")
+def check_compatible(loaded: list[Loaded], report: Report) -> None:
+    report.ran("SUMMARY_INCOMPATIBLE", None, None, len(loaded))
+    sites = [s.summary["site"] for s in loaded]
+    for site in sorted({s for s in sites if sites.count(s) > 1}):
+        report.add("SUMMARY_INCOMPATIBLE", detail=f"the site {site} appears {sites.count(site)} times")
+    if not loaded:
+        return
+    first = loaded[0].summary
+    for s in loaded[1:]:
+        d = s.summary
+        if compatibility(d["schemaVersion"], first["schemaVersion"]) == "major":
+            report.add("SUMMARY_INCOMPATIBLE", detail=f"the sites {first['site']} and {d['site']} follow incompatible "
+                                                      f"versions of the standard ({first['schemaVersion']}, {d['schemaVersion']})")
+        if d["settings"] != first["settings"]:
+            report.add("SUMMARY_INCOMPATIBLE", detail=f"the sites {first['site']} and {d['site']} used different model "
+                                                      f"settings ({_settings(first)}; {_settings(d)})")
+        terms0 = {m["name"]: m["terms"] for m in first["models"]}
+        for m in d["models"]:
+            if m["name"] in terms0 and m["terms"] != terms0[m["name"]]:
+                report.add("SUMMARY_INCOMPATIBLE", detail=f"the {m['name']} model of the sites {first['site']} and "
+                                                          f"{d['site']} has different terms")
+    for s in loaded:
+        for m in s.summary["models"]:
+            report.ran("SUMMARY_MODEL_WITHHELD", None, m["name"], 1)
+            if m.get("status") != "shared":
+                report.add("SUMMARY_MODEL_WITHHELD", field=m["name"], value=s.summary["site"],
+                           detail=m.get("reason", "no reason given"))
+
+
+def _settings(d: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in d["settings"].items() if v is not None)
+
+
+def pool_models(loaded: list[Loaded]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Random-effects pooled log odds ratios per model term, and every site's estimates."""
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    from ..analysis.survey_models import TERM_LABELS
+
+    rows, site_rows = [], []
+    names = list(dict.fromkeys(m["name"] for s in loaded for m in s.summary["models"]))
+    for name in names:
+        shared = [(s.summary["site"], m) for s in loaded for m in s.summary["models"]
+                  if m["name"] == name and m.get("status") == "shared"]
+        if not shared:
+            continue
+        terms = shared[0][1]["terms"]
+        for k, term in enumerate(terms):
+            if term == "const":
+                continue
+            eff = np.array([m["coef"][k] for _, m in shared], dtype=float)
+            var = np.array([m["cov"][k][k] for _, m in shared], dtype=float)
+            for (site, m), e, v in zip(shared, eff, var):
+                site_rows.append({"model": name, "term": term, "site": site, "log_or": e, "se": float(np.sqrt(v)),
+                                  "odds_ratio": float(np.exp(e)), "ci_lower": float(np.exp(e - Z95 * np.sqrt(v))),
+                                  "ci_upper": float(np.exp(e + Z95 * np.sqrt(v))),
+                                  "n_relationships": m["n_relationships"], "events": m["events"]})
+            row = {"model": name, "term": term, "label": TERM_LABELS.get(term, term), "k_sites": len(shared),
+                   "sites": " ".join(site for site, _ in shared)}
+            if len(shared) >= 2:
+                res = combine_effects(eff, var, method_re="iterated", row_names=[s for s, _ in shared])
+                re = res.summary_frame().loc["random effect"]
+                fe = res.summary_frame().loc["fixed effect"]
+                homog = res.test_homogeneity()
+                row.update({"log_or": float(re["eff"]), "se": float(re["sd_eff"]), "odds_ratio": float(np.exp(re["eff"])),
+                            "ci_lower": float(np.exp(re["ci_low"])), "ci_upper": float(np.exp(re["ci_upp"])),
+                            "tau2": float(max(res.tau2, 0.0)), "i2": float(max(res.i2, 0.0)),
+                            "q": float(homog.statistic), "p_heterogeneity": float(homog.pvalue),
+                            "fixed_odds_ratio": float(np.exp(fe["eff"]))})
+            rows.append(row)
+    return pd.DataFrame(rows, columns=ESTIMATE_COLUMNS), pd.DataFrame(site_rows, columns=SITE_COLUMNS)
+
+
+def pool_tables(loaded: list[Loaded]) -> pd.DataFrame:
+    """Pooled counts of every shared table cell and margin: sums, with how many sites suppressed it."""
+    acc: dict[tuple, dict] = {}
+    order = []
+    for s in loaded:
+        for tab in s.summary["tables"]:
+            entries = []
+            for i, r in enumerate(tab["rows"]):
+                entries += [(r, c, tab["cells"][i][j]) for j, c in enumerate(tab["columns"])]
+                if "row_totals" in tab:
+                    entries.append((r, "total", tab["row_totals"][i]))
+            if "column_totals" in tab:
+                entries += [("total", c, v) for c, v in zip(tab["columns"], tab["column_totals"])]
+            if "total" in tab:
+                entries.append(("total", "total", tab["total"]))
+            for r, c, v in entries:
+                key = (tab["name"], r, c)
+                if key not in acc:
+                    acc[key] = {"table": tab["name"], "title": tab["title"], "row": r, "column": c,
+                                "known_sum": 0, "sites_reporting": 0, "sites_suppressed": 0}
+                    order.append(key)
+                a = acc[key]
+                if v is None:
+                    a["sites_suppressed"] += 1
+                else:
+                    a["known_sum"] += int(v)
+                    a["sites_reporting"] += 1
+    frame = pd.DataFrame([acc[k] for k in order], columns=TABLE_COLUMNS[:-1])
+    frame["shown"] = [f">= {n}" if sup else str(n) for n, sup in zip(frame["known_sum"], frame["sites_suppressed"])]
+    return frame
+
+
+def meta(paths: list[str | Path], out: str | Path, *, one_stage: str | Path | None = None, force: bool = False,
+         progress=None) -> MetaResult:
+    """Combine site summaries into ``out`` (written only when every summary is usable and compatible)."""
+    from ..atomic import atomic_dir
+    from .meta_output import write_outputs
+
+    report = Report()
+    report.meta = {"tool": "pedcomm", "version": __version__, "schema_version": standard_version(), "command": "meta"}
+    result = MetaResult(report)
+    result.summaries = load(paths, report)
+    if report.totals()["error"]:
+        return result
+    check_compatible(result.summaries, report)
+    if report.totals()["error"]:
+        return result
+    if progress:
+        progress("pooling the estimates")
+    result.estimates, result.site_estimates = pool_models(result.summaries)
+    result.tables = pool_tables(result.summaries)
+    comparison = None
+    if one_stage is not None:
+        comparison = compare_one_stage(one_stage, result.estimates, report)
+        if comparison is None:
+            return result
+    with atomic_dir(out, force=force) as tmp:
+        write_outputs(result, tmp, comparison)
+    result.out = Path(out)
+    return result
+
+
+def compare_one_stage(path: str | Path, estimates: pd.DataFrame, report: Report) -> pd.DataFrame | None:
+    """Fit the one-stage model on a pooled package and set it beside the pooled estimates.
+
+    Returns None (and puts the package's findings into ``report``) when the package has errors.
+    """
+    from ..validate import validate
+    from .onestage import one_stage as fit_one_stage
+
+    validated = validate(path)
+    if validated.report.status != "valid":
+        report.findings.extend(validated.report.findings)
+        report.counts.update(validated.report.counts)
+        report.runs.update(validated.report.runs)
+        return None
+    one = fit_one_stage(validated.tables)
+    merged = estimates.merge(one, on=["model", "term"], how="inner", suffixes=("_meta", "_one_stage"))
+    merged["difference"] = merged["log_or_meta"] - merged["log_or_one_stage"]
+    merged["difference_in_se"] = merged["difference"] / merged["se_one_stage"]
+    return merged

@@ -1,0 +1,130 @@
+"""The files `pedcomm meta` writes: pooled odds ratios, site estimates, pooled tables, forest plots,
+the one-stage comparison (when asked) and an index recording every input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..analysis.render_tables import markdown_table, write_table
+from ..analysis.rounding import fmt
+from ..analysis.table import Table
+from .declaration import standard_version
+from .forest import TermRows, meta_forest
+
+
+def _or(o, lo, hi) -> str:
+    if o is None or o != o:  # NaN: not pooled
+        return "not pooled (fewer than 2 sites)"
+    return f"{fmt(o, 2)} ({fmt(lo, 2)}-{fmt(hi, 2)})"
+
+
+def estimates_table(est: pd.DataFrame) -> Table:
+    display = pd.DataFrame({
+        "Model": est["model"], "Characteristic": est["label"], "Sites": est["k_sites"],
+        "Pooled odds ratio (95% CI)": [_or(o, lo, hi) for o, lo, hi in zip(est["odds_ratio"], est["ci_lower"], est["ci_upper"])],
+        "I²": [f"{fmt(100 * v, 0)}%" if v == v else "" for v in est["i2"].astype(float)],
+        "τ²": [fmt(v, 3) for v in est["tau2"].astype(float)],
+    })
+    data = est.copy()
+    for c in data.columns:
+        if data[c].dtype.kind == "f":
+            data[c] = data[c].round(6)
+    notes = ["Random-effects meta-analysis of the sites' log odds ratios (statsmodels combine_effects, iterated "
+             "Paule-Mandel between-site variance τ², Wald 95% CIs); I² truncated at 0. The intercept is not pooled.",
+             "Each site fitted the same model with the same settings (see index.md); sites that withheld a model are "
+             "not among its sites."]
+    return Table("meta_models", "Pooled odds ratios across sites (two-stage, random effects)", data, display, notes)
+
+
+def site_table(sites: pd.DataFrame) -> Table:
+    display = pd.DataFrame({"Model": sites["model"], "Term": sites["term"], "Site": sites["site"],
+                            "Odds ratio (95% CI)": [_or(o, lo, hi) for o, lo, hi in
+                                                    zip(sites["odds_ratio"], sites["ci_lower"], sites["ci_upper"])],
+                            "Relationships": sites["n_relationships"], "Events": sites["events"]})
+    data = sites.copy()
+    for c in ("log_or", "se", "odds_ratio", "ci_lower", "ci_upper"):
+        data[c] = data[c].round(6)
+    return Table("site_estimates", "Each site's odds ratios", data, display,
+                 ["From the site summaries: log odds ratio and its variance (the diagonal of the shared covariance)."])
+
+
+def pooled_counts_table(tables: pd.DataFrame) -> Table:
+    display = pd.DataFrame({"Table": tables["table"], "Row": tables["row"], "Column": tables["column"],
+                            "Pooled count": tables["shown"], "Sites suppressing": tables["sites_suppressed"]})
+    notes = ["Sums of the sites' published counts. A count suppressed at a site (below its threshold, or to protect "
+             "a suppressed count) is unknown, so the pooled count is a lower bound, shown as '>= n'."]
+    return Table("pooled_tables", "Pooled descriptive tables", tables, display, notes)
+
+
+def comparison_table(cmp: pd.DataFrame) -> Table:
+    def ci(lo, se):
+        return f"{fmt(np.exp(lo), 2)} ({fmt(np.exp(lo - 1.959964 * se), 2)}-{fmt(np.exp(lo + 1.959964 * se), 2)})"
+
+    display = pd.DataFrame({
+        "Model": cmp["model"], "Characteristic": cmp["label"],
+        "One-stage OR (95% CI)": [ci(e, s) for e, s in zip(cmp["log_or_one_stage"], cmp["se_one_stage"])],
+        "Two-stage OR (95% CI)": [ci(e, s) for e, s in zip(cmp["log_or_meta"], cmp["se_meta"])],
+        "Difference (log OR)": [fmt(v, 3) for v in cmp["difference"]],
+        "Difference / SE": [fmt(v, 2) for v in cmp["difference_in_se"]],
+    })
+    data = cmp[["model", "term", "label", "log_or_one_stage", "se_one_stage", "log_or_meta", "se_meta",
+                "difference", "difference_in_se", "k_sites", "n_relationships", "n_sites"]].round(6)
+    notes = ["One-stage: the same model on the pooled rows with a fixed effect per site, same estimator and clustering "
+             "as the site summaries. Two-stage: random-effects meta-analysis of the site estimates.",
+             "With the same effects at every site both estimate the same log odds ratios; they differ by how they weight "
+             "the sites, by a small fraction of a standard error when the sites agree."]
+    return Table("one_stage_vs_meta", "One-stage (pooled rows) and two-stage (site summaries) odds ratios", data, display, notes)
+
+
+def _forests(result, folder: Path) -> list[str]:
+    files = []
+    est, sites = result.estimates, result.site_estimates
+    for model in dict.fromkeys(est["model"]):
+        terms = []
+        for r in est[est["model"] == model].to_dict("records"):
+            s = sites[(sites["model"] == model) & (sites["term"] == r["term"])]
+            pooled = None
+            if r["odds_ratio"] == r["odds_ratio"]:  # not NaN: pooled from two sites or more
+                pooled = (r["odds_ratio"], r["ci_lower"], r["ci_upper"])
+            het = f"I² {fmt(100 * r['i2'], 0)}%, τ² {fmt(r['tau2'], 3)}" if pooled else ""
+            terms.append(TermRows(r["label"], list(zip(s["site"], s["odds_ratio"], s["ci_lower"], s["ci_upper"])), pooled, het))
+        files += meta_forest(terms, folder, f"forest_{model}", f"{model.capitalize()}-reported challenge: sites and pooled estimate")
+    return files
+
+
+def index_markdown(result, written: dict[str, list[str]], figures: list[str]) -> str:
+    lines = ["# Meta-analysis of site summaries", "",
+             f"Written by pedcomm {__version__} (standard {standard_version()}) from {len(result.summaries)} site summaries. "
+             "No row-level data were used" + (", except the pooled package of the one-stage comparison." if "one_stage_vs_meta" in written else "."),
+             "", "## Inputs", ""]
+    inputs = pd.DataFrame([{"site": s.summary["site"], "file": s.path.name, "sha256": s.sha256,
+                            "pedcomm": s.summary["tool"]["version"], "standard": s.summary["schemaVersion"],
+                            "threshold": s.summary["disclosure"]["threshold"],
+                            "models shared": ", ".join(m["name"] for m in s.summary["models"] if m.get("status") == "shared") or "none"}
+                           for s in result.summaries])
+    lines += [markdown_table(inputs), "## Settings", ""]
+    first = result.summaries[0].summary["settings"]
+    lines += [f"- {k}: {v}" for k, v in first.items() if v is not None]
+    lines += ["", "## Files", ""]
+    for name, files in written.items():
+        lines.append(f"- {name}: " + ", ".join(f"[{f}]({f})" for f in files))
+    lines += [f"- forest plots: " + ", ".join(f"[{f}]({f})" for f in figures), ""]
+    warnings = [f.message for f in result.report.findings]
+    if warnings:
+        lines += ["## Notes", ""] + [f"- {w}" for w in warnings] + [""]
+    return "\n".join(lines)
+
+
+def write_outputs(result, folder: Path, comparison: pd.DataFrame | None) -> None:
+    written = {}
+    tables = [estimates_table(result.estimates), site_table(result.site_estimates), pooled_counts_table(result.tables)]
+    if comparison is not None:
+        tables.append(comparison_table(comparison))
+    for t in tables:
+        written[t.name] = list(write_table(t, folder).values())
+    figures = _forests(result, folder)
+    (folder / "index.md").write_text(index_markdown(result, written, figures), encoding="utf-8", newline="")

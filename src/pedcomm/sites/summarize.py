@@ -1,0 +1,208 @@
+"""`pedcomm summarize`: what a site may share instead of rows.
+
+For the survey study: each model's coefficients, covariance matrix and counts (relationships,
+events, clusters) when its sample passes the disclosure rules, and the descriptive count tables
+with small cells suppressed (pedcomm.sites.suppress). No identifier, no row-level value and no
+list longer than a model's terms leave the site. The same model settings as `pedcomm reproduce`
+(survey.yaml) are used at every site, so the coordinating centre can pool the estimates
+(`pedcomm meta`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__, standard
+from ..validate import Validated, validate
+from .declaration import read, standard_version
+from .suppress import DEFAULT_THRESHOLD, CountTable, as_dict
+
+FORMAT = "pedcomm-site-summary"
+FORMAT_VERSION = "1.0"
+#: DataSHIELD's nfilter.glm: a model may have at most this share of parameters per observation.
+MAX_PARAMETERS_PER_OBSERVATION = 0.33
+#: Each level of a binary covariate must span this many clusters (clinicians by default): a coefficient
+#: is then never one or two people's (DataSHIELD's minimum cell count is 3), and a cluster-robust
+#: variance has some clusters to work with.
+MIN_CLUSTERS_PER_LEVEL = 5
+STUDY_RESOURCES = ("survey_parents", "survey_clinicians", "survey_relationships")
+
+
+class NotSummarizable(Exception):
+    """The package cannot be summarized (no survey study, or no single declared site)."""
+
+
+@dataclass
+class Summarized:
+    validated: Validated
+    summary: dict | None = None  # None when the package has errors
+
+
+def _counts(series: pd.Series, codes: list[str]) -> tuple[list[str], list[int]]:
+    s = series.astype("object")
+    rows, counts = list(codes), [int((s == c).sum()) for c in codes]
+    rows.append("missing")
+    counts.append(int(s.isna().sum()))
+    return rows, counts
+
+
+def _distribution(name: str, title: str, unit: str, resource: str, column: str, series: pd.Series) -> CountTable:
+    rows, counts = _counts(series, standard.enum(resource, column))
+    return CountTable(name, title, unit, rows, [unit], np.array(counts)[:, None], column_totals=True)
+
+
+def descriptive_tables(t: dict[str, pd.DataFrame], frame: pd.DataFrame) -> list[CountTable]:
+    """The count tables a site shares (before suppression)."""
+    from ..analysis.survey_design import config
+    from ..analysis.survey_strategies import CATEGORIES, categories
+
+    p, c = t["survey_parents"], t["survey_clinicians"]
+    out = [_distribution("parents_sex", "Parents by sex", "parents", "survey_parents", "sex", p["sex"]),
+           _distribution("parents_race_ethnicity", "Parents by race and ethnicity", "parents", "survey_parents",
+                         "race_ethnicity", p["race_ethnicity"]),
+           _distribution("parents_education", "Parents by highest education", "parents", "survey_parents",
+                         "education", p["education"]),
+           _distribution("clinicians_role", "Clinicians by role", "clinicians", "survey_clinicians", "role", c["role"]),
+           _distribution("clinicians_sex", "Clinicians by sex", "clinicians", "survey_clinicians", "sex", c["sex"])]
+    bands = config()["definitions"]["years_band"]["bands"]
+    years = pd.to_numeric(c["years_in_practice"], errors="coerce")
+    counts = [int(((years >= lo) & (years <= hi)).sum()) for lo, hi in bands.values()] + [int(years.isna().sum())]
+    out.append(CountTable("clinicians_years_in_practice", "Clinicians by years in practice", "clinicians",
+                          [*bands, "missing"], ["clinicians"], np.array(counts)[:, None], column_totals=True))
+    paired = frame[frame["paired"]].dropna(subset=["parent_challenging", "clinician_challenging"])
+    pc, cc = paired["parent_challenging"] == 1, paired["clinician_challenging"] == 1
+    two = np.array([[int((pc & cc).sum()), int((pc & ~cc).sum())], [int((~pc & cc).sum()), int((~pc & ~cc).sum())]])
+    out.append(CountTable(
+        "challenge_agreement", "Relationships with both reports: challenging by the parent (rows) and by the clinician (columns)",
+        "relationships", ["parent: challenging", "parent: not challenging"],
+        ["clinician: challenging", "clinician: not challenging"], two, row_totals=True, column_totals=True, total=True))
+    if "survey_strategies" in t:
+        cat = categories(frame)
+        s = t["survey_strategies"]
+        s = pd.DataFrame({"relationship_id": s["relationship_id"].astype(str), "strategy": s["strategy"].astype("object"),
+                          "used": s["used"].astype("float64")})
+        s = s[s["relationship_id"].isin(cat.index)].dropna(subset=["used"])
+        s["category"] = s["relationship_id"].map(cat)
+        order = standard.enum("survey_strategies", "strategy")
+        cells = np.array([[int(((s["strategy"] == st) & (s["category"] == k) & (s["used"] == 1)).sum())
+                           for k in CATEGORIES] for st in order])
+        denominators = [int((cat == k).sum()) for k in CATEGORIES]
+        out.append(CountTable(
+            "strategies_by_challenge", "Relationships in which the clinician used each strategy, by challenge category",
+            "relationships", order, list(CATEGORIES), cells, row_totals=True, denominators=denominators,
+            notes=["Column denominators are the relationships of each category (the cells of challenge_agreement); "
+                   "a cell is suppressed when it or its complement (relationships not using the strategy) is below the threshold."]))
+    return out
+
+
+def _withheld_reason(X: pd.DataFrame, y: pd.Series, clusters: pd.Series, threshold: int) -> str | None:
+    n, events = len(y), int(y.sum())
+    if n < threshold or events < threshold or n - events < threshold:
+        return f"fewer than {threshold} relationships, events or non-events"
+    if X.shape[1] > MAX_PARAMETERS_PER_OBSERVATION * n:
+        return f"more than {MAX_PARAMETERS_PER_OBSERVATION:g} parameters per relationship (DataSHIELD nfilter.glm)"
+    clusters = clusters.reset_index(drop=True)
+    for col in X.columns:
+        v = X[col].reset_index(drop=True)
+        if col != "const" and set(v.unique()) <= {0.0, 1.0}:
+            ones = int(v.sum())
+            if min(ones, n - ones) < threshold:
+                return f"a level of a binary covariate ({col}) has fewer than {threshold} relationships"
+            spread = min(clusters[v == 1].nunique(), clusters[v == 0].nunique())
+            if spread < MIN_CLUSTERS_PER_LEVEL:
+                return f"a level of a binary covariate ({col}) spans fewer than {MIN_CLUSTERS_PER_LEVEL} clusters"
+    return None
+
+
+def model_summaries(frame: pd.DataFrame, settings, threshold: int) -> list[dict]:
+    """Each survey model's estimates (log odds ratios) and covariance, or why it is withheld."""
+    from ..analysis.models import fit_logistic
+    from ..analysis.survey_design import config, design
+
+    out = []
+    for name, spec in config()["models"].items():
+        X, y, groups = design(frame, name)
+        entry = {"name": name, "title": spec["title"], "outcome": spec["outcome"], "terms": list(X.columns)}
+        reason = _withheld_reason(X, y, groups[settings.cluster], threshold)
+        res = None
+        if reason is None:
+            caught: list[str] = []
+            try:
+                res = fit_logistic(X, y, groups[settings.cluster], settings.method, correlation=settings.correlation,
+                                   caught=caught)
+                cov = np.asarray(res.cov_params(), dtype=float)
+                coef = np.asarray(res.params, dtype=float)
+                if not (np.isfinite(coef).all() and np.isfinite(cov).all()):
+                    reason = "the model could not be estimated (non-finite estimates)"
+            except (ValueError, np.linalg.LinAlgError, ArithmeticError) as e:
+                reason = f"the model could not be estimated ({type(e).__name__})"
+        if reason is not None:
+            out.append({**entry, "status": "withheld", "reason": reason})
+            continue
+        out.append({**entry, "status": "shared",
+                    "coef": [round(float(v), 10) for v in coef],
+                    "cov": [[round(float(v), 12) for v in row] for row in cov],
+                    "n_relationships": int(len(y)), "events": int(y.sum()),
+                    "n_clusters": int(groups[settings.cluster].nunique()),
+                    "warnings": sorted(set(caught))})
+    return out
+
+
+def summarize(path: str | Path, *, threshold: int = DEFAULT_THRESHOLD, zeros: bool = False, method: str | None = None,
+              cluster: str | None = None, config=None, progress=None) -> Summarized:
+    """Validate a site package and build its shareable summary (None when the package has errors)."""
+    from ..analysis.survey_design import analysis_frame
+    from ..analysis.survey_models import ModelSettings
+
+    if threshold < 1:
+        raise ValueError("the suppression threshold must be at least 1")
+    settings = ModelSettings.from_config(method, cluster)  # ValueError for an unknown choice
+    if progress:
+        progress("validating")
+    validated = validate(path, config=config)
+    if validated.report.status != "valid":
+        return Summarized(validated)
+    d = read(validated.package.descriptor)
+    if d.site is None:
+        raise NotSummarizable("the package declares no single site (add \"pedcomm\": {\"site\": ...} to datapackage.json)")
+    t = validated.tables
+    if not all(n in t for n in STUDY_RESOURCES):
+        raise NotSummarizable("the package holds no survey study (summaries cover the survey study's models and tables)")
+    if progress:
+        progress("fitting the models")
+    frame = analysis_frame(t)
+    desc_bytes = validated.package.descriptor_path.read_bytes()
+    summary = {
+        "format": FORMAT, "formatVersion": FORMAT_VERSION,
+        "site": d.site, "schemaVersion": d.schema_version or standard_version(),
+        "tool": {"name": "pedcomm", "version": __version__, "standard": standard_version()},
+        "package": {"name": validated.package.descriptor.get("name"), "version": validated.package.descriptor.get("version"),
+                    "descriptorSha256": hashlib.sha256(desc_bytes).hexdigest()},
+        "study": "survey",
+        "settings": {"method": settings.method, "cluster": settings.cluster,
+                     "correlation": settings.correlation if settings.method == "gee" else None,
+                     "scale": "log odds ratio"},
+        "disclosure": {"threshold": threshold, "zeros_suppressed": zeros,
+                       "rule": (f"every count from {0 if zeros else 1} to {threshold - 1} is suppressed (null), and in every row or column "
+                                "with exactly one suppressed number the next smallest is suppressed too; models are "
+                                f"shared only with at least {threshold} relationships, events, non-events and "
+                                f"relationships at each level of a binary covariate, and at most "
+                                f"{MAX_PARAMETERS_PER_OBSERVATION:g} parameters per relationship; each level of a binary covariate "
+                                f"must also span at least {MIN_CLUSTERS_PER_LEVEL} clusters"),
+                       "overrides": [{k: o[k] for k in ("code", "scope", "from", "to", "justification")}
+                                     for o in validated.report.meta.get("overrides", [])]},
+        "models": model_summaries(frame, settings, threshold),
+        "tables": [as_dict(tab, threshold, zeros) for tab in descriptive_tables(t, frame)],
+    }
+    return Summarized(validated, summary)
+
+
+def dumps(summary: dict) -> str:
+    import json
+
+    return json.dumps(summary, indent=1, ensure_ascii=False) + "\n"

@@ -1,0 +1,267 @@
+"""REFI-QDA: exports valid against the XSDs, exact round trips, lenient imports of real exports,
+and hostile archives refused quickly with nothing written."""
+
+import re
+import time
+import uuid
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pedcomm.cli import app
+from pedcomm.interop.package_io import read_text
+from pedcomm.interop.qda_codebook import guid
+from pedcomm.interop.qda_export import export_codebook, export_project
+from pedcomm.interop.qda_import import import_project
+
+from .conftest import REPO, snapshot
+from .qda_fixtures import FILES, fixtures, zip_bomb
+
+runner = CliRunner()
+XSD = Path(__file__).parent / "fixtures" / "refi-qda"  # copies of ../shared/qda/*.xsd (MIT licence inside)
+ATLAS = REPO.parent / "shared" / "qda" / "atlas-ti-23-codebook-only.qdpx"
+CODING = ("coding_themes", "coding_codes", "coding_segments")
+
+
+@pytest.fixture(scope="module")
+def schemas():
+    xmlschema = pytest.importorskip("xmlschema")
+    return (xmlschema.XMLSchema(str(XSD / "REFI-QDA-Codebook-1.0.xsd")),
+            xmlschema.XMLSchema(str(XSD / "REFI-QDA-Project-1.0.xsd")))
+
+
+@pytest.fixture(scope="module")
+def qdpx(tmp_path_factory):
+    out = tmp_path_factory.mktemp("qdpx") / "project.qdpx"
+    validated, written = export_project(REPO, out)
+    assert written == out
+    return out
+
+
+def _same_tables(pkg: Path, names=CODING):
+    for name in names:
+        assert (pkg / "data" / f"{name}.csv").read_bytes() == (REPO / "data" / f"{name}.csv").read_bytes(), name
+
+
+# -- exports -----------------------------------------------------------------------------------
+
+def test_codebook_is_valid_against_the_xsd_and_stable(schemas, tmp_path):
+    export_codebook(REPO, tmp_path / "a.qdc")
+    export_codebook(REPO, tmp_path / "b.qdc")
+    schemas[0].validate(str(tmp_path / "a.qdc"))
+    data = (tmp_path / "a.qdc").read_bytes()
+    assert data == (tmp_path / "b.qdc").read_bytes()  # GUIDs derived from ids: same file every time
+    themes, codes = read_text(REPO / "data/coding_themes.csv"), read_text(REPO / "data/coding_codes.csv")
+    text = data.decode()
+    assert text.count('isCodable="false"') == len(themes) and text.count('isCodable="true"') == len(codes)
+    assert f'guid="{guid("code", codes["code_id"][0])}"' in text
+    assert str(uuid.uuid5(uuid.UUID(guid("theme", "x")), "y"))  # GUIDs are real UUIDs
+
+
+def test_project_is_valid_against_the_xsd(schemas, qdpx):
+    with zipfile.ZipFile(qdpx) as zf:
+        names = zf.namelist()
+        schemas[1].validate(zf.read("project.qde").decode())
+        qde = zf.read("project.qde").decode()
+    paths = re.findall(r'plainTextPath="internal://([^"]+)"', qde)
+    segments = read_text(REPO / "data/coding_segments.csv")
+    assert len(paths) == segments["discussion_id"].nunique()
+    assert {f"Sources/{p}" for p in paths} == {n for n in names if n.startswith("Sources/")}
+    assert qde.count("<PlainTextSelection ") == len(segments)
+
+
+def test_project_round_trip_returns_the_original_tables_exactly(qdpx, tmp_path):
+    result = import_project(qdpx, tmp_path / "pkg", reference=REPO)
+    assert result.report.codes() == set(), [f.message for f in result.report.findings[:5]]
+    _same_tables(tmp_path / "pkg", [p.stem for p in (REPO / "data").glob("*.csv")])
+
+
+def test_codebook_round_trip(tmp_path):
+    export_codebook(REPO, tmp_path / "cb.qdc")
+    result = import_project(tmp_path / "cb.qdc", tmp_path / "pkg")
+    assert result.report.codes() <= {"RESOURCE_MISSING"}  # a codebook alone is not a whole coding study
+    _same_tables(tmp_path / "pkg", ("coding_themes", "coding_codes"))
+
+
+# -- lenient imports ----------------------------------------------------------------------------
+
+def _deviate(qdpx: Path, dest: Path, *, zero_length: str) -> Path:
+    """A copy the way ATLAS.ti writes it: <name>.qde, regenerated GUIDs, one zero-length selection."""
+    with zipfile.ZipFile(qdpx) as zf:
+        qde = zf.read("project.qde").decode()
+        texts = {n: zf.read(n) for n in zf.namelist() if n != "project.qde"}
+    fresh = {}
+
+    def regen(m):
+        g = m.group(0)
+        fresh.setdefault(g, "{" + str(uuid.uuid4()).upper() + "}")
+        return fresh[g]
+
+    qde = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", regen, qde)
+    renamed = {}
+    for n, data in texts.items():
+        old = n.removeprefix("Sources/").removesuffix(".txt")
+        renamed[f"Sources/{fresh[old].strip('{}')}.txt"] = data
+    qde = qde.replace("internal://{", "internal://").replace("}.txt", ".txt")
+    qde = re.sub(rf'(name="{zero_length}" startPosition="(\d+)" endPosition=")\d+"', r'\g<1>\g<2>"', qde)
+    with zipfile.ZipFile(dest, "w") as zf:
+        zf.writestr("Study project.qde", qde)
+        for n, data in renamed.items():
+            zf.writestr(n, data)
+    return dest
+
+
+def test_atlas_style_deviations_are_tolerated_with_warnings(qdpx, tmp_path):
+    segments = read_text(REPO / "data/coding_segments.csv")
+    zero = segments.loc[segments["excerpt"] != "", "segment_id"].iloc[0]
+    src = _deviate(qdpx, tmp_path / "atlas.qdpx", zero_length=zero)
+    result = import_project(src, tmp_path / "pkg", reference=REPO)
+    assert result.report.codes() == {"QDA_DEVIATION"}
+    messages = " ".join(f.message for f in result.report.findings)
+    assert "named 'Study project.qde'" in messages and "regenerated" in messages and "1 selections are zero-length" in messages
+    got = read_text(tmp_path / "pkg/data/coding_segments.csv")
+    expected = segments.copy()
+    expected.loc[expected["segment_id"] == zero, "excerpt"] = ""  # a point selects no text
+    assert got.equals(expected)
+    _same_tables(tmp_path / "pkg", ("coding_themes", "coding_codes"))
+
+
+def test_sources_map_to_discussions_through_the_map(qdpx, tmp_path):
+    with zipfile.ZipFile(qdpx) as zf:
+        entries = {n: zf.read(n) for n in zf.namelist()}
+    qde = entries["project.qde"].decode()
+    qde = re.sub(r'<TextSource ([^>]*)name="(DS\d+)"', r'<TextSource \1name="Interview \2.docx"', qde)
+    entries["project.qde"] = qde.encode()
+    src = tmp_path / "renamed.qdpx"
+    with zipfile.ZipFile(src, "w") as zf:
+        for n, data in entries.items():
+            zf.writestr(n, data)
+    unmapped = import_project(src, tmp_path / "no-map", reference=REPO)
+    assert "QDA_SOURCE_UNMAPPED" in unmapped.report.codes() and not (tmp_path / "no-map").exists()
+    ids = sorted(set(re.findall(r'name="Interview (DS\d+)\.docx"', qde)))
+    (tmp_path / "map.csv").write_text("source,discussion_id\n" + "".join(f"Interview {d}.docx,{d}\n" for d in ids))
+    result = import_project(src, tmp_path / "pkg", discussions=tmp_path / "map.csv", reference=REPO)
+    assert result.report.codes() == set()
+    _same_tables(tmp_path / "pkg")
+
+
+def test_a_foreign_timed_transcript_becomes_a_segment(tmp_path):
+    result = import_project(FILES / "timed-transcript.qdpx", tmp_path / "pkg")
+    seg = result.tables["coding_segments"].to_dict("records")
+    assert seg == [{"segment_id": "SG1", "discussion_id": "D1", "code_id": "naming_uncertainty", "coder_id": "R1",
+                    "speaker_role": "primary_oncologist", "start_seconds": "65", "end_seconds": "80",
+                    "excerpt": "We do not know yet."}]
+    assert result.tables["coding_themes"]["name_source"].tolist() == ["published"]  # 'Honesty' is a published theme
+
+
+@pytest.mark.skipif(not ATLAS.is_file(), reason="the real ATLAS.ti export lives in ../shared/qda/")
+def test_the_real_atlas_ti_export_imports_its_codebook(tmp_path):
+    result = import_project(ATLAS, tmp_path / "pkg")
+    themes, codes = result.tables["coding_themes"], result.tables["coding_codes"]
+    assert themes["name"].tolist() == ["Commits"]
+    assert codes["name"].tolist() == ["2022-05-10T02:05:59Z 19e4dce", "2022-02-11T10:39:25Z cdbfd92"]
+    assert set(codes["theme_id"]) == {themes["theme_id"][0]}
+    assert len(result.tables["coding_segments"]) == 0
+    assert {"QDA_DEVIATION", "QDA_ID_ASSIGNED"} <= result.report.codes()
+    assert "no sources" in " ".join(f.message for f in result.report.findings)
+    assert read_text(tmp_path / "pkg/data/coding_codes.csv").equals(codes)
+
+
+# -- hostile inputs ------------------------------------------------------------------------------
+
+def _refused(path: Path, tmp_path: Path, code: str, seconds: float = 3.0):
+    before = snapshot(tmp_path)
+    t0 = time.perf_counter()
+    r = runner.invoke(app, ["qda", "import", str(path), "--out", str(tmp_path / "out" / "pkg")])
+    elapsed = time.perf_counter() - t0
+    assert r.exit_code == 2, r.output
+    assert code in r.output and "Traceback" not in r.output
+    assert elapsed < seconds, elapsed
+    assert snapshot(tmp_path) == before  # nothing written anywhere under the working folder
+    assert not (tmp_path / "out").exists()
+
+
+def test_zip_slip_is_refused(tmp_path):
+    bad = tmp_path / "in" / "slip.qdpx"
+    bad.parent.mkdir()
+    bad.write_bytes(fixtures()["zip-slip.qdpx"])
+    _refused(bad, tmp_path, "QDA_UNSAFE_ARCHIVE")
+    assert not (tmp_path.parent / "evil.txt").exists() and not (tmp_path / "evil.txt").exists()
+
+
+@pytest.mark.parametrize("name", ["/etc/evil.txt", "C:\\evil.txt", "Sources/../../evil.txt"])
+def test_absolute_and_climbing_entries_are_refused(tmp_path, name):
+    from .qda_fixtures import archive, project
+
+    bad = tmp_path / "bad.qdpx"
+    bad.write_bytes(archive({"project.qde": project(), name: b"x"}))
+    _refused(bad, tmp_path, "QDA_UNSAFE_ARCHIVE")
+
+
+def test_billion_laughs_is_refused(tmp_path):
+    bad = tmp_path / "laughs.qdpx"
+    bad.write_bytes(fixtures()["billion-laughs.qdpx"])
+    _refused(bad, tmp_path, "QDA_XML_UNSAFE")
+
+
+def test_a_one_gigabyte_zip_bomb_is_refused_quickly(tmp_path):
+    bomb = tmp_path / "bomb.qdpx"
+    bomb.write_bytes(zip_bomb())  # 64 x 16 MiB of zeros, about 1 MB on disk
+    with zipfile.ZipFile(bomb) as zf:
+        assert sum(i.file_size for i in zf.infolist()) == 2**30
+    _refused(bomb, tmp_path, "QDA_UNSAFE_ARCHIVE", seconds=2.0)
+
+
+def test_an_entry_that_unpacks_beyond_what_it_declares_is_not_read_past_it(tmp_path):
+    size = 4 * 2**20
+    honest = zip_bomb(entries=1, entry_size=size, name="project.qde")
+    # declare 1 KiB instead of 4 MiB, in the local header and the central directory
+    lying = honest.replace(size.to_bytes(4, "little"), (1024).to_bytes(4, "little"))
+    assert lying != honest
+    bad = tmp_path / "lying.qdpx"
+    bad.write_bytes(lying)
+    t0 = time.perf_counter()
+    r = import_project(bad, tmp_path / "out")
+    assert time.perf_counter() - t0 < 1.0
+    assert r.exit_code == 2 and r.report.codes() == {"QDA_UNREADABLE"}, r.report.findings
+    assert "damaged" in r.report.findings[0].message
+    assert not (tmp_path / "out").exists()
+
+
+def test_too_many_entries_are_refused(tmp_path, monkeypatch):
+    from pedcomm.interop import qda_safety
+
+    from .qda_fixtures import archive, project
+
+    monkeypatch.setattr(qda_safety, "MAX_ENTRIES", 5)
+    bad = tmp_path / "many.qdpx"
+    bad.write_bytes(archive({"project.qde": project(), **{f"Sources/{i}.txt": b"" for i in range(5)}}))
+    r = import_project(bad, tmp_path / "out")
+    assert r.report.codes() == {"QDA_UNSAFE_ARCHIVE"} and "6 entries" in r.report.findings[0].message
+
+
+def test_committed_fixtures_are_what_the_builders_make():
+    for name, data in fixtures().items():
+        assert (FILES / name).read_bytes() == data, f"run python -m tests.qda_fixtures ({name})"
+
+
+# -- command line -------------------------------------------------------------------------------
+
+def test_cli_export_and_import(tmp_path):
+    r = runner.invoke(app, ["qda", "export-codebook", "--out", str(tmp_path / "cb.qdc")])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["qda", "export", str(tmp_path / "p.qdpx")])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["qda", "import", str(tmp_path / "p.qdpx"), "--out", str(tmp_path / "pkg"), "--package", str(REPO)])
+    assert r.exit_code == 0, r.output
+    assert "VALID" in r.output
+    r = runner.invoke(app, ["qda", "import", str(FILES / "untimed-transcript.qdpx"), "--out", str(tmp_path / "bad")])
+    assert r.exit_code == 1 and "QDA_SELECTION_UNREADABLE" in r.output and not (tmp_path / "bad").exists()
+
+
+@pytest.mark.skipif(not (REPO.parent / "shared" / "qda").is_dir(), reason="../shared/qda/ is not here")
+def test_the_xsd_copies_are_the_shared_ones():
+    for name in ("REFI-QDA-Codebook-1.0.xsd", "REFI-QDA-Project-1.0.xsd"):
+        assert (XSD / name).read_bytes() == (REPO.parent / "shared" / "qda" / name).read_bytes()

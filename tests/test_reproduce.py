@@ -1,0 +1,350 @@
+"""`pedcomm reproduce` on the shipped SYNTHETIC package: run twice per session, then checked
+against validation/targets.csv and against computations made here from the raw CSV files."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from pedcomm import __version__
+from pedcomm.analysis.survey_design import config
+from pedcomm.cli import app
+
+REPO = Path(__file__).resolve().parents[1]
+TABLES = ["survey_characteristics", "survey_prevalence", "survey_agreement", "survey_models",
+          "survey_strategies", "comparison", "comparison_odds_ratios"]
+runner = CliRunner()
+
+
+def run_cli(*args):
+    return runner.invoke(app, ["reproduce", *map(str, args)])
+
+
+@pytest.fixture(scope="session")
+def runs(tmp_path_factory):
+    """Two default runs on the shipped package (default PATH), into two folders."""
+    base = tmp_path_factory.mktemp("reproduce")
+    results = [run_cli("--out", base / name) for name in ("first", "second")]
+    return base / "first", base / "second", results
+
+
+@pytest.fixture(scope="session")
+def out(runs):
+    return runs[0]
+
+
+def published_targets(study="survey") -> list[dict]:
+    with open(REPO / "validation" / "targets.csv", newline="", encoding="utf-8") as fh:
+        return [r for r in csv.DictReader(fh) if r["study"] == study]
+
+
+def at(value, decimals) -> str:
+    return str(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-int(decimals)), rounding=ROUND_HALF_UP))
+
+
+def read_raw(name: str) -> pd.DataFrame:
+    return pd.read_csv(REPO / "data" / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def raw_design(model: str) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """The model's complete-case design, built here from the raw CSV files, independently of
+    pedcomm.analysis (the definitions are those of survey.yaml, checked below)."""
+    missing = {"", "-7", "-8", "-9"}
+
+    def num(s):
+        return pd.to_numeric(s.where(~s.isin(missing)), errors="coerce")
+
+    def flag(cond, known):
+        return cond.astype(float).where(known)
+
+    par, cli, rel = read_raw("survey_parents"), read_raw("survey_clinicians"), read_raw("survey_relationships")
+    race = par["race_ethnicity"]
+    has_race = ~race.isin(missing)
+    edu = par["education"]
+    p = pd.DataFrame({
+        "parent_id": par["parent_id"],
+        "parent_male": flag(par["sex"] == "male", ~par["sex"].isin(missing)),
+        "race_black": flag(race == "black", has_race),
+        "race_hispanic": flag(race == "hispanic", has_race),
+        "race_asian_other": flag(race.isin(["asian", "other"]), has_race),
+        "hs_or_less": flag(edu.isin(["less_than_high_school", "high_school"]), ~edu.isin(missing)),
+        "anxiety": flag(num(par["hads_anxiety"]) >= 8, num(par["hads_anxiety"]).notna()),
+        "mixed_messages_common": flag(num(par["mixed_messages"]) >= 4, num(par["mixed_messages"]).notna()),
+        "less_pc_transitions": flag(num(par["pc_transitions"]) < 3, num(par["pc_transitions"]).notna()),
+    })
+    years = num(cli["years_in_practice"])
+    c = pd.DataFrame({
+        "clinician_id": cli["clinician_id"],
+        "years_10_19": flag((years >= 10) & (years <= 19), years.notna()),
+        "years_20_plus": flag(years >= 20, years.notna()),
+        "clinician_female": flag(cli["sex"] == "female", ~cli["sex"].isin(missing)),
+    })
+    r = rel[(rel["parent_report"] == "true") & (rel["clinician_report"] == "true")].copy()
+    outcome = {"parent": "parent_challenging", "clinician": "clinician_challenging"}[model]
+    r["y"] = r[outcome].map({"true": 1.0, "false": 0.0})
+    f = r.merge(p, on="parent_id", how="left").merge(c, on="clinician_id", how="left")
+    cols = config()["models"][model]["covariates"]
+    f = f.dropna(subset=["y", *cols]).reset_index(drop=True)
+    X = f[cols].astype(float)
+    X.insert(0, "const", 1.0)
+    return X, f["y"].to_numpy(), f[["parent_id", "clinician_id"]]
+
+
+def test_survey_yaml_definitions_are_the_ones_the_independent_design_uses():
+    d = config()["definitions"]
+    assert (d["anxiety"]["rule"], d["mixed_messages_common"]["rule"], d["less_pc_transitions"]["rule"]) == (">= 8", ">= 4", "< 3")
+    assert d["hs_or_less"]["rule"] == "in [less_than_high_school, high_school]"
+    assert d["years_band"]["bands"] == {"<10": [0, 9], "10-19": [10, 19], ">=20": [20, 99]}
+    assert d["race_group"]["groups"] == {"white": ["white"], "black": ["black"], "hispanic": ["hispanic"],
+                                         "asian_other": ["asian", "other"]}
+
+
+def test_runs_succeed_and_write_every_rendering(runs):
+    first, second, results = runs
+    for res in results:
+        assert res.exit_code == 0, res.output
+        assert "index.md" in res.output
+    for name in TABLES:
+        for ext in ("csv", "md", "html", "tex"):
+            assert (first / f"{name}.{ext}").stat().st_size > 0, f"{name}.{ext}"
+    for name in ("index.md", "forest.png", "forest.svg"):
+        assert (first / name).stat().st_size > 0
+    assert (first / "forest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not [p for p in first.parent.iterdir() if p.name.startswith(".")], "temporary folders left behind"
+
+
+def test_two_runs_are_byte_identical(runs):
+    first, second, _ = runs
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(p.name for p in second.iterdir())
+    for name in names:
+        if name.endswith((".csv", ".md")):
+            assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    # figures and manuscript renderings too (not required, but they are deterministic here)
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_comparison_has_every_published_target_at_published_rounding(out):
+    comp = pd.read_csv(out / "comparison.csv", dtype=str, keep_default_na=False)
+    assert list(comp.columns) == ["study", "target", "published", "reproduced", "status"]
+    assert not comp.duplicated(["study", "target"]).any()
+    comp = comp[comp["study"] == "survey"]
+    targets = published_targets()
+    assert list(comp["target"]) == [t["target"] for t in targets]
+    for t, (_, row) in zip(targets, comp.iterrows()):
+        assert row["published"] == at(t["published"], t["decimals"])
+        decimals = int(t["decimals"])
+        assert len(row["reproduced"].partition(".")[2]) == decimals, row["target"]
+
+
+def test_calibration_counts_exact_and_odds_ratios_within(out):
+    comp = pd.read_csv(out / "comparison.csv", dtype=str, keep_default_na=False)
+    comp = comp[comp["study"] == "survey"].set_index("target")
+    for t in published_targets():
+        status = comp.loc[t["target"], "status"]
+        if t["statistic"] == "odds ratio":
+            assert status in ("exact", "within"), t["target"]
+        elif t["note"]:
+            assert status in ("exact", "published_inconsistent"), t["target"]
+        else:
+            assert status == "exact", (t["target"], comp.loc[t["target"]].to_dict())
+    # the publication's own inconsistency is reported, not fudged: the reproduced percentage is the
+    # raw count over the raw denominator, and differs from the published one
+    par = read_raw("survey_parents")
+    t = {r["target"]: r for r in published_targets()}["parents.race.other.pct"]
+    correct = at(Decimal(100 * int((par["race_ethnicity"] == "other").sum())) / Decimal(len(par)), 1)
+    row = comp.loc["parents.race.other.pct"]
+    assert (row["published"], row["reproduced"], row["status"]) == (at(t["published"], 1), correct, "published_inconsistent")
+    assert row["published"] != row["reproduced"]
+    assert comp.loc["parents.race.other.n", "status"] == "exact"
+
+
+def test_counts_and_percentages_against_raw_files(out):
+    par, cli, rel = read_raw("survey_parents"), read_raw("survey_clinicians"), read_raw("survey_relationships")
+    comp = pd.read_csv(out / "comparison.csv", dtype=str, keep_default_na=False)
+    comp = comp[comp["study"] == "survey"].set_index("target")["reproduced"]
+    n = len(par)
+    for code in ("asian", "black", "hispanic", "white", "other"):
+        k = int((par["race_ethnicity"] == code).sum())
+        assert comp[f"parents.race.{code}.n"] == str(k)
+        assert comp[f"parents.race.{code}.pct"] == at(Decimal(100 * k) / Decimal(n), 1)
+    assert comp["parents.race.missing.n"] == str(int((par["race_ethnicity"] == "").sum()))
+    assert comp["clinicians.role.fellow.n"] == str(int((cli["role"] == "fellow").sum()))
+    paired = rel[(rel["parent_report"] == "true") & (rel["clinician_report"] == "true")]
+    assert comp["relationships.paired.n"] == str(len(paired))
+    both = int(((paired["parent_challenging"] == "true") & (paired["clinician_challenging"] == "true")).sum())
+    assert comp["challenging.both.pct"] == at(Decimal(100 * both) / Decimal(len(paired)), 1)
+    # the 2x2 and kappa in the agreement table
+    agree = pd.read_csv(out / "survey_agreement.csv").set_index("key")
+    pc, cc = paired["parent_challenging"] == "true", paired["clinician_challenging"] == "true"
+    a, b, c, d = (int(x.sum()) for x in (pc & cc, pc & ~cc, ~pc & cc, ~pc & ~cc))
+    assert [int(agree.loc[k, "n"]) for k in ("both", "parent_only", "clinician_only", "neither")] == [a, b, c, d]
+    N = a + b + c + d
+    po, pe = (a + d) / N, ((a + b) * (a + c) + (c + d) * (b + d)) / N**2
+    assert agree.loc["kappa", "value"] == pytest.approx((po - pe) / (1 - pe), abs=1e-6)
+    assert agree.loc["mcnemar", "value"] == pytest.approx((abs(b - c) - 1) ** 2 / (b + c), abs=1e-6)
+    # Wilson CI for prevalence, from the formula
+    prev = pd.read_csv(out / "survey_prevalence.csv").set_index("key")
+    z, k = 1.959963984540054, both
+    centre = (k + z * z / 2) / (N + z * z)
+    half = z * np.sqrt(N) / (N + z * z) * np.sqrt(k / N * (1 - k / N) + z * z / (4 * N))
+    assert prev.loc["challenging.both", "ci_lower"] == pytest.approx(100 * (centre - half), abs=1e-5)
+    assert prev.loc["challenging.both", "ci_upper"] == pytest.approx(100 * (centre + half), abs=1e-5)
+
+
+def test_default_gee_models_against_a_fit_on_the_raw_design(out):
+    import statsmodels.api as sm
+
+    models = pd.read_csv(out / "survey_models.csv")
+    for name in ("parent", "clinician"):
+        X, y, ids = raw_design(name)
+        codes = pd.factorize(ids["clinician_id"])[0]
+        res = sm.GEE(y, X, groups=codes, family=sm.families.Binomial(), cov_struct=sm.cov_struct.Exchangeable()).fit(maxiter=100)
+        got = models[models["model"] == name].set_index("term")
+        np.testing.assert_allclose(got.loc[X.columns, "log_or"], res.params, atol=1e-6)
+        np.testing.assert_allclose(got.loc[X.columns, "se"], res.bse, atol=1e-6)
+        assert (got["n_relationships"] == len(y)).all()
+        assert (got["n_parents"] == ids["parent_id"].nunique()).all()
+        assert (got["n_clinicians"] == ids["clinician_id"].nunique()).all()
+
+
+def test_glm_models_equal_maximum_likelihood_on_the_raw_design(shipped):
+    """The cluster-robust GLM option against scipy's maximum likelihood on the independent design."""
+    from pedcomm.analysis.survey_design import analysis_frame
+    from pedcomm.analysis.survey_models import ModelSettings, fit
+
+    from .test_models import ml_logit
+
+    frame = analysis_frame(shipped.tables)
+    for name in ("parent", "clinician"):
+        X, y, _ = raw_design(name)
+        m = fit(frame, name, ModelSettings.from_config("glm_cluster", "parent"))
+        assert m.terms == list(X.columns)
+        np.testing.assert_allclose(m.coef, ml_logit(X.to_numpy(), y), atol=1e-6)
+
+
+def test_characteristics_count_missing_values(shipped):
+    """Blank (missing) cells are counted in a 'Missing' row and kept in the denominators."""
+    from pedcomm.analysis.survey_characteristics import characteristics
+
+    t = {k: v.copy() for k, v in shipped.tables.items()}
+    t["survey_clinicians"].loc[t["survey_clinicians"].index[:3], "years_in_practice"] = pd.NA
+    t["survey_children"].loc[t["survey_children"].index[:2], "age_years"] = pd.NA
+    t["survey_clinicians"].loc[t["survey_clinicians"].index[:1], "sex"] = pd.NA
+    table, values = characteristics(t)
+    n_clin = len(t["survey_clinicians"])
+    assert values["clinicians.years.missing.n"].value == 3
+    assert values["children.age.missing.n"].value == 2
+    assert values["clinicians.sex.missing.n"].value == 1
+    years = table.data[(table.data["group"] == "Clinicians") & (table.data["characteristic"] == "Years in practice")]
+    assert years["n"].sum() == n_clin and (years["denominator"] == n_clin).all()
+
+
+def test_index_records_inputs_tool_settings_and_assumptions(out):
+    index = (out / "index.md").read_text(encoding="utf-8")
+    descriptor = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))
+    files = ["datapackage.json"] + [r["path"] for r in descriptor["resources"]]
+    manifest = "".join(f"{hashlib.sha256((REPO / f).read_bytes()).hexdigest()}  {f}\n" for f in sorted(files))
+    assert f"sha256:{hashlib.sha256(manifest.encode()).hexdigest()}" in index
+    for f in files:
+        assert hashlib.sha256((REPO / f).read_bytes()).hexdigest() in index
+    assert f"pedcomm {__version__}" in index
+    assert "method: gee (survey.yaml default)" in index
+    assert "cluster: clinician_id (survey.yaml default)" in index
+    assert "working correlation: exchangeable" in index
+    cfg = config()
+    for d in [*cfg["definitions"].values(), *cfg["models"].values(), cfg["population"], cfg["method"]]:
+        assert d["assumption"] in index
+    for name in TABLES:
+        assert f"({name}.csv)" in index and f"({name}.html)" in index
+    assert "published_inconsistent" in index and "Wilson" in (out / "survey_prevalence.md").read_text()
+    assert "SYNTHETIC" in index
+
+
+def test_tables_do_not_list_participants(out):
+    for name in TABLES:
+        text = (out / f"{name}.csv").read_text()
+        assert "P0001" not in text and "R00001" not in text and "K001" not in text
+
+
+def test_method_and_cluster_options_are_written(tmp_path):
+    res = run_cli("--out", tmp_path / "o", "--method", "glm_cluster", "--cluster", "parent")
+    assert res.exit_code == 0, res.output
+    index = (tmp_path / "o" / "index.md").read_text()
+    assert "method: glm_cluster (chosen with --method)" in index
+    assert "cluster: parent_id (chosen with --cluster)" in index
+    assert "not applicable (GLM)" in index
+    assert "clustered by parent_id" in (tmp_path / "o" / "survey_models.md").read_text()
+
+
+def test_bad_option_exits_2(tmp_path):
+    res = run_cli("--out", tmp_path / "o", "--method", "ols")
+    assert res.exit_code == 2 and "unknown method" in res.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_missing_package_exits_2_with_summary_and_writes_nothing(tmp_path):
+    res = run_cli(tmp_path / "nowhere", "--out", tmp_path / "o")
+    assert res.exit_code == 2
+    assert "PACKAGE_UNREADABLE" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_invalid_package_exits_1_with_summary_and_writes_nothing(tmp_path, copy_of_shipped):
+    pkg = copy_of_shipped
+    path = pkg / "data" / "survey_parents.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[1] = lines[1].replace(",female,", ",femme,").replace(",male,", ",femme,")
+    path.write_text("".join(lines), encoding="utf-8")
+    res = run_cli(pkg, "--out", tmp_path / "o")
+    assert res.exit_code == 1, res.output
+    assert "INVALID" in res.output and "Nothing was written" in res.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_existing_output_needs_force(tmp_path, runs):
+    target = tmp_path / "o"
+    target.mkdir()
+    (target / "keep.txt").write_text("mine")
+    res = run_cli("--out", target)
+    assert res.exit_code == 2 and "--force" in res.output
+    assert (target / "keep.txt").read_text() == "mine"
+
+
+def test_failure_leaves_no_output(tmp_path, monkeypatch):
+    from pedcomm.analysis import reproduce as mod
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(mod, "forest_plot", boom)
+    res = run_cli("--out", tmp_path / "o")
+    assert res.exit_code == 1 and "disk full" in res.output and "Nothing was written" in res.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_study_absent_from_the_package_is_skipped(tmp_path, monkeypatch):
+    """A second study plugs in through the registry; one whose resources are absent is skipped."""
+    from pedcomm.analysis import reproduce as mod
+    from pedcomm.analysis import study as study_mod
+    from pedcomm.analysis.survey_study import STUDY
+
+    called = []
+    absent = study_mod.Study("absent_study", "A study not in the package", lambda t, o: called.append(1))
+    monkeypatch.setattr(mod, "studies", lambda: [STUDY, absent])
+    outcome = mod.reproduce(REPO / "datapackage.json", tmp_path / "o")
+    assert outcome.skipped == ["absent_study"] and not called
+    assert "A study not in the package: its resources are not in the package." in (tmp_path / "o" / "index.md").read_text()
+    monkeypatch.setattr(mod, "studies", lambda: [absent])
+    with pytest.raises(mod.NothingToReproduce):
+        mod.reproduce(REPO / "datapackage.json", tmp_path / "p")
+    assert not (tmp_path / "p").exists()
