@@ -227,7 +227,7 @@ WRITERS = {"sav": write_sav, "dta": write_dta, "parquet": write_parquet}
 # -- reading back ----------------------------------------------------------------------------
 
 def _text_of_number(fd: dict, v) -> str:
-    from ..synth.write import cell
+    from ..writer import cell
 
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
@@ -268,7 +268,7 @@ def read_back(path: str | Path, resource: str) -> pd.DataFrame:
         return pd.DataFrame(out, dtype=str)
     if fmt == "parquet":
         import pyarrow.parquet as pq
-        from ..synth.write import cell
+        from ..writer import cell
 
         table = pq.read_table(str(path))
         coded = json.loads(table.schema.metadata[b"pedcomm:missing"])

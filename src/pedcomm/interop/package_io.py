@@ -45,17 +45,12 @@ def write_package(tables: dict[str, pd.DataFrame], out: str | Path, *, name: str
     The folder appears only when the block succeeds (pedcomm.atomic), so a refused conversion
     leaves nothing behind.
     """
-    from ..synth.write import to_csv
+    from ..writer import write_into
 
     names = [n for n in standard.resource_names() if n in tables]
     desc = standard.build_descriptor(names, synthetic=False, name=name, title=title, description=description, site=site)
     with atomic_dir(out, force=force) as tmp:
-        (tmp / "data").mkdir()
-        (tmp / "schemas").mkdir()
-        for n in names:
-            (tmp / "data" / f"{n}.csv").write_text(to_csv(tables[n], standard.schema(n)), encoding="utf-8", newline="")
-            (tmp / "schemas" / f"{n}.json").write_bytes((standard.ROOT / "schemas" / f"{n}.json").read_bytes())
-        (tmp / "datapackage.json").write_text(standard.dumps(desc), encoding="utf-8", newline="")
+        write_into(tmp, tables, desc)
         validated = validate(tmp)
         validated.report.meta["package"] = str(out)
         if check is not None:

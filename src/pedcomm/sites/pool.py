@@ -205,7 +205,7 @@ def sources(sites: list[SiteInput]) -> list[dict]:
 def write(sites: list[SiteInput], tables: dict[str, pd.DataFrame], out: Path, report: Report, *,
           force: bool = False) -> Validated:
     """Write the pooled package atomically after validating it; raises _Abort (nothing written) if invalid."""
-    from ..synth.write import to_csv
+    from ..writer import write_into
 
     names = [n for n in standard.resource_names() if n in tables]
     ids = [s.site for s in sites]
@@ -222,12 +222,7 @@ def write(sites: list[SiteInput], tables: dict[str, pd.DataFrame], out: Path, re
     result: dict = {}
     try:
         with atomic_dir(out, force=force) as tmp:
-            (tmp / "data").mkdir()
-            (tmp / "schemas").mkdir()
-            for n in names:
-                (tmp / "data" / f"{n}.csv").write_text(to_csv(tables[n], standard.schema(n)), encoding="utf-8", newline="")
-                (tmp / "schemas" / f"{n}.json").write_bytes((standard.ROOT / "schemas" / f"{n}.json").read_bytes())
-            (tmp / "datapackage.json").write_text(standard.dumps(desc), encoding="utf-8", newline="")
+            write_into(tmp, tables, desc)
             checked = result["validated"] = validate(tmp, config=_sites_config(sites))
             checked.report.meta["package"] = str(out)
             if checked.report.status != "valid":

@@ -25,7 +25,7 @@ from ..atomic import atomic_dir
 from ..checks.survey import derive_challenge
 from . import survey as S
 from .calibrate import intercept_for_rate
-from .write import to_csv
+from ..writer import write_into
 
 #: Published shares (Mack 2021) that site mixes scatter around: race/ethnicity incl. missing.
 RACE_SHARES = {"white": 0.558, "hispanic": 0.243, "black": 0.070, "asian": 0.063, "other": 0.025, None: 0.043}
@@ -185,11 +185,6 @@ def write_sites(study: str, k: int, *, seed: int, out: str | Path, force: bool =
             tables = GENERATORS[study](seed, index, site_id)
             names = [n for n in standard.resource_names() if n in tables]
             folder = tmp / site_id
-            (folder / "data").mkdir(parents=True)
-            (folder / "schemas").mkdir()
-            for n in names:
-                (folder / "data" / f"{n}.csv").write_text(to_csv(tables[n], standard.schema(n)), encoding="utf-8", newline="")
-                (folder / "schemas" / f"{n}.json").write_bytes((standard.ROOT / "schemas" / f"{n}.json").read_bytes())
-            (folder / "datapackage.json").write_text(standard.dumps(site_descriptor(study, site_id, names)),
-                                                     encoding="utf-8", newline="")
+            folder.mkdir()
+            write_into(folder, tables, site_descriptor(study, site_id, names))
     return [Path(out) / s for s in site_ids(k)]

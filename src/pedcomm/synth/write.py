@@ -2,48 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 from pathlib import Path
 
 import pandas as pd
 
 from .. import standard
 from ..atomic import atomic_dir
+from ..writer import cell, to_csv, write_into  # noqa: F401  (cell, to_csv: re-exported)
 
 PACKAGE_META = {
     "survey": ("pedcomm-example-survey", "pedcomm example package, survey study (SYNTHETIC data)"),
     "coding": ("pedcomm-example-coding", "pedcomm example package, transcript-coding study (SYNTHETIC data)"),
 }
-
-
-def cell(v) -> str:
-    """The one text representation of a value in pedcomm CSV files."""
-    if v is None or v is pd.NA:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        if math.isnan(v):
-            return ""
-        if v.is_integer():
-            return str(int(v))
-        return format(v, ".10g")
-    if hasattr(v, "item"):  # numpy scalars
-        return cell(v.item())
-    return str(v)
-
-
-def to_csv(frame: pd.DataFrame, schema: dict) -> str:
-    names = [f["name"] for f in schema["fields"]]
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(names)
-    cols = [frame[n].tolist() for n in names]
-    for row in zip(*cols):
-        w.writerow([cell(v) for v in row])
-    return buf.getvalue()
 
 
 def generate(study: str, seed: int) -> dict[str, pd.DataFrame]:
@@ -73,11 +43,5 @@ def write_package(study: str, *, seed: int, out: str | Path, force: bool = False
     names = [n for n in standard.resource_names() if n in tables]
     desc = descriptor_for(study, names)
     with atomic_dir(out, force=force) as tmp:
-        (tmp / "data").mkdir()
-        (tmp / "schemas").mkdir()
-        for n in names:
-            schema = standard.schema(n)
-            (tmp / "data" / f"{n}.csv").write_text(to_csv(tables[n], schema), encoding="utf-8", newline="")
-            (tmp / "schemas" / f"{n}.json").write_bytes((standard.ROOT / "schemas" / f"{n}.json").read_bytes())
-        (tmp / "datapackage.json").write_text(standard.dumps(desc), encoding="utf-8", newline="")
+        write_into(tmp, tables, desc)
     return Path(out)

@@ -1,0 +1,60 @@
+"""Writing a package folder: the one text representation of values and the one folder layout.
+
+Every writer of packages (the synthetic generator, the REDCap and QDA importers, pooling) calls
+write_into, so a package written by pedcomm always has the same layout and bytes for the same tables:
+datapackage.json, data/<resource>.csv, and schemas/<resource>.json copied from the standard.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from . import standard
+
+
+def cell(v) -> str:
+    """The one text representation of a value in pedcomm CSV files."""
+    if v is None or v is pd.NA:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        if math.isnan(v):
+            return ""
+        if v.is_integer():
+            return str(int(v))
+        return format(v, ".10g")
+    if hasattr(v, "item"):  # numpy scalars
+        return cell(v.item())
+    return str(v)
+
+
+def to_csv(frame: pd.DataFrame, schema: dict) -> str:
+    names = [f["name"] for f in schema["fields"]]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(names)
+    cols = [frame[n].tolist() for n in names]
+    for row in zip(*cols):
+        w.writerow([cell(v) for v in row])
+    return buf.getvalue()
+
+
+def write_into(folder: Path, tables: dict[str, pd.DataFrame], descriptor: dict) -> None:
+    """Write the descriptor, the tables it lists and their standard schemas into ``folder``.
+
+    ``folder`` is normally the temporary folder of pedcomm.atomic.atomic_dir, so nothing appears at
+    the destination unless the whole package was written.
+    """
+    (folder / "data").mkdir(exist_ok=True)
+    (folder / "schemas").mkdir(exist_ok=True)
+    for r in descriptor["resources"]:
+        n = r["name"]
+        (folder / "data" / f"{n}.csv").write_text(to_csv(tables[n], standard.schema(n)), encoding="utf-8", newline="")
+        (folder / "schemas" / f"{n}.json").write_bytes((standard.ROOT / "schemas" / f"{n}.json").read_bytes())
+    (folder / "datapackage.json").write_text(standard.dumps(descriptor), encoding="utf-8", newline="")
