@@ -126,7 +126,7 @@ def parse_csv(data: bytes, resource: str, report: Report, n_fields: int = 2) -> 
     try:
         for attempt in range(2):
             try:
-                table = run(threads=True, block=block)
+                table = run(threads=len(data) > (1 << 22), block=block)  # a thread pool only pays off on large files
                 break
             except pa.ArrowInvalid as e:
                 # a single value larger than a block: read the file as one block, once

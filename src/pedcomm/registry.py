@@ -34,7 +34,9 @@ class CheckSpec:
 
 @cache
 def specs() -> dict[str, CheckSpec]:
-    raw = yaml.safe_load((ROOT / "checks.yaml").read_text(encoding="utf-8"))
+    # the C loader when libyaml is present: 10x faster on every command's start-up path
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    raw = yaml.load((ROOT / "checks.yaml").read_text(encoding="utf-8"), Loader=loader)
     out = {}
     for code, d in raw.items():
         out[code] = CheckSpec(code=code, **{k: (v.strip() if isinstance(v, str) else v) for k, v in d.items()})
