@@ -4,6 +4,9 @@
 
 The shipped generator (pedcomm synth) calibrates 676 relationships to the published figures with
 a swap search; that does not scale and need not: benchmarks need valid, realistic shapes.
+With coding data (the default) the shipped coding tables are replicated in proportion: one copy
+per 676 relationships (the published survey size), each copy's patients, discussions, attendance
+and segments under their own identifier prefix, sharing themes, codes, coders and clinicians.
 With --dirty F about a fraction F of the cells of the two largest tables are corrupted
 (text in integers, unknown codes, out-of-range values), so every check has work to report.
 """
@@ -32,16 +35,40 @@ def _write(frame: pd.DataFrame, path: Path, columns: list[str]):
     out.to_csv(path, index=False, lineterminator="\n")
 
 
-def make(n_rel: int, out: Path, seed: int = 1, dirty: float = 0.0) -> Path:
+def coding_tables(n_rel: int) -> dict[str, pd.DataFrame]:
+    """The shipped coding tables, replicated once per 676 relationships (at least once)."""
+    k = max(1, round(n_rel / 676))
+    shipped = (standard.ROOT / "datapackage.json").resolve().parent / "data"
+
+    def read(name: str) -> pd.DataFrame:
+        return pd.read_csv(shipped / f"{name}.csv", dtype=str, keep_default_na=False)
+
+    shared = {n: read(n) for n in ("coding_themes", "coding_codes", "coding_coders", "coding_clinicians")}
+    base = {n: read(n) for n in ("coding_patients", "coding_discussions", "coding_attendance", "coding_segments")}
+    prefixes = np.char.add("X", np.arange(1, k + 1).astype(str))
+    keyed = {"coding_patients": ["patient_id"], "coding_discussions": ["discussion_id", "patient_id"],
+             "coding_attendance": ["discussion_id"], "coding_segments": ["segment_id", "discussion_id"]}
+    out = dict(shared)
+    for name, frame in base.items():
+        rep = frame.loc[np.tile(np.arange(len(frame)), k)].reset_index(drop=True)
+        pre = np.repeat(prefixes, len(frame))
+        for col in keyed[name]:
+            rep[col] = np.char.add(np.char.add(pre, "-"), rep[col].to_numpy().astype(str))
+        out[name] = rep
+    return out
+
+
+def make(n_rel: int, out: Path, seed: int = 1, dirty: float = 0.0, coding: bool = True) -> Path:
     rng = np.random.default_rng(seed)
     n_par = int(np.ceil(n_rel / 1.69))
     n_cli = max(80, n_rel // 8)
     out.mkdir(parents=True)
     (out / "data").mkdir()
     shutil.copytree(standard.ROOT / "schemas", out / "schemas", dirs_exist_ok=True)
-    for p in list((out / "schemas").glob("*.json")):
-        if not p.name.startswith("survey_"):
-            p.unlink()
+    if not coding:
+        for p in list((out / "schemas").glob("*.json")):
+            if not p.name.startswith("survey_"):
+                p.unlink()
     sites = pd.DataFrame({"site_id": ["S1", "S2"], "site_name": ["Site one", "Site two"]})
     pid = np.char.add("P", np.arange(1, n_par + 1).astype(str))
     parents = pd.DataFrame({
@@ -96,9 +123,12 @@ def make(n_rel: int, out: Path, seed: int = 1, dirty: float = 0.0) -> Path:
     if dirty:
         _corrupt(rng, tables, dirty)
     names = standard.resource_names("survey")
+    if coding:
+        tables.update(coding_tables(n_rel))
+        names = standard.resource_names()
     for n in names:
         _write(tables[n], out / "data" / f"{n}.csv", [f["name"] for f in standard.schema(n)["fields"]])
-    (out / "datapackage.json").write_text(standard.dumps(descriptor_for("survey", names)))
+    (out / "datapackage.json").write_text(standard.dumps(descriptor_for("all" if coding else "survey", names)))
     return out
 
 
@@ -120,6 +150,7 @@ if __name__ == "__main__":
     ap.add_argument("--relationships", type=int, required=True)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--dirty", type=float, default=0.0)
+    ap.add_argument("--survey-only", action="store_true", help="leave out the coding tables")
     a = ap.parse_args()
-    make(a.relationships, a.out, dirty=a.dirty)
+    make(a.relationships, a.out, dirty=a.dirty, coding=not a.survey_only)
     print(a.out, file=sys.stderr)

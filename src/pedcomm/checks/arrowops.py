@@ -56,10 +56,9 @@ def equals(values, value: str) -> np.ndarray:
 def _codes(values) -> tuple[np.ndarray, int]:
     """Integer code per value (-1 for null) and the number of distinct values."""
     a = arrow(values)
+    if isinstance(a, pa.ChunkedArray):  # one dictionary: cheaper than unifying per-chunk ones
+        a = a.combine_chunks()
     enc = pc.dictionary_encode(a)
-    if isinstance(enc, pa.ChunkedArray):
-        enc = enc.unify_dictionaries() if hasattr(enc, "unify_dictionaries") else enc
-        enc = enc.combine_chunks() if enc.num_chunks != 1 else enc.chunk(0)
     idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     return idx, len(enc.dictionary)
 
@@ -79,4 +78,6 @@ def all_distinct(frame: pd.DataFrame) -> bool:
     """True when no two rows share the same combination of values (the common, fast case)."""
     if len(frame) < 2:
         return True
+    if len(frame.columns) == 1:
+        return pc.count_distinct(arrow(frame.iloc[:, 0])).as_py() == len(frame)
     return not pd.Series(key_codes(frame)).duplicated().any()
