@@ -54,7 +54,7 @@ def workspace(tmp: Path) -> Path:
     return ws
 
 
-PAGES = hand_written_pages()
+PAGES = hand_written_pages() + [REPO / "README.md"]  # the README's examples run too
 
 
 def test_there_are_examples_to_run():
@@ -62,7 +62,7 @@ def test_there_are_examples_to_run():
     assert len(runnable) >= 8
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(REPO)) for p in PAGES])
 def test_examples_run(page, tmp_path):
     ws = workspace(tmp_path)
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
