@@ -52,6 +52,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--json", type=Path, default=HERE / "results" / "validate.json")
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--survey-only", action="store_true", help="packages without the coding study")
     a = ap.parse_args()
     sys.path.insert(0, str(HERE))
     from largegen import make
@@ -61,9 +62,9 @@ def main():
     for n in a.sizes:
         clean, dirty = work / f"clean-{n}", work / f"dirty-{n}"
         if not clean.exists():
-            make(n, clean)
+            make(n, clean, coding=not a.survey_only)
         if not dirty.exists():
-            make(n, dirty, dirty=0.05)
+            make(n, dirty, dirty=0.05, coding=not a.survey_only)
         row = {"relationships": n, "csv_mb": csv_bytes(clean) / 2**20,
                "rows": sum(sum(1 for _ in open(p)) - 1 for p in (clean / "data").glob("*.csv"))}
         row["pyarrow"] = measure([sys.executable, "-c", PARSE, str(clean)], a.repeat)
