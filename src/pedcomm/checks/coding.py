@@ -52,6 +52,15 @@ def _lookup(frame: pd.DataFrame, key: str, col: str) -> pd.Series:
     return f.set_index(key)[col]
 
 
+def _attach(keys: pd.Series, frame: pd.DataFrame, key: str, col: str) -> pd.Series:
+    """For each of ``keys``, ``col`` of the ``frame`` row with that ``key`` (NA when none), typed as ``col``.
+
+    Unlike ``keys.map(...)``, the result keeps ``col``'s type when ``keys`` is empty (a header-only table).
+    """
+    looked = _lookup(frame, key, col)
+    return pd.Series(looked.reindex(keys.to_numpy()).array, index=keys.index, dtype=looked.dtype)
+
+
 # -- patients -----------------------------------------------------------------------------------
 
 @check("PATIENT_INELIGIBLE", "PATIENT_ANALYTIC_NOT_PROGRESSED", "PATIENT_DEATH_DAY_INCONSISTENT",
@@ -125,7 +134,7 @@ def sequences(t: dict, report: Report):
 def after_death(t: dict, report: Report):
     d, p = t["coding_discussions"], t["coding_patients"]
     res = "coding_discussions"
-    death = d["patient_id"].map(_lookup(p, "patient_id", "death_study_day"))
+    death = _attach(d["patient_id"], p, "patient_id", "death_study_day")
     known = d["study_day"].notna() & death.notna()
     report.ran("DISCUSSION_AFTER_DEATH", res, "study_day", int(known.sum()))
     bad = _flag(known & (d["study_day"] > death))
@@ -156,7 +165,7 @@ def durations(t: dict, report: Report):
 def oncologist_role(t: dict, report: Report):
     d, c = t["coding_discussions"], t["coding_clinicians"]
     res = "coding_discussions"
-    role = d["primary_oncologist_id"].map(_lookup(c, "clinician_id", "role"))
+    role = _attach(d["primary_oncologist_id"], c, "clinician_id", "role")
     report.ran("DISCUSSION_ONCOLOGIST_ROLE", res, "primary_oncologist_id", int(role.notna().sum()))
     bad = _flag(role.notna() & (role != ONCOLOGIST_ROLE))
     if bad.any():
@@ -219,7 +228,7 @@ def segment_order(t: dict, report: Report):
 def segment_within(t: dict, report: Report):
     s, d = t["coding_segments"], t["coding_discussions"]
     res = "coding_segments"
-    minutes = s["discussion_id"].map(_lookup(d, "discussion_id", "duration_minutes"))
+    minutes = _attach(s["discussion_id"], d, "discussion_id", "duration_minutes")
     known = s["end_seconds"].notna() & minutes.notna()
     report.ran("SEGMENT_BEYOND_DISCUSSION", res, "end_seconds", int(known.sum()))
     bad = _flag(known & (s["end_seconds"] > minutes * 60 + DURATION_ROUNDING_SECONDS))
@@ -260,8 +269,8 @@ def segment_coders(t: dict, report: Report):
     s, d = t["coding_segments"], t["coding_discussions"]
     res = "coding_segments"
     found = s["discussion_id"].isin(d["discussion_id"].dropna().unique())
-    primary = s["discussion_id"].map(_lookup(d, "discussion_id", "primary_coder_id"))
-    second = s["discussion_id"].map(_lookup(d, "discussion_id", "second_coder_id"))
+    primary = _attach(s["discussion_id"], d, "discussion_id", "primary_coder_id")
+    second = _attach(s["discussion_id"], d, "discussion_id", "second_coder_id")
     checked = found & s["coder_id"].notna()
     report.ran("SEGMENT_CODER_UNASSIGNED", res, "coder_id", int(checked.sum()))
     ok = _flag(s["coder_id"] == primary) | _flag(s["coder_id"] == second)
