@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: setup browser run test docs data lock clean
+.PHONY: setup browser run test docs data dist lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,9 +45,15 @@ data: $(STAMP)
 	cp .synth-tmp/datapackage.json datapackage.json
 	rm -rf .synth-tmp
 
+## The sdist and the wheel sites install (into dist/); tests/test_install.py builds and installs them too.
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/python -m twine check --strict dist/*
+
 ## Re-pin the environment (maintainers; needs uv).
 lock:
 	uv pip compile pyproject.toml --extra dev --extra docs -o requirements.lock --python-version 3.11 --no-header
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache site .docs-artifacts
+	rm -rf $(VENV) $(OUT) .pytest_cache site .docs-artifacts dist

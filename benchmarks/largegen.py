@@ -38,7 +38,7 @@ def _write(frame: pd.DataFrame, path: Path, columns: list[str]):
 def coding_tables(n_rel: int) -> dict[str, pd.DataFrame]:
     """The shipped coding tables, replicated once per 676 relationships (at least once)."""
     k = max(1, round(n_rel / 676))
-    shipped = (standard.ROOT / "datapackage.json").resolve().parent / "data"
+    shipped = standard.example_package() / "data"
 
     def read(name: str) -> pd.DataFrame:
         return pd.read_csv(shipped / f"{name}.csv", dtype=str, keep_default_na=False)
@@ -64,7 +64,7 @@ def make(n_rel: int, out: Path, seed: int = 1, dirty: float = 0.0, coding: bool 
     n_cli = max(80, n_rel // 8)
     out.mkdir(parents=True)
     (out / "data").mkdir()
-    shutil.copytree(standard.ROOT / "schemas", out / "schemas", dirs_exist_ok=True)
+    shutil.copytree(standard.SCHEMAS, out / "schemas", dirs_exist_ok=True)
     if not coding:
         for p in list((out / "schemas").glob("*.json")):
             if not p.name.startswith("survey_"):

@@ -62,7 +62,7 @@ def test_codebook_says_not_available_without_coding_resources(monkeypatch, tmp_p
     (tmp_path / "schemas").mkdir()
     survey_only = {**standard.descriptor(), "resources": [r for r in standard.descriptor()["resources"]
                                                          if r["name"].startswith("survey_")]}
-    monkeypatch.setattr(standard, "ROOT", tmp_path)
+    monkeypatch.setattr(standard, "SCHEMAS", tmp_path / "schemas")
     monkeypatch.setattr(standard, "descriptor", lambda: survey_only)
     assert "Not available yet" in codebook.page()
 

@@ -3,6 +3,10 @@
 __version__ = "0.1.0"
 
 
+class StandardMissing(RuntimeError):
+    """The standard's files are not where an installed or checked-out pedcomm keeps them (a broken install)."""
+
+
 def load(path):
     """Validate a package and return its typed tables (dict of pandas DataFrames).
 

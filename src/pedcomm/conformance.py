@@ -16,9 +16,9 @@ from pathlib import Path
 
 import yaml
 
-from .standard import ROOT
+from .standard import CONFORMANCE
 
-SUITE = ROOT / "conformance"
+SUITE = CONFORMANCE
 
 
 def cases() -> list[dict]:
@@ -130,3 +130,30 @@ def materialize(case: dict, dest: Path) -> Path:
     for edit in case.get("edits", []):
         apply(edit, pkg)
     return pkg
+
+
+def check_case(case: dict, workdir: Path) -> list[str]:
+    """Run one case on a fresh copy in ``workdir``: how its findings differ from what it expects (empty: it passes).
+
+    The one comparison used by the tests and by `pedcomm selftest`: exactly the expected codes, each
+    expected finding at its resource, row and field, the expected exit code, and the input unchanged.
+    """
+    from .validate import validate
+
+    pkg = materialize(case, workdir)
+    before = {p: p.read_bytes() for p in sorted(pkg.rglob("*")) if p.is_file() and not p.is_symlink()}
+    report = validate(pkg).report
+    got = {(f.code, f.resource, f.row, f.field) for f in report.findings}
+    problems = []
+    if report.codes() != set(case["expect_codes"]):
+        problems.append(f"codes {sorted(report.codes())} instead of {sorted(case['expect_codes'])}")
+    for e in case.get("expect", []):
+        if not any(g[0] == e["code"] and all(e.get(k) is None or g[i] == e[k]
+                                             for i, k in ((1, "resource"), (2, "row"), (3, "field"))) for g in got):
+            problems.append(f"no finding {e}")
+    if report.exit_code != case["exit"]:
+        problems.append(f"exit code {report.exit_code} instead of {case['exit']}")
+    after = {p: p.read_bytes() for p in sorted(pkg.rglob("*")) if p.is_file() and not p.is_symlink()}
+    if after != before:
+        problems.append("validation changed its input")
+    return problems

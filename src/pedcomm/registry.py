@@ -8,7 +8,7 @@ from typing import Callable
 
 import yaml
 
-from .standard import ROOT
+from .standard import CHECKS
 
 SEVERITIES = ("error", "warning", "info")
 CATEGORIES = ("conformance", "completeness", "plausibility")
@@ -36,7 +36,7 @@ class CheckSpec:
 def specs() -> dict[str, CheckSpec]:
     # the C loader when libyaml is present: 10x faster on every command's start-up path
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    raw = yaml.load((ROOT / "checks.yaml").read_text(encoding="utf-8"), Loader=loader)
+    raw = yaml.load(CHECKS.read_text(encoding="utf-8"), Loader=loader)
     out = {}
     for code, d in raw.items():
         out[code] = CheckSpec(code=code, **{k: (v.strip() if isinstance(v, str) else v) for k, v in d.items()})

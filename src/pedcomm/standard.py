@@ -1,8 +1,11 @@
 """The pedcomm standard: where its files are and what they declare.
 
-The source of truth is the repository's ``datapackage.json``, ``schemas/*.json`` and
-``validation/checks.yaml``; ``_standard/`` holds symbolic links to them so the installed package
-reads the same files.
+The source of truth is the repository's ``datapackage.json``, ``schemas/*.json``, ``data/`` (the
+example package) and ``validation/`` (check registry, published targets, conformance suite). A
+built wheel or sdist carries a copy of them in ``pedcomm/_standard/`` with the same layout
+(pyproject.toml, ``[tool.hatch.build.targets.wheel.force-include]``); a source checkout (an editable
+install, the tests) reads the repository's files directly. Nothing else in pedcomm spells these
+paths: use the names below.
 """
 
 from __future__ import annotations
@@ -12,7 +15,35 @@ import json
 from functools import cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent / "_standard"
+from . import StandardMissing
+
+
+def _locate() -> Path:
+    here = Path(__file__).resolve().parent
+    bundled = here / "_standard"  # an installed wheel
+    checkout = here.parents[1]  # src/pedcomm/standard.py -> the repository
+    for root in (bundled, checkout):
+        if (root / "datapackage.json").is_file() and (root / "validation" / "checks.yaml").is_file():
+            return root
+    raise StandardMissing(f"the pedcomm standard files are missing: neither {bundled} nor {checkout} holds "
+                          "datapackage.json and validation/checks.yaml; reinstall pedcomm")
+
+
+#: The folder holding the standard (and the shipped example package, which is its descriptor's package).
+ROOT = _locate()
+DESCRIPTOR = ROOT / "datapackage.json"
+SCHEMAS = ROOT / "schemas"
+VALIDATION = ROOT / "validation"
+CHECKS = VALIDATION / "checks.yaml"
+TARGETS = VALIDATION / "targets.csv"
+CONFORMANCE = VALIDATION / "conformance"
+CITATION = ROOT / "CITATION.cff"
+
+
+def example_package() -> Path:
+    """The folder of the shipped SYNTHETIC example package (its descriptor is the standard's)."""
+    return ROOT
+
 
 #: Sentence appended to every description of a synthetic package (one place).
 SYNTHETIC_NOTE = (
@@ -26,7 +57,25 @@ STUDIES = {"survey": "survey_", "coding": "coding_"}
 @cache
 def descriptor() -> dict:
     """The standard's package descriptor (the shipped example package)."""
-    return json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    return json.loads(DESCRIPTOR.read_text(encoding="utf-8"))
+
+
+def version() -> str:
+    """The standard's version (the ``version`` of its descriptor)."""
+    return descriptor()["version"]
+
+
+def provenance() -> dict:
+    """What every report and output records about who made it: the tool and the standard versions."""
+    from . import __version__
+
+    return {"tool": "pedcomm", "version": __version__, "schema_version": version()}
+
+
+def signature() -> str:
+    """The versions in words, for outputs with a free-text slot (file labels, table notes, origins)."""
+    p = provenance()
+    return f"pedcomm {p['version']}, standard {p['schema_version']}"
 
 
 def resource_names(study: str | None = None) -> list[str]:
@@ -45,7 +94,7 @@ def study_of(resource: str) -> str | None:
 
 @cache
 def _schema(name: str) -> dict:
-    return json.loads((ROOT / "schemas" / f"{name}.json").read_text(encoding="utf-8"))
+    return json.loads((SCHEMAS / f"{name}.json").read_text(encoding="utf-8"))
 
 
 def schema(name: str) -> dict:

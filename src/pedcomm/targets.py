@@ -5,9 +5,8 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-from .standard import ROOT
+from .standard import TARGETS
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ def _num(s: str) -> float | None:
 @cache
 def targets() -> dict[str, Target]:
     out = {}
-    with open(Path(ROOT / "targets.csv"), newline="", encoding="utf-8") as fh:
+    with open(TARGETS, newline="", encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
             key = f"{r['study']}.{r['target']}"
             out[key] = Target(r["study"], r["target"], r["section"], r["statistic"], r["population"],

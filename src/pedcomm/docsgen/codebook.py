@@ -16,12 +16,12 @@ class CodebookMissing(RuntimeError):
 
 
 def package_dir() -> Path:
-    return (standard.ROOT / "datapackage.json").resolve().parent
+    return standard.example_package()
 
 
 def _rows(name: str) -> list[dict] | None:
     """The rows of a resource, or None when the standard does not define it (yet)."""
-    schema_file = standard.ROOT / "schemas" / f"{name}.json"
+    schema_file = standard.SCHEMAS / f"{name}.json"
     entry = next((r for r in standard.descriptor()["resources"] if r["name"] == name), None)
     if entry is None and not schema_file.exists():
         return None

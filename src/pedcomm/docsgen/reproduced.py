@@ -77,7 +77,7 @@ def _ordered_tables(index: str, out: Path) -> list[Path]:
 
 
 def targets_section() -> str:
-    path = standard.ROOT / "targets.csv"
+    path = standard.TARGETS
     if not path.is_file():
         return ""
     with open(path, encoding="utf-8", newline="") as fh:

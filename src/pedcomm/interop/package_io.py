@@ -33,7 +33,7 @@ def text_tables(validated: Validated) -> dict[str, pd.DataFrame]:
 
 def shipped_package() -> Path:
     """The shipped example package (the default reference for instruments and sites)."""
-    return (standard.ROOT / "datapackage.json").resolve().parent
+    return standard.example_package()
 
 
 def write_package(tables: dict[str, pd.DataFrame], out: str | Path, *, name: str, title: str,
