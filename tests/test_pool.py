@@ -78,7 +78,7 @@ def test_pooled_package_validates_and_records_its_sources(synthetic_sites, poole
     assert report.status == "valid" and report.totals()["warning"] == 0
     desc = json.loads((out / "datapackage.json").read_text())
     assert desc["pedcomm"]["sites"] == SITES and desc["pedcomm"]["schemaVersion"] == standard.descriptor()["version"]
-    assert desc["pedcomm"]["pooledWith"] == {"tool": "pedcomm", "version": __version__}
+    assert desc["pedcomm"]["pooledWith"] == {"tool": "pedcomm", "version": __version__, "schema_version": standard.version()}
     assert "synthetic data" in desc["keywords"]
     for src, folder in zip(desc["pedcomm"]["sources"], synthetic_sites):
         assert src["site"] == folder.name and src["validation"]["status"] == "valid"

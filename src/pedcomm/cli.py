@@ -14,6 +14,20 @@ synth_app = typer.Typer(help="Generate SYNTHETIC example packages calibrated to 
 app.add_typer(synth_app, name="synth")
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from . import standard
+
+        typer.echo(f"{standard.signature()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                          help="Print the versions of pedcomm and of the standard it checks against, then exit.")):
+    """pedcomm: validate, generate and analyse pediatric-oncology communication data packages."""
+
+
 def _console(stderr: bool = False):
     from rich.console import Console
 
@@ -82,12 +96,12 @@ def _site_config(path: Optional[Path]):
 
 def _config_report(error):
     """A report holding the SITE_CONFIG_INVALID finding of an unusable configuration (exit 2)."""
-    from . import __version__, standard
+    from . import standard
     from .report import Report
     from .sites.config import refuse
 
     report = Report()
-    report.meta = {"tool": "pedcomm", "version": __version__, "schema_version": standard.descriptor()["version"]}
+    report.meta = {**standard.provenance()}
     return refuse(report, error)
 
 
@@ -122,7 +136,7 @@ def reproduce(
         err.print(f"[red]{escape(str(e))}[/red]")
         raise typer.Exit(2)
     if path is None:
-        path = (standard.ROOT / "datapackage.json").resolve()
+        path = standard.DESCRIPTOR
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("reproducing ...", total=None)
@@ -533,8 +547,87 @@ def meta_cmd(
               f"Results in {out}/; start with {out / 'index.md'}.")
 
 
+@app.command("standard")
+def standard_cmd(
+    out: Path = typer.Option(..., "--out", help="Folder to write the standard to (created; replaced only with --force)."),
+    force: bool = typer.Option(False, help="Replace the output folder if it exists."),
+):
+    """Write the standard on its own, for a site or another tool to reuse without pedcomm.
+
+    The folder holds every Table Schema, the check registry and its conformance suite, a JSON Schema
+    of the package descriptor, the codebook (REFI-QDA), the REDCap data dictionary, an empty package
+    template, a README, CITATION.cff, CHANGELOG.md and a manifest of SHA-256 hashes. Exit 0: written; 2: the folder exists.
+    """
+    from rich.markup import escape
+
+    from . import standard
+    from .release import write
+
+    err = _console(stderr=True)
+    try:
+        files = write(out, force=force)
+    except FileExistsError as e:
+        err.print(f"[red]{escape(str(e))}[/red]")
+        raise typer.Exit(2)
+    err.print(f"Wrote the pedcomm standard {standard.version()} ({len(files)} files) to {escape(str(out))}/; "
+              f"start with {escape(str(Path(out) / 'README.md'))}.")
+
+
+@app.command("example")
+def example_cmd(
+    out: Path = typer.Option(..., "--out", help="Folder to write the example package to (created; replaced only with --force)."),
+    force: bool = typer.Option(False, help="Replace the output folder if it exists."),
+):
+    """Write a copy of the shipped SYNTHETIC example package (both studies), to try every command on.
+
+    It is byte-identical to the package `pedcomm reproduce` uses when given no package. Exit 0: written; 2: the folder exists.
+    """
+    from rich.markup import escape
+
+    from .release import write_example
+
+    err = _console(stderr=True)
+    try:
+        files = write_example(out, force=force)
+    except FileExistsError as e:
+        err.print(f"[red]{escape(str(e))}[/red]")
+        raise typer.Exit(2)
+    err.print(f"Wrote the SYNTHETIC example package ({len(files)} files) to {escape(str(out))}/; "
+              f"try: pedcomm validate {escape(str(out))}")
+
+
+@app.command("selftest")
+def selftest_cmd():
+    """Check this installation: the standard's files, the example package and the conformance suite.
+
+    Exit 0: every check passed; 1: something is wrong (the message says what; reinstall pedcomm).
+    """
+    from rich.markup import escape
+
+    from .selftest import run
+
+    console = _console()
+    failures = 0
+    for ok, what in run():
+        failures += not ok
+        console.print(f"  {'[green]ok[/green]  ' if ok else '[red]FAIL[/red]'} {escape(what)}")
+    if failures:
+        console.print(f"[red]{failures} {'check' if failures == 1 else 'checks'} failed: this installation of pedcomm "
+                      "is broken; reinstall it.[/red]")
+        raise typer.Exit(1)
+    console.print("[green]pedcomm works.[/green]")
+
+
 def main():  # console-script entry point
-    app()
+    from . import StandardMissing
+
+    try:
+        app()
+    except StandardMissing as e:  # a broken installation: say so, without a traceback
+        import sys
+
+        print(f"pedcomm: {e}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

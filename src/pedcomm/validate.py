@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, standard
+from . import standard
 from .checks import identifiers, structure
 from .package import Package, open_package
 from .reader import parse_csv, read_bytes
@@ -69,8 +69,7 @@ def validate(path: str | Path, *, max_listed: int = DEFAULT_MAX_LISTED, reveal_v
     from .sites import config as site_config, declaration
 
     report = Report(max_listed=max_listed, reveal_values=reveal_values)
-    report.meta = {"tool": "pedcomm", "version": __version__,
-                   "schema_version": standard.descriptor()["version"], "package": str(path)}
+    report.meta = {**standard.provenance(), "package": str(path)}
     pkg = open_package(path, report)
     out = Validated(report, pkg)
     if pkg is None:

@@ -5,10 +5,12 @@ Every rendering is a pure function of the table, so two runs write identical fil
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
+from .. import standard
 from .table import Table
 
 FORMATS = ("csv", "md", "html", "tex")
@@ -59,9 +61,11 @@ RENDERERS = {"csv": to_csv, "md": to_markdown, "html": to_html, "tex": to_latex}
 def write_table(table: Table, folder: Path) -> dict[str, str]:
     """Write every rendering of ``table`` into ``folder``; returns format -> file name."""
     names = {}
+    # the renderings for people say which tool and standard made them (the CSV stays plain data)
+    stamped = replace(table, notes=[*table.notes, f"Made with {standard.signature()}."])
     for ext in FORMATS:
         name = f"{table.name}.{ext}"
-        text = RENDERERS[ext](table)
+        text = RENDERERS[ext](table if ext == "csv" else stamped)
         (folder / name).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8", newline="")
         names[ext] = name
     return names

@@ -136,6 +136,8 @@ def write_sav(resource: str, raw: pd.DataFrame, path: Path) -> None:
         formats[name] = f"F8.{_decimals(col)}" if kind(fd) == "number" else "F8.0"
     pyreadstat.write_sav(pd.DataFrame(data), str(path),
                          file_label=_fit(standard.resource_entry(resource).get("title", resource), 64),
+                         # SPSS documents are lines of at most 80 characters
+                         note=[_fit(f"Written by {standard.signature()}.", 80), _fit(f"Table Schema: {resource}.", 80)],
                          column_labels=var_labels, variable_value_labels=val_labels, missing_ranges=missing,
                          variable_measure=measures, variable_format=formats)
 
@@ -171,8 +173,9 @@ def write_dta(resource: str, raw: pd.DataFrame, path: Path) -> None:
         as_letter = {float(c): letter for c, letter in letters.items()}
         val_labels[name] = {as_letter.get(k, int(k)): v for k, v in value_labels(resource, fd).items()}
         missing[name] = list(letters.values())
+    stamp = f" ({standard.signature()})"  # Stata files have no free note: the versions go in the label
     pyreadstat.write_dta(pd.DataFrame(data), str(path),
-                         file_label=_fit(standard.resource_entry(resource).get("title", resource), 80),
+                         file_label=_fit(standard.resource_entry(resource).get("title", resource), 80 - len(stamp)) + stamp,
                          column_labels=var_labels, variable_value_labels=val_labels, missing_user_values=missing)
 
 
@@ -214,7 +217,7 @@ def write_parquet(resource: str, raw: pd.DataFrame, path: Path) -> None:
                 "pedcomm:field": json.dumps(fd, ensure_ascii=False)}
         arrays.append(arr)
         pa_fields.append(pa.field(name, arr.type, nullable=True, metadata=meta))
-    meta = {"pedcomm:resource": resource,
+    meta = {"pedcomm:resource": resource, "pedcomm:provenance": json.dumps(standard.provenance()),
             "pedcomm:table_schema": json.dumps(standard.schema(resource), ensure_ascii=False),
             "pedcomm:missing": json.dumps(coded_cells)}
     table = pa.Table.from_arrays(arrays, schema=pa.schema(pa_fields, metadata=meta))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import __version__
+from .. import standard
 
 NEEDS = {"codebook": ("coding_themes", "coding_codes"),
          "project": ("coding_themes", "coding_codes", "coding_segments")}
@@ -36,7 +36,7 @@ def export_codebook(path: str | Path, out: str | Path):
     validated, tables = _tables(path, "codebook")
     if tables is None:
         return validated, None
-    write_bytes(out, codebook_qdc(tables["coding_themes"], tables["coding_codes"], origin=f"pedcomm {__version__}"))
+    write_bytes(out, codebook_qdc(tables["coding_themes"], tables["coding_codes"], origin=standard.signature()))
     return validated, Path(out)
 
 
@@ -49,5 +49,5 @@ def export_project(path: str | Path, out: str | Path):
     if tables is None:
         return validated, None
     name = validated.package.descriptor.get("name") or "pedcomm"
-    write_bytes(out, project_qdpx(tables, name=str(name), origin=f"pedcomm {__version__}"))
+    write_bytes(out, project_qdpx(tables, name=str(name), origin=standard.signature()))
     return validated, Path(out)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import __version__, standard
+from .. import standard
 from ..registry import check
 from ..report import Report
 from .labels import shown
@@ -251,7 +251,7 @@ def import_project(path: str | Path, out: str | Path, *, discussions: str | Path
 
     path = Path(path)
     report = Report()
-    report.meta = {"tool": "pedcomm", "version": __version__, "schema_version": standard.descriptor()["version"],
+    report.meta = {**standard.provenance(),
                    "package": str(out), "source": str(path)}
     report.ran("QDA_UNREADABLE", SOURCE, None, 1)
     report.ran("QDA_UNSAFE_ARCHIVE", SOURCE, None, 1)

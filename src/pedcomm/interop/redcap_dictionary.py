@@ -119,7 +119,8 @@ def dictionary_rows(reference: dict[str, pd.DataFrame]) -> list[dict]:
             record_titles.append((p.resource, p.record, L.field_map(p.resource)[p.record].get("title", p.record)))
     rows = [_row(name=RECORD_ID, form=FORMS[0].name, type="text",
                  label=" or ".join(t for _, _, t in record_titles),
-                 annotation="pedcomm: " + "; ".join(f"{r}.{f}" for r, f, _ in record_titles))]
+                 annotation="pedcomm: " + "; ".join(f"{r}.{f}" for r, f, _ in record_titles)
+                            + f" (dictionary written by {standard.signature()})")]
     for form in FORMS:
         for part in form.parts:
             fm = L.field_map(part.resource)

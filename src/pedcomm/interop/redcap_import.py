@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import __version__, standard
+from .. import standard
 from ..registry import check
 from ..report import Report
 from . import labels as L
@@ -254,7 +254,7 @@ def import_export(export: str | Path, out: str | Path, *, reference: str | Path 
     from .package_io import merge, shipped_package, text_tables, write_package
 
     report = Report()
-    report.meta = {"tool": "pedcomm", "version": __version__, "schema_version": standard.descriptor()["version"],
+    report.meta = {**standard.provenance(),
                    "package": str(out), "source": str(export)}
     ref = validate(reference or shipped_package())
     ref_text = text_tables(ref)

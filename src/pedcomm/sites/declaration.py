@@ -33,7 +33,7 @@ def parse_version(text) -> tuple[int, int, int] | None:
 
 
 def standard_version() -> str:
-    return standard.descriptor()["version"]
+    return standard.version()
 
 
 def compatibility(a: str, b: str) -> str:

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import __version__
+from .. import standard
 from ..registry import check
 from ..report import Report
-from .declaration import compatibility, standard_version
+from .declaration import compatibility
 from .summarize import FORMAT, FORMAT_VERSION
 
 Z95 = 1.959963984540054
@@ -205,7 +205,7 @@ def meta(paths: list[str | Path], out: str | Path, *, one_stage: str | Path | No
     from .meta_output import write_outputs
 
     report = Report()
-    report.meta = {"tool": "pedcomm", "version": __version__, "schema_version": standard_version(), "command": "meta"}
+    report.meta = {**standard.provenance(), "command": "meta"}
     result = MetaResult(report)
     result.summaries = load(paths, report)
     if report.totals()["error"]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import __version__, standard
+from .. import standard
 from ..atomic import atomic_dir
 from ..registry import check
 from ..report import Report
@@ -193,8 +193,7 @@ def sources(sites: list[SiteInput]) -> list[dict]:
             "site": s.site, "schemaVersion": s.declaration.schema_version,
             "package": {"name": desc.get("name"), "version": desc.get("version")},
             "files": [{"path": i["path"], "bytes": i["bytes"], "sha256": i["sha256"]} for i in r.inputs],
-            "validation": {"tool": "pedcomm", "version": __version__, "standard": standard_version(),
-                           "status": r.status, "warnings": r.totals()["warning"],
+            "validation": {**standard.provenance(), "status": r.status, "warnings": r.totals()["warning"],
                            "overrides": [{k: o[k] for k in ("code", "scope", "from", "to", "justification")}
                                          for o in r.meta.get("overrides", [])]},
         })
@@ -217,7 +216,7 @@ def write(sites: list[SiteInput], tables: dict[str, pd.DataFrame], out: Path, re
                      "`pedcomm.sources` records each site's files (SHA-256) and validation."
                      + (" Some or all sources are SYNTHETIC." if synthetic else "")),
         extra={"pedcomm": {"sites": ids, "schemaVersion": standard_version(), "sources": sources(sites),
-                           "pooledWith": {"tool": "pedcomm", "version": __version__}}})
+                           "pooledWith": standard.provenance()}})
     report.ran("POOL_RESULT_INVALID", None, None, 1)
     result: dict = {}
     try:
@@ -244,7 +243,7 @@ def _sites_config(sites: list[SiteInput]) -> site_config.SiteConfig | None:
 def pool(paths: list[str | Path], out: str | Path, *, configs=(), force: bool = False, progress=None) -> Pooled:
     """Validate every site package, then pool them into ``out`` (written only if all is well)."""
     report = Report()
-    report.meta = {"tool": "pedcomm", "version": __version__, "schema_version": standard_version(),
+    report.meta = {**standard.provenance(),
                    "command": "pool", "package": str(out)}
     sites = []
     for p in paths:

@@ -1,0 +1,67 @@
+"""`pedcomm selftest`: is this installation whole? The checks a site runs once after installing.
+
+Each check yields (passed, what it checked, in words). They use the installed files only: the
+standard (descriptor, Table Schemas, check registry, published targets), the SYNTHETIC example
+package and the conformance suite, whose every case must give exactly its expected findings.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def run() -> Iterator[tuple[bool, str]]:
+    from . import standard
+
+    yield True, f"{standard.signature()}, standard files in {standard.ROOT}"
+    names = standard.resource_names()
+    missing = [n for n in names if not (standard.SCHEMAS / f"{n}.json").is_file()]
+    yield not missing, f"{len(names)} Table Schemas" + (f": missing {', '.join(missing)}" if missing else "")
+    yield from _registry()
+    yield from _targets()
+    yield from _example()
+    yield from _conformance()
+
+
+def _registry() -> Iterator[tuple[bool, str]]:
+    from . import checks, validate  # noqa: F401  (importing them registers the implementations)
+    from .interop import registered as _interop  # noqa: F401
+    from .registry import IMPLEMENTATIONS, specs
+    from .sites import registered as _sites  # noqa: F401
+
+    unimplemented = sorted(c for c in specs() if c not in IMPLEMENTATIONS)
+    yield not unimplemented, f"check registry: {len(specs())} codes" + (
+        f"; without implementation: {', '.join(unimplemented)}" if unimplemented else "")
+
+
+def _targets() -> Iterator[tuple[bool, str]]:
+    from .targets import targets
+
+    n = len(targets())
+    yield n > 0, f"published targets: {n}"
+
+
+def _example() -> Iterator[tuple[bool, str]]:
+    from . import standard
+    from .validate import validate
+
+    report = validate(standard.example_package()).report
+    totals = report.totals()
+    yield report.status == "valid", (f"the SYNTHETIC example package is {report.status} "
+                                     f"({totals['error']} errors, {totals['warning']} warnings)")
+
+
+def _conformance() -> Iterator[tuple[bool, str]]:
+    from .conformance import cases, check_case
+
+    all_cases = cases()
+    failed = []
+    with tempfile.TemporaryDirectory(prefix="pedcomm-selftest-") as tmp:
+        for i, case in enumerate(all_cases):
+            problems = check_case(case, Path(tmp) / str(i))
+            if problems:
+                failed.append(f"{case['id']}: {'; '.join(problems)}")
+    yield not failed, f"conformance suite: {len(all_cases) - len(failed)} of {len(all_cases)} cases give their expected findings" + (
+        "".join(f"\n      {f}" for f in failed[:10]))
