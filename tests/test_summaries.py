@@ -3,6 +3,7 @@ leaves a site, small cells are suppressed with their complements, and the two-st
 agree with the one-stage ones on the same sites."""
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -159,6 +160,11 @@ def test_meta_writes_pooled_odds_ratios_heterogeneity_forest_plots_and_tables(me
     assert ((pooled["sites_suppressed"] > 0) == pooled["shown"].str.startswith(">=")).all()
     index = (meta_out / "index.md").read_text()
     assert all(p.name in index for p in summaries[0]) and "sha256" in index
+    # heterogeneity p-values: full precision for machines (never 0.0), journal style for people
+    assert ((est["p_heterogeneity"] > 0) & (est["p_heterogeneity"] <= 1)).all()
+    md = (meta_out / "meta_models.md").read_text()
+    shown = [line.rstrip(" |").rsplit("|", 1)[-1].strip() for line in md.splitlines()[4:4 + len(est)]]
+    assert all(re.fullmatch(r"<0\.001|>0\.99|0\.\d{2,3}", v) for v in shown), shown
 
 
 def test_two_stage_odds_ratios_agree_with_the_one_stage_ones(meta_out):

@@ -11,7 +11,7 @@ from scipy import stats
 
 from .compare import Reproduced
 from .models import fit_logistic
-from .rounding import fmt, fmt_p
+from .rounding import fmt, fmt_p, p_data
 from .survey_design import config, design
 from .table import Table
 
@@ -135,8 +135,9 @@ def models(frame: pd.DataFrame, settings: ModelSettings) -> tuple[Table, dict[st
                                     for o, lo, hi in zip(shown["odds_ratio"], shown["ci_lower"], shown["ci_upper"])],
         "p": [fmt_p(p) for p in shown["p_value"]],
     })
-    for c in ("log_or", "se", "odds_ratio", "ci_lower", "ci_upper", "p_value"):
+    for c in ("log_or", "se", "odds_ratio", "ci_lower", "ci_upper"):
         data[c] = data[c].round(6)
+    data["p_value"] = [p_data(p) for p in data["p_value"]]
     notes = [f"Estimation: {settings.describe()}."]
     for m in fitted:
         extra = f"; working correlation {fmt(m.dependence, 3)}" if m.dependence is not None else ""

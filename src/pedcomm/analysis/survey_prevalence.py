@@ -8,7 +8,7 @@ import pandas as pd
 
 from .agreement import WILSON, cohen_kappa, mcnemar, wilson
 from .compare import Reproduced
-from .rounding import fmt, fmt_p, percent
+from .rounding import fmt, fmt_p, p_data, percent
 from .table import Table, n_pct
 
 PAIRED = "relationships with parent and clinician reports"
@@ -19,8 +19,9 @@ def _ci(p) -> str:
 
 
 def p_text(p: float) -> str:
+    """'p = 0.04', 'p < 0.001', 'p > 0.99' (journal style, see rounding.fmt_p)."""
     text = fmt_p(p)
-    return f"p {text}" if text.startswith("<") else f"p = {text}"
+    return f"p {text[0]} {text[1:]}" if text[:1] in "<>" else f"p = {text}"
 
 
 def crosstab(frame: pd.DataFrame) -> np.ndarray:
@@ -90,8 +91,9 @@ def agreement(frame: pd.DataFrame, level: float = 0.95) -> Table:
         ("mcnemar_exact", "McNemar exact p-value", n, None, None, None, m.exact_p, "exact binomial test on the discordant pairs"),
     ]
     data = pd.DataFrame(rows, columns=["key", "statistic", "n", "value", "ci_lower", "ci_upper", "p_value", "method"])
-    for c in ("value", "ci_lower", "ci_upper", "p_value"):
+    for c in ("value", "ci_lower", "ci_upper"):
         data[c] = data[c].astype("float64").round(6)
+    data["p_value"] = [p_data(p) for p in data["p_value"].astype("float64")]
     shown = []
     for r in rows:
         key, _, count, value, lo, hi, p, _ = r
