@@ -19,7 +19,8 @@ ID_FIELDS = {"survey_parents": ["parent_id"], "survey_children": ["child_id"], "
              "survey_relationships": ["relationship_id"]}
 ALLOWED_KEYS = {  # every key a summary may hold: no room for a row-level column
     "format", "formatVersion", "site", "schemaVersion", "tool", "name", "version", "standard", "package",
-    "descriptorSha256", "study", "settings", "method", "cluster", "correlation", "scale", "disclosure", "threshold",
+    "descriptorSha256", "study", "settings", "method", "cluster", "correlation", "correction", "scale", "disclosure",
+    "threshold",
     "zeros_suppressed", "rule", "overrides", "models", "title", "outcome", "terms", "status", "reason", "coef", "cov",
     "n_relationships", "events", "n_clusters", "warnings", "tables", "unit", "rows", "columns", "cells", "row_totals",
     "column_totals", "total", "suppressed", "primary", "complementary", "notes"}
@@ -105,8 +106,9 @@ def test_no_unsuppressed_small_cell_and_no_lone_suppression(summaries):
 def test_models_are_shared_with_covariances_and_counts(summaries):
     for path in summaries[0]:
         summary = json.loads(path.read_text())
-        assert summary["settings"] == {"method": "gee", "cluster": "clinician_id", "correlation": "exchangeable",
-                                       "scale": "log odds ratio"}
+        # the survey.yaml defaults (since issue 15: two-way clustering, bias-reduced covariance)
+        assert summary["settings"] == {"method": "gee", "cluster": "clinician_id+parent_id", "correlation": "exchangeable",
+                                       "correction": "bias_reduced", "scale": "log odds ratio"}
         for m in summary["models"]:
             assert m["status"] == "shared", (path.name, m.get("reason"))
             k = len(m["terms"])
