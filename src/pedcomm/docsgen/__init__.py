@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from . import checks, cite, cli_ref, codebook, dictionary, reproduced
+from . import checks, cite, cli_ref, codebook, dictionary, reproduced, simulation
 from .md import write_if_changed
 
 #: Generated pages (docs-relative) and the function producing each.
@@ -20,6 +20,7 @@ PAGES = {
     "checks.md": checks.page,
     "cli.md": cli_ref.page,
     "cite.md": cite.page,
+    "simulation.md": simulation.page,
 }
 #: Generated folders, emptied of stale files on every run.
 FOLDERS = ("schemas", reproduced.ASSETS)
