@@ -481,6 +481,15 @@ def test_sensitivity_variants_against_fits_on_the_raw_design(out, shipped):
     assert all(v["label"] in md for v in config()["sensitivity"]["variants"])
 
 
+def test_every_reproduced_odds_ratio_interval_names_its_method(out):
+    ors = pd.read_csv(out / "comparison_odds_ratios.csv")
+    models = pd.read_csv(out / "survey_models.csv")
+    assert (ors["reproduced_ci_method"] == models["ci_method"].iloc[0]).all()
+    assert models["ci_method"].iloc[0] == "Wald, GEE, bias-reduced (Mancl-DeRouen) sandwich clustered by clinician_id and parent_id"
+    assert "Reproduced 95% CIs: Wald, GEE, bias-reduced" in (out / "comparison_odds_ratios.md").read_text()
+    assert "Estimation (every CI and p-value of this table)" in (out / "survey_models.md").read_text()
+
+
 def test_p_values_are_never_zero_and_print_as_journals_do(out):
     import re
 

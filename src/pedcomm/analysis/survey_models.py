@@ -179,7 +179,8 @@ def models(frame: pd.DataFrame, settings: ModelSettings, findings: list | None =
     fitted = [fit(frame, name, settings) for name in config()["models"]]
     data = pd.concat([_estimates(m, settings.level) for m in fitted], ignore_index=True)
     data["ci_method"] = settings.ci_method()
-    values = {f"{r.model}_model.or.{r.term}": Reproduced(float(r.odds_ratio), float(r.ci_lower), float(r.ci_upper))
+    values = {f"{r.model}_model.or.{r.term}": Reproduced(float(r.odds_ratio), float(r.ci_lower), float(r.ci_upper),
+                                                         ci_method=settings.ci_method())
               for r in data.itertuples(index=False)}
     shown = data[data["term"] != "const"]
     conf = f"{settings.level:.0%}"
