@@ -1,97 +1,189 @@
-"""Simulation: bias and 95% CI coverage of the odds ratios pedcomm's estimators report.
+"""Simulation: bias and 95% CI coverage of the odds ratios of every estimator pedcomm offers.
 
-Not a test (it takes a few minutes). Data are generated with PLANTED population-averaged odds ratios
-and clustering like the survey study's (relationships nested in clinicians): outcomes within a
-cluster are correlated through a Gaussian copula, which leaves each outcome's marginal probability
-exactly logistic in the covariates, so the planted odds ratios are the true values of the marginal
-models that GEE and cluster-robust GLM estimate. Both estimators are pedcomm's own
-(pedcomm.analysis.models.fit_logistic), as used by `pedcomm reproduce`.
+Not a test (it takes minutes). Data are generated with PLANTED population-averaged odds ratios in a
+design like the survey study's: about 250 parents and 78 clinicians, relationships CROSSED between
+them (a third of the parents report on two clinicians, clinicians see from 1 to about 15 parents),
+one rare exposure (a parent attribute in about 8% of parents, like 'less patient-centeredness'),
+a clinician attribute, and outcomes correlated within clinicians AND within parents through a
+Gaussian copula, which leaves each outcome's marginal probability exactly logistic in the
+covariates, so the planted odds ratios are the true values of the marginal models that GEE and
+the GLM estimate. Every estimator is pedcomm's own (pedcomm.analysis.models.fit_logistic, as
+`pedcomm reproduce` calls it).
 
-    .venv/bin/python benchmarks/sim_or_coverage.py                 # 1000 replicates, about 30 s
-    .venv/bin/python benchmarks/sim_or_coverage.py --reps 500 --clusters 400 --seed 7
+Writes benchmarks/results/sim_or_coverage.json (and .csv); the docs page "Simulation study" is
+generated from that file (src/pedcomm/docsgen/simulation.py), never typed.
+
+    .venv/bin/python benchmarks/sim_or_coverage.py                    # 1000 replicates (about 25 min)
+    .venv/bin/python benchmarks/sim_or_coverage.py --reps 500 --seed 7
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
+import platform
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from scipy import stats
 
+from pedcomm import __version__
 from pedcomm.analysis.models import fit_logistic
+from pedcomm.analysis.survey_design import config
 
-#: Planted odds ratios (like the published survey model's, one null) and the intercept.
-PLANTED = {"x_parent_binary": 3.0, "x_parent_continuous": 1.5, "x_cluster_binary": 2.5, "x_null": 1.0}
-INTERCEPT = -1.6
-CLUSTERS = 80  # clinicians (as in the survey study; --clusters to change)
-MEAN_SIZE = 5  # relationships per clinician (Poisson, at least 1): about 400 rows
-RHO = 0.3  # latent within-cluster correlation of the copula
+RESULTS = Path(__file__).resolve().parent / "results"
+
+#: Planted odds ratios (like the published survey models'), with the share of units exposed.
+TERMS = {
+    # term: (planted OR, level, share exposed)
+    "rare_parent_exposure": (5.84, "parent", 0.08),  # like less patient-centeredness (published 5.84)
+    "common_parent_exposure": (3.03, "parent", 0.25),  # like high school education or less
+    "clinician_attribute": (2.65, "clinician", 0.30),  # like 10-19 years in practice
+    "null_parent_attribute": (1.00, "parent", 0.40),
+}
+BASELINE_RISK = 0.15  # probability of the outcome for an unexposed parent and clinician
+PARENTS = 252  # parents with a paired relationship in the survey study
+TWO_CLINICIANS = 0.34  # share of parents with two relationships (338 relationships of 252 parents)
+CLINICIANS = 78  # the survey study's models had 74 clinician clusters (80 clinicians took part)
+RHO_CLINICIAN = 0.15  # latent (copula) correlation of two relationships of one clinician
+RHO_PARENT = 0.30  # ... of one parent (and 0.45 for the same parent and clinician: not possible here)
+
+#: Every estimator pedcomm offers: (name, method, correction, clustering).
+METHODS = [
+    ("GEE, clinician", "gee", "none", "clinician"),
+    ("GEE bias-reduced, clinician", "gee", "bias_reduced", "clinician"),
+    ("GLM cluster-robust, clinician", "glm_cluster", "none", "clinician"),
+    ("GLM bias-reduced, clinician", "glm_cluster", "bias_reduced", "clinician"),
+    ("GEE two-way, clinician + parent", "gee", "none", "two_way"),
+    ("GEE bias-reduced two-way, clinician + parent", "gee", "bias_reduced", "two_way"),
+    ("GLM two-way, clinician + parent", "glm_cluster", "none", "two_way"),
+    ("GLM bias-reduced two-way, clinician + parent", "glm_cluster", "bias_reduced", "two_way"),
+]
 
 
-def simulate(rng: np.random.Generator, clusters: int = CLUSTERS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    sizes = 1 + rng.poisson(MEAN_SIZE - 1, clusters)
-    g = np.repeat(np.arange(clusters), sizes)
-    n = len(g)
-    X = np.column_stack([
-        np.ones(n),
-        rng.binomial(1, 0.3, n),
-        rng.normal(0, 1, n),
-        np.repeat(rng.binomial(1, 0.4, clusters), sizes),  # a clinician attribute
-        rng.binomial(1, 0.5, n),
-    ]).astype(float)
-    beta = np.array([INTERCEPT, *np.log(list(PLANTED.values()))])
-    p = 1 / (1 + np.exp(-(X @ beta)))
-    z = np.sqrt(RHO) * np.repeat(rng.normal(size=clusters), sizes) + np.sqrt(1 - RHO) * rng.normal(size=n)
-    y = (stats.norm.cdf(z) < p).astype(float)  # P(y = 1) = p exactly, correlated within clusters
-    return X, y, g
+def simulate(rng: np.random.Generator, clinicians: int = CLINICIANS):
+    """One study: X (with const), y, clinician ids, parent ids."""
+    weight = rng.choice([3.0, 1.5, 1.2], size=clinicians, p=[0.475, 0.40, 0.125])  # attendings see more
+    w = weight / weight.sum()
+    par, cli = [], []
+    for p in range(PARENTS):
+        k = 2 if rng.random() < TWO_CLINICIANS else 1
+        for c in rng.choice(clinicians, size=k, replace=False, p=w):
+            par.append(p)
+            cli.append(c)
+    par, cli = np.array(par), np.array(cli)
+    n = len(par)
+    cols = [np.ones(n)]
+    for _, (_, level, share) in TERMS.items():
+        units = PARENTS if level == "parent" else clinicians
+        x = (rng.random(units) < share).astype(float)
+        cols.append(x[par] if level == "parent" else x[cli])
+    X = np.column_stack(cols)
+    beta = np.array([np.log(BASELINE_RISK / (1 - BASELINE_RISK)), *np.log([t[0] for t in TERMS.values()])])
+    prob = 1 / (1 + np.exp(-(X @ beta)))
+    z = (np.sqrt(RHO_CLINICIAN) * rng.normal(size=clinicians)[cli] + np.sqrt(RHO_PARENT) * rng.normal(size=PARENTS)[par]
+         + np.sqrt(1 - RHO_CLINICIAN - RHO_PARENT) * rng.normal(size=n))
+    y = (stats.norm.cdf(z) < prob).astype(float)  # P(y = 1) = prob exactly, correlated within both
+    return X, y, cli, par
 
 
-def run(reps: int, seed: int, clusters: int = CLUSTERS) -> None:
+def run(reps: int, seed: int, clinicians: int = CLINICIANS, progress: bool = True) -> dict:
     rng = np.random.default_rng(seed)
-    methods = ("gee", "glm_cluster")
-    truth = np.log(np.array(list(PLANTED.values())))
-    est = {m: [] for m in methods}
-    cover = {m: [] for m in methods}
-    failed = {m: 0 for m in methods}
+    truth = np.log([t[0] for t in TERMS.values()])
     z = stats.norm.ppf(0.975)
+    est = {m[0]: [] for m in METHODS}
+    cover = {m[0]: [] for m in METHODS}
+    width = {m[0]: [] for m in METHODS}
+    failed = {m[0]: 0 for m in METHODS}
+    sizes = []
     t0 = time.perf_counter()
-    for _ in range(reps):
-        X, y, g = simulate(rng, clusters)
-        for m in methods:
-            res = fit_logistic(X, y, g, m)
-            if res is None:
-                failed[m] += 1
+    for rep in range(reps):
+        X, y, cli, par = simulate(rng, clinicians)
+        sizes.append((len(y), len(np.unique(cli)), len(np.unique(par)), int(y.sum()),
+                      int(X[:, 1].sum())))
+        for name, method, correction, clustering in METHODS:
+            clusters = cli if clustering == "clinician" else np.column_stack([cli, par])
+            res = fit_logistic(X, y, clusters, method, correction=correction)
+            b, se = (None, None) if res is None else (np.asarray(res.params)[1:], np.asarray(res.bse)[1:])
+            if b is None or not (np.isfinite(b).all() and np.isfinite(se).all()) or np.abs(b).max() > 15:
+                failed[name] += 1  # separation: no finite estimate
                 continue
-            b, se = np.asarray(res.params)[1:], np.asarray(res.bse)[1:]
-            est[m].append(b)
-            cover[m].append((b - z * se <= truth) & (truth <= b + z * se))
+            est[name].append(b)
+            cover[name].append((b - z * se <= truth) & (truth <= b + z * se))
+            width[name].append(2 * z * se)
+        if progress and (rep + 1) % 50 == 0:
+            print(f"  {rep + 1}/{reps} replicates, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     seconds = time.perf_counter() - t0
-    print(f"{reps} replicates, seed {seed}, {clusters} clusters of mean size {MEAN_SIZE}, "
-          f"copula correlation {RHO}; {seconds:.0f} s")
-    print(f"{'method':<12}{'term':<22}{'planted OR':>11}{'median OR':>11}{'bias logOR':>12}"
-          f"{'(MC SE)':>9}{'coverage':>10}{'(MC SE)':>9}")
-    for m in methods:
-        b, c = np.array(est[m]), np.array(cover[m])
+    rows = []
+    for name, method, correction, clustering in METHODS:
+        b, c, wd = np.array(est[name]), np.array(cover[name]), np.array(width[name])
         k = len(b)
-        for j, term in enumerate(PLANTED):
-            bias = b[:, j].mean() - truth[j]
-            bias_se = b[:, j].std(ddof=1) / np.sqrt(k)
-            cov = c[:, j].mean()
-            cov_se = np.sqrt(cov * (1 - cov) / k)
-            print(f"{m:<12}{term:<22}{PLANTED[term]:>11.2f}{np.exp(np.median(b[:, j])):>11.3f}"
-                  f"{bias:>+12.4f}{bias_se:>9.4f}{cov:>10.3f}{cov_se:>9.3f}")
-        if failed[m]:
-            print(f"{m}: {failed[m]} fits failed and are left out")
-    print("Coverage should be near 0.95 (cluster-robust CIs are often a little low with few clusters); "
-          "bias of log OR near 0 (maximum-likelihood logistic estimates carry a small-sample bias "
-          "away from 0 of order 1/n).")
+        for j, term in enumerate(TERMS):
+            bias = float(b[:, j].mean() - truth[j])
+            cov = float(c[:, j].mean())
+            rows.append({
+                "method": name, "estimator": method, "correction": correction, "clustering": clustering,
+                "term": term, "planted_or": TERMS[term][0], "exposed_share": TERMS[term][2], "level": TERMS[term][1],
+                "replicates": k, "failed": failed[name],
+                "median_or": round(float(np.exp(np.median(b[:, j]))), 4),
+                "bias_log_or": round(bias, 4), "bias_mc_se": round(float(b[:, j].std(ddof=1) / np.sqrt(k)), 4),
+                "empirical_se": round(float(b[:, j].std(ddof=1)), 4),
+                "mean_ci_width_log": round(float(wd[:, j].mean()), 4),
+                "coverage": round(cov, 4), "coverage_mc_se": round(float(np.sqrt(cov * (1 - cov) / k)), 4),
+            })
+    sizes = np.array(sizes)
+    default = config()["method"]
+    return {
+        "script": "benchmarks/sim_or_coverage.py",
+        "command": f"python benchmarks/sim_or_coverage.py --reps {reps} --seed {seed} --clinicians {clinicians}",
+        "pedcomm": __version__, "python": platform.python_version(), "seconds": round(seconds),
+        "replicates": reps, "seed": seed,
+        "design": {
+            "parents": PARENTS, "clinicians": clinicians, "share_of_parents_with_two_clinicians": TWO_CLINICIANS,
+            "copula_correlation_clinician": RHO_CLINICIAN, "copula_correlation_parent": RHO_PARENT,
+            "baseline_risk": BASELINE_RISK,
+            "relationships_median": float(np.median(sizes[:, 0])),
+            "clinician_clusters_range": [int(sizes[:, 1].min()), int(sizes[:, 1].max())],
+            "events_median": float(np.median(sizes[:, 3])),
+            "rare_exposure_relationships_median": float(np.median(sizes[:, 4])),
+        },
+        "default": {"method": default["default"], "correction": default.get("correction", "none"),
+                    "cluster": default["cluster"]},
+        "rows": rows,
+    }
+
+
+def write(result: dict, folder: Path = RESULTS) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sim_or_coverage.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    with open(folder / "sim_or_coverage.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(result["rows"][0]))
+        w.writeheader()
+        w.writerows(result["rows"])
+
+
+def show(result: dict) -> None:
+    d = result["design"]
+    print(f"{result['replicates']} replicates, seed {result['seed']}, {d['parents']} parents, "
+          f"{d['clinicians']} clinicians, median {d['relationships_median']:.0f} relationships; {result['seconds']} s")
+    print(f"{'method':<46}{'term':<24}{'OR':>6}{'median':>8}{'bias':>9}{'(MC)':>8}{'cover':>8}{'(MC)':>7}{'fail':>6}")
+    for r in result["rows"]:
+        print(f"{r['method']:<46}{r['term']:<24}{r['planted_or']:>6.2f}{r['median_or']:>8.3f}{r['bias_log_or']:>+9.4f}"
+              f"{r['bias_mc_se']:>8.4f}{r['coverage']:>8.3f}{r['coverage_mc_se']:>7.3f}{r['failed']:>6}")
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=1000)
-    ap.add_argument("--clusters", type=int, default=CLUSTERS)
+    ap.add_argument("--clinicians", type=int, default=CLINICIANS)
     ap.add_argument("--seed", type=int, default=2021)
+    ap.add_argument("--no-write", action="store_true", help="print only; do not write benchmarks/results/")
     args = ap.parse_args()
-    run(args.reps, args.seed, args.clusters)
+    res = run(args.reps, args.seed, args.clinicians)
+    show(res)
+    if not args.no_write:
+        write(res)
+        print(f"wrote {RESULTS / 'sim_or_coverage.json'} and .csv")

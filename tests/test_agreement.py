@@ -99,4 +99,25 @@ def test_rounding_is_half_up_like_the_article():
     assert fmt(Fraction(-1, 1000), 2) == "0.00"  # no negative zero
     assert str(round_half_up(2.675, 2)) == "2.68"  # decimal value of repr, not the binary one
     assert fmt(None, 1) == "" and fmt(float("nan"), 1) == ""
-    assert fmt_p(0.0004) == "<0.001" and fmt_p(0.0125) == "0.013"
+    assert fmt_p(0.0004) == "<0.001" and fmt_p(0.0125) == "0.01"
+
+
+@pytest.mark.parametrize("p, shown", [
+    (0.0, "<0.001"), (1e-19, "<0.001"), (0.000999, "<0.001"), (0.001, "0.001"), (0.0049, "0.005"),
+    (0.00995, "0.010"),  # below 0.01: three decimals, even where they round to 0.010
+    (0.01, "0.01"), (0.0125, "0.01"), (0.044, "0.04"), (0.0449, "0.04"),
+    (0.0451, "0.045"), (0.0496, "0.050"), (0.04999, "0.050"),  # two decimals would round up to 0.05
+    (0.05, "0.05"), (0.123, "0.12"), (0.125, "0.13"), (0.985, "0.99"), (0.99, "0.99"), (0.991, ">0.99"),
+    (1.0, ">0.99"), (None, ""), (float("nan"), ""),
+])
+def test_p_values_as_journals_print_them(p, shown):
+    """AMA style (JAMA Network Open): 2 decimals, 3 below 0.01 or where 2 would reach 0.05 from below,
+    '<0.001' and '>0.99' at the ends; never '0.0'."""
+    assert fmt_p(p) == shown
+
+
+def test_p_values_for_machines_keep_significant_digits():
+    from pedcomm.analysis.rounding import p_data
+
+    assert p_data(3.14159e-19) == 3.14159e-19 and p_data(0.123456789) == 0.123457
+    assert p_data(None) is None and p_data(float("nan")) is None

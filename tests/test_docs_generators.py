@@ -136,3 +136,66 @@ def test_generated_pages_are_not_committed():
     tracked = subprocess.run(["git", "ls-files", "docs"], cwd=REPO, capture_output=True, text=True).stdout.split()
     generated = [t for t in tracked if any(t == f"docs/{g}" or t.startswith(f"docs/{g}") for g in docsgen.GENERATED)]
     assert generated == []
+
+
+# -- the simulation-study page (issue 15): generated from the benchmark's results file ---------------
+
+def _fake_results(coverages: dict[tuple[str, str, str], list[float]]) -> dict:
+    terms = ["rare_parent_exposure", "common_parent_exposure"]
+    rows = []
+    for (estimator, correction, clustering), covs in coverages.items():
+        name = f"{estimator} {correction} {clustering}"
+        for term, cov in zip(terms, covs):
+            rows.append({"method": name, "estimator": estimator, "correction": correction, "clustering": clustering,
+                         "term": term, "planted_or": 5.84, "exposed_share": 0.08, "level": "parent", "replicates": 500,
+                         "failed": 0, "median_or": 6.01, "bias_log_or": 0.0512, "bias_mc_se": 0.0151,
+                         "empirical_se": 0.47, "mean_ci_width_log": 1.9, "coverage": cov, "coverage_mc_se": 0.0097})
+    return {"command": "python benchmarks/sim_or_coverage.py --reps 500", "pedcomm": "0", "python": "3.11", "seconds": 1,
+            "replicates": 500, "seed": 7,
+            "design": {"parents": 252, "clinicians": 78, "share_of_parents_with_two_clinicians": 0.34,
+                       "copula_correlation_clinician": 0.15, "copula_correlation_parent": 0.3, "baseline_risk": 0.15,
+                       "relationships_median": 338, "clinician_clusters_range": [74, 78], "events_median": 90,
+                       "rare_exposure_relationships_median": 27},
+            "default": {"method": "gee", "correction": "bias_reduced", "cluster": "clinician_id+parent_id"},
+            "rows": rows}
+
+
+def test_simulation_page_shows_the_results_file_and_judges_the_default(tmp_path, monkeypatch):
+    from pedcomm.analysis import survey_design
+    from pedcomm.docsgen import simulation
+
+    path = tmp_path / "sim.json"
+    path.write_text(json.dumps(_fake_results({("gee", "none", "clinician"): [0.921, 0.944],
+                                              ("gee", "bias_reduced", "two_way"): [0.951, 0.962]})))
+    page = simulation.page(path)
+    assert "GENERATED" in page and "500 simulated studies (seed 7)" in page
+    assert "92.1%" in page and "96.2%" in page and "+0.051 (0.015)" in page
+    assert "| gee bias_reduced two_way | **default** | 95.1% | 96.2% | yes |" in page
+    assert "| gee none clinician |  | 92.1% | 94.4% | no |" in page
+    assert "within the band for every odds ratio" in page and "Results written with another default" not in page
+    # a default outside the band is said to be, and results written for another default are flagged
+    cfg = {**survey_design.config(), "method": {**survey_design.config()["method"], "correction": "none",
+                                                  "cluster": "clinician_id"}}
+    monkeypatch.setattr(survey_design, "config", lambda: cfg)
+    page = simulation.page(path)
+    assert "NOT within the band" in page and "Results written with another default" in page
+    assert "Not run" in simulation.page(tmp_path / "missing.json")
+
+
+def test_shipped_simulation_results_cover_the_default_within_93_to_97_percent():
+    """The committed benchmark results (benchmarks/results/sim_or_coverage.json) were written with
+    survey.yaml's current default, over at least 500 replicates, with a rare exposure and crossed
+    clustering, and the default covers every planted odds ratio within 93-97%."""
+    from pedcomm.analysis.survey_design import config
+    from pedcomm.docsgen import simulation
+
+    result = simulation.load()
+    assert result is not None and result["replicates"] >= 500
+    key = simulation.default_key(config()["method"])
+    rows = [r for r in result["rows"] if (r["estimator"], r["correction"], r["clustering"]) == key]
+    assert rows and all(0.93 <= r["coverage"] <= 0.97 for r in rows), [(r["term"], r["coverage"]) for r in rows]
+    assert any(r["exposed_share"] <= 0.1 for r in rows)  # a rare exposure
+    assert result["design"]["share_of_parents_with_two_clinicians"] > 0  # parents crossed with clinicians
+    methods = {(r["estimator"], r["correction"], r["clustering"]) for r in result["rows"]}
+    assert {("gee", "none", "clinician"), ("gee", "bias_reduced", "clinician"), ("glm_cluster", "none", "clinician"),
+            ("gee", "none", "two_way"), ("glm_cluster", "none", "two_way")} <= methods

@@ -104,14 +104,18 @@ def test_identifiers_are_prefixed_and_definitions_pooled_once(synthetic_sites, p
     assert prefix(pd.Series(["P1", "S1-P1", "S1", ""]), "S1").tolist() == ["S1-P1", "S1-P1", "S1", ""]
 
 
-def test_reproduce_runs_on_the_pooled_package_with_site_as_cluster(pooled_sites, tmp_path):
+def test_reproduce_runs_on_the_pooled_package_and_refuses_site_as_cluster(pooled_sites, tmp_path):
+    """Clustered by clinician the pooled package reproduces; clustered by its 4 sites it is refused
+    (CLUSTERS_TOO_FEW, since issue 15: a sandwich from 4 clusters is not a usable covariance)."""
     clinicians = rows(pooled_sites.out, "survey_clinicians")["clinician_id"].nunique()
-    for cluster, expected in (("clinician", range(50, clinicians + 1)), ("site", [4])):
-        r = runner.invoke(app, ["reproduce", str(pooled_sites.out), "--out", str(tmp_path / cluster), "--cluster", cluster])
-        assert r.exit_code == 0, r.output
-        models = pd.read_csv(tmp_path / cluster / "survey_models.csv")
-        assert models["n_clusters"].isin(expected).all(), cluster
-        assert (models["n_relationships"] > 1000).all()
+    r = runner.invoke(app, ["reproduce", str(pooled_sites.out), "--out", str(tmp_path / "clinician"), "--cluster", "clinician"])
+    assert r.exit_code == 0, r.output
+    models = pd.read_csv(tmp_path / "clinician" / "survey_models.csv")
+    assert models["n_clusters"].isin(range(50, clinicians + 1)).all()
+    assert (models["n_relationships"] > 1000).all()
+    r = runner.invoke(app, ["reproduce", str(pooled_sites.out), "--out", str(tmp_path / "site"), "--cluster", "site"])
+    assert r.exit_code == 1 and "CLUSTERS_TOO_FEW" in r.output and "leaves 4 clusters" in r.output
+    assert not (tmp_path / "site").exists()
 
 
 # -- refusals -------------------------------------------------------------------------------------

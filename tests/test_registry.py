@@ -10,6 +10,7 @@ import pedcomm.reader  # noqa: F401
 import pedcomm.validate  # noqa: F401
 from pedcomm.interop import registered  # noqa: F401  registers the import checks (REDCap, QDA)
 from pedcomm.sites import registered as _sites  # noqa: F401  registers the multi-site checks (config, pool, meta)
+from pedcomm.analysis import clusters as _clusters  # noqa: F401  registers the analysis checks (cluster counts)
 from pedcomm.conformance import cases
 from pedcomm.registry import CATEGORIES, IMPLEMENTATIONS, SEVERITIES, specs
 

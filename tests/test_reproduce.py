@@ -20,7 +20,7 @@ from pedcomm.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
 TABLES = ["survey_characteristics", "survey_prevalence", "survey_agreement", "survey_models",
-          "survey_strategies", "comparison", "comparison_odds_ratios"]
+          "survey_sensitivity", "survey_strategies", "comparison", "comparison_odds_ratios"]
 runner = CliRunner()
 
 
@@ -202,7 +202,12 @@ def test_counts_and_percentages_against_raw_files(out):
 
 
 def test_default_gee_models_against_a_fit_on_the_raw_design(out):
+    """Estimates: statsmodels' GEE on the independent design. Standard errors (default since issue 15:
+    two-way clustered by clinician and parent, each term bias-reduced): the sandwich written out in
+    tests/test_models.py from statsmodels' estimates and working correlation."""
     import statsmodels.api as sm
+
+    from .test_models import two_way_by_hand
 
     models = pd.read_csv(out / "survey_models.csv")
     for name in ("parent", "clinician"):
@@ -211,7 +216,10 @@ def test_default_gee_models_against_a_fit_on_the_raw_design(out):
         res = sm.GEE(y, X, groups=codes, family=sm.families.Binomial(), cov_struct=sm.cov_struct.Exchangeable()).fit(maxiter=100)
         got = models[models["model"] == name].set_index("term")
         np.testing.assert_allclose(got.loc[X.columns, "log_or"], res.params, atol=1e-6)
-        np.testing.assert_allclose(got.loc[X.columns, "se"], res.bse, atol=1e-6)
+        parents = pd.factorize(ids["parent_id"])[0]
+        cov = two_way_by_hand(X.to_numpy(), y, codes, np.asarray(res.params), float(res.model.cov_struct.dep_params),
+                              codes, parents, bias_reduced=True)
+        np.testing.assert_allclose(got.loc[X.columns, "se"], np.sqrt(np.diag(cov)), atol=1e-6)
         assert (got["n_relationships"] == len(y)).all()
         assert (got["n_parents"] == ids["parent_id"].nunique()).all()
         assert (got["n_clinicians"] == ids["clinician_id"].nunique()).all()
@@ -259,11 +267,16 @@ def test_index_records_inputs_tool_settings_and_assumptions(out):
         assert hashlib.sha256((REPO / f).read_bytes()).hexdigest() in index
     assert f"pedcomm {__version__}" in index
     assert "method: gee (survey.yaml default)" in index
-    assert "cluster: clinician_id (survey.yaml default)" in index
+    assert "cluster: clinician_id+parent_id (survey.yaml default)" in index  # two-way since issue 15
+    assert "correction: bias_reduced (survey.yaml default)" in index
     assert "working correlation: exchangeable" in index
     cfg = config()
-    for d in [*cfg["definitions"].values(), *cfg["models"].values(), cfg["population"], cfg["method"]]:
+    for d in [*cfg["definitions"].values(), *cfg["models"].values(), cfg["population"], cfg["method"],
+              cfg["uncertainty"], cfg["sensitivity"]]:
         assert d["assumption"] in index
+    # what a comparison on synthetic data can and cannot show (issue 15)
+    assert "agreement with the published numbers is therefore by construction" in index
+    assert "simulation study" in index and "does not declare itself synthetic" not in index
     for name in TABLES:
         assert f"({name}.csv)" in index and f"({name}.html)" in index
     assert "published_inconsistent" in index and "Wilson" in (out / "survey_prevalence.md").read_text()
@@ -348,3 +361,155 @@ def test_a_study_absent_from_the_package_is_skipped(tmp_path, monkeypatch):
     with pytest.raises(mod.NothingToReproduce):
         mod.reproduce(REPO / "datapackage.json", tmp_path / "p")
     assert not (tmp_path / "p").exists()
+
+
+# -- issue 15: clustered intervals, options, refusals, sensitivity, p-values, wording ----------------
+
+def test_cluster_site_on_two_sites_is_refused_with_a_code_and_writes_nothing(tmp_path):
+    res = run_cli("--out", tmp_path / "o", "--cluster", "site")
+    assert res.exit_code == 1, res.output
+    assert "CLUSTERS_TOO_FEW" in res.output and "leaves 2 clusters" in res.output
+    assert "Nothing was written" in res.output or "nothing was written" in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "o").exists()
+
+
+def test_bad_correction_exits_2(tmp_path):
+    res = run_cli("--out", tmp_path / "o", "--correction", "hc3")
+    assert res.exit_code == 2 and "unknown correction" in res.output and not (tmp_path / "o").exists()
+
+
+def test_correction_and_one_way_options_are_written(tmp_path):
+    res = run_cli("--out", tmp_path / "o", "--cluster", "clinician", "--correction", "none")
+    assert res.exit_code == 0, res.output
+    index = (tmp_path / "o" / "index.md").read_text()
+    assert "correction: none (chosen with --correction)" in index and "cluster: clinician_id (chosen with --cluster)" in index
+    models = pd.read_csv(tmp_path / "o" / "survey_models.csv")
+    assert (models["ci_method"] == "Wald, GEE, uncorrected sandwich clustered by clinician_id").all()
+    # the old default: statsmodels' robust GEE standard errors on the independent raw design
+    import statsmodels.api as sm
+
+    X, y, ids = raw_design("clinician")
+    fit = sm.GEE(y, X, groups=pd.factorize(ids["clinician_id"])[0], family=sm.families.Binomial(),
+                 cov_struct=sm.cov_struct.Exchangeable()).fit(maxiter=100)
+    got = models[models["model"] == "clinician"].set_index("term")
+    np.testing.assert_allclose(got.loc[X.columns, "se"], fit.bse, atol=1e-6)
+
+
+def raw_pairs():
+    rel = read_raw("survey_relationships")
+    paired = rel[(rel["parent_report"] == "true") & (rel["clinician_report"] == "true")]
+    return paired[(paired["parent_challenging"] != "") & (paired["clinician_challenging"] != "")]
+
+
+def test_prevalence_clustered_se_equals_statsmodels_two_way_cluster_robust_mean(out):
+    """A prevalence is the mean of a 0/1 flag: OLS on a constant with statsmodels' two-way
+    cluster-robust covariance (clinician, parent) gives its clustered standard error."""
+    import statsmodels.api as sm
+
+    prev = pd.read_csv(out / "survey_prevalence.csv").set_index("key")
+    paired = raw_pairs()
+    for key, col in (("challenging.clinician", "clinician_challenging"), ("challenging.parent", "parent_challenging")):
+        y = (paired[col] == "true").astype(float).to_numpy()
+        groups = np.column_stack([pd.factorize(paired["clinician_id"])[0], pd.factorize(paired["parent_id"])[0]])
+        fit = sm.OLS(y, np.ones((len(y), 1))).fit(cov_type="cluster", cov_kwds={"groups": groups})
+        assert prev.loc[key, "se_clustered"] == pytest.approx(100 * float(fit.bse[0]), abs=1e-5)
+        assert prev.loc[key, "se_naive"] == pytest.approx(100 * np.sqrt(y.mean() * (1 - y.mean()) / len(y)), abs=1e-5)
+        assert prev.loc[key, "clustered_ci_lower"] < prev.loc[key, "percent"] < prev.loc[key, "clustered_ci_upper"]
+    assert prev["clustered_ci_method"].str.contains("clustered by clinician_id and parent_id").all()
+    assert prev["ci_method"].str.startswith("Wilson").all()
+    md = (out / "survey_prevalence.md").read_text()
+    assert "(treating relationships as independent)" in md and "(clustered)" in md and "clinicians" in md
+
+
+def test_agreement_has_clustered_mcnemar_and_intervals_beside_the_naive_ones(out):
+    agree = pd.read_csv(out / "survey_agreement.csv").set_index("key")
+    paired = raw_pairs()
+    p, c = (paired["parent_challenging"] == "true").to_numpy(), (paired["clinician_challenging"] == "true").to_numpy()
+    d = (p & ~c).astype(float) - (~p & c).astype(float)
+    cli, par = paired["clinician_id"].to_numpy(), paired["parent_id"].to_numpy()
+    pair = np.array([f"{a}|{b}" for a, b in zip(cli, par)])
+
+    def v(ids):  # Durkalski: sum over clusters of (b_g - c_g)^2
+        return sum(d[ids == g].sum() ** 2 for g in np.unique(ids))
+
+    x2 = d.sum() ** 2 / (v(cli) + v(par) - v(pair))
+    assert agree.loc["mcnemar_clustered", "value"] == pytest.approx(x2, abs=1e-6)
+    assert agree.loc["kappa", "clustered_ci_lower"] < agree.loc["kappa", "value"] < agree.loc["kappa", "clustered_ci_upper"]
+    assert (agree.loc["kappa", "clustered_ci_upper"] - agree.loc["kappa", "clustered_ci_lower"]
+            >= 0.9 * (agree.loc["kappa", "ci_upper"] - agree.loc["kappa", "ci_lower"]))
+    assert agree.loc["difference", "value"] == pytest.approx(100 * (c.mean() - p.mean()), abs=1e-6)
+    for key in ("kappa", "difference", "mcnemar_clustered"):
+        assert "clustered by clinician_id and parent_id" in agree.loc[key, "clustered_method"] or \
+            "clinician_id and parent_id" in agree.loc[key, "clustered_method"]
+
+
+def test_sensitivity_variants_against_fits_on_the_raw_design(out, shipped):
+    """Each variant's odds ratios against statsmodels/scipy on designs built here from the raw files."""
+    import statsmodels.api as sm
+
+    from .test_models import ml_logit
+
+    sens = pd.read_csv(out / "survey_sensitivity.csv", keep_default_na=False, na_values=[""])
+    variants = {v["id"] for v in config()["sensitivity"]["variants"]}
+    assert set(sens["variant"]) == {"default"} | variants
+
+    def gee(X, y, ids):
+        return sm.GEE(y, X, groups=pd.factorize(ids["clinician_id"])[0], family=sm.families.Binomial(),
+                      cov_struct=sm.cov_struct.Exchangeable()).fit(maxiter=100).params
+
+    def got(variant, model):
+        return sens[(sens["variant"] == variant) & (sens["model"] == model)].set_index("term")["odds_ratio"]
+
+    X, y, ids = raw_design("parent")
+    np.testing.assert_allclose(got("default", "parent"), np.exp(gee(X, y, ids))[1:], rtol=1e-5)
+    np.testing.assert_allclose(got("glm", "parent"), np.exp(ml_logit(X.to_numpy(), y))[1:], rtol=1e-5)
+    # anxiety as HADS-A >= 11, from the raw parents file
+    par = read_raw("survey_parents").set_index("parent_id")
+    hads = pd.to_numeric(par["hads_anxiety"].where(~par["hads_anxiety"].isin(["", "-7", "-8", "-9"])))
+    X11 = X.copy()
+    X11["anxiety"] = (hads.loc[ids["parent_id"]].to_numpy() >= 11).astype(float)
+    np.testing.assert_allclose(got("anxiety_hads_11", "parent")["anxiety"], np.exp(gee(X11, y, ids)["anxiety"]), rtol=1e-5)
+    # Hispanic vs non-Hispanic: one ethnicity term, the race terms left out
+    Xh = X.drop(columns=["race_black", "race_asian_other"])
+    np.testing.assert_allclose(got("hispanic_vs_non_hispanic", "parent")["race_hispanic"],
+                               np.exp(gee(Xh, y, ids)["race_hispanic"]), rtol=1e-5)
+    assert "race_black" not in got("hispanic_vs_non_hispanic", "parent").index
+    # the parent model on every parent report: more relationships than the paired population
+    assert (sens[(sens["variant"] == "all_parent_reports")]["n_relationships"] > 600).all()
+    assert set(sens[sens["variant"] == "all_parent_reports"]["model"]) == {"parent"}
+    md = (out / "survey_sensitivity.md").read_text()
+    assert all(v["label"] in md for v in config()["sensitivity"]["variants"])
+
+
+def test_every_reproduced_odds_ratio_interval_names_its_method(out):
+    ors = pd.read_csv(out / "comparison_odds_ratios.csv")
+    models = pd.read_csv(out / "survey_models.csv")
+    assert (ors["reproduced_ci_method"] == models["ci_method"].iloc[0]).all()
+    assert models["ci_method"].iloc[0] == "Wald, GEE, bias-reduced (Mancl-DeRouen) sandwich clustered by clinician_id and parent_id"
+    assert "Reproduced 95% CIs: Wald, GEE, bias-reduced" in (out / "comparison_odds_ratios.md").read_text()
+    assert "Estimation (every CI and p-value of this table)" in (out / "survey_models.md").read_text()
+
+
+def test_p_values_are_never_zero_and_print_as_journals_do(out):
+    import re
+
+    for name in ("survey_models", "survey_agreement", "survey_sensitivity"):
+        data = pd.read_csv(out / f"{name}.csv")
+        for col in [c for c in data.columns if c.endswith("p_value")]:
+            assert (data[col].dropna() > 0).all(), (name, col)
+    md = (out / "survey_models.md").read_text()
+    cells = [line.rstrip(" |").rsplit("|", 1)[-1].strip() for line in md.splitlines()[4:] if line.startswith("| ")]
+    assert cells and all(re.fullmatch(r"<0\.001|>0\.99|0\.\d{2,3}", c) for c in cells), cells
+    assert "0.0 " not in (out / "index.md").read_text()
+
+
+def test_non_synthetic_input_reads_as_a_replication(tmp_path, copy_of_shipped):
+    p = copy_of_shipped / "datapackage.json"
+    d = json.loads(p.read_text())
+    d["keywords"] = [k for k in d.get("keywords", []) if k != "synthetic data"]
+    p.write_text(json.dumps(d, indent=2))
+    res = run_cli(copy_of_shipped, "--out", tmp_path / "o")
+    assert res.exit_code == 0, res.output
+    index = (tmp_path / "o" / "index.md").read_text()
+    assert "does not declare itself synthetic" in index and "replication" in index
+    assert "by construction" not in index

@@ -3,6 +3,7 @@ leaves a site, small cells are suppressed with their complements, and the two-st
 agree with the one-stage ones on the same sites."""
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,8 @@ ID_FIELDS = {"survey_parents": ["parent_id"], "survey_children": ["child_id"], "
              "survey_relationships": ["relationship_id"]}
 ALLOWED_KEYS = {  # every key a summary may hold: no room for a row-level column
     "format", "formatVersion", "site", "schemaVersion", "tool", "name", "version", "standard", "package",
-    "descriptorSha256", "study", "settings", "method", "cluster", "correlation", "scale", "disclosure", "threshold",
+    "descriptorSha256", "study", "settings", "method", "cluster", "correlation", "correction", "scale", "disclosure",
+    "threshold",
     "zeros_suppressed", "rule", "overrides", "models", "title", "outcome", "terms", "status", "reason", "coef", "cov",
     "n_relationships", "events", "n_clusters", "warnings", "tables", "unit", "rows", "columns", "cells", "row_totals",
     "column_totals", "total", "suppressed", "primary", "complementary", "notes"}
@@ -104,8 +106,9 @@ def test_no_unsuppressed_small_cell_and_no_lone_suppression(summaries):
 def test_models_are_shared_with_covariances_and_counts(summaries):
     for path in summaries[0]:
         summary = json.loads(path.read_text())
-        assert summary["settings"] == {"method": "gee", "cluster": "clinician_id", "correlation": "exchangeable",
-                                       "scale": "log odds ratio"}
+        # the survey.yaml defaults (since issue 15: two-way clustering, bias-reduced covariance)
+        assert summary["settings"] == {"method": "gee", "cluster": "clinician_id+parent_id", "correlation": "exchangeable",
+                                       "correction": "bias_reduced", "scale": "log odds ratio"}
         for m in summary["models"]:
             assert m["status"] == "shared", (path.name, m.get("reason"))
             k = len(m["terms"])
@@ -159,6 +162,11 @@ def test_meta_writes_pooled_odds_ratios_heterogeneity_forest_plots_and_tables(me
     assert ((pooled["sites_suppressed"] > 0) == pooled["shown"].str.startswith(">=")).all()
     index = (meta_out / "index.md").read_text()
     assert all(p.name in index for p in summaries[0]) and "sha256" in index
+    # heterogeneity p-values: full precision for machines (never 0.0), journal style for people
+    assert ((est["p_heterogeneity"] > 0) & (est["p_heterogeneity"] <= 1)).all()
+    md = (meta_out / "meta_models.md").read_text()
+    shown = [line.rstrip(" |").rsplit("|", 1)[-1].strip() for line in md.splitlines()[4:4 + len(est)]]
+    assert all(re.fullmatch(r"<0\.001|>0\.99|0\.\d{2,3}", v) for v in shown), shown
 
 
 def test_two_stage_odds_ratios_agree_with_the_one_stage_ones(meta_out):

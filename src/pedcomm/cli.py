@@ -110,25 +110,27 @@ def reproduce(
     path: Optional[Path] = typer.Argument(None, help="A datapackage.json or the folder holding it (default: the shipped example package)."),
     out: Path = typer.Option(..., "--out", help="Folder to write the tables to (created; replaced only with --force)."),
     method: Optional[str] = typer.Option(None, help="Model estimator: gee or glm_cluster (default: survey.yaml's, gee)."),
-    cluster: Optional[str] = typer.Option(None, help="Cluster by clinician, parent or site (default: survey.yaml's, clinician)."),
+    cluster: Optional[str] = typer.Option(None, help="Cluster by clinician, parent, site, or parent+clinician (two-way; the survey.yaml default). Refused with too few clusters (CLUSTERS_TOO_FEW)."),
+    correction: Optional[str] = typer.Option(None, help="Small-sample correction of the clustered covariance: bias_reduced (Mancl-DeRouen; the survey.yaml default) or none."),
     force: bool = typer.Option(False, help="Replace the output folder if it exists."),
     config: Optional[Path] = typer.Option(None, "--config", help="Site configuration (site.yaml) to validate with, as for pedcomm validate."),
 ):
     """Validate a package, then reproduce the published tables beside the published numbers.
 
-    Exit 0: tables written; 1: the package has errors, or nothing could be reproduced (nothing is written); 2: unreadable input or a bad option.
+    Exit 0: tables written; 1: the package has errors, nothing could be reproduced, or the data have too few clusters for the clustering asked for (nothing is written); 2: unreadable input or a bad option.
     """
     from rich.markup import escape
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from . import standard
+    from .analysis.clusters import ClusteringRefused
     from .analysis.reproduce import NothingToReproduce, reproduce as run
     from .analysis.study import Options, studies
     from .render import to_terminal
 
     err = _console(stderr=True)
     (site_config,) = _configs([config]) if config else (None,)
-    options = Options(method=method, cluster=cluster)
+    options = Options(method=method, cluster=cluster, correction=correction)
     try:
         for study in studies():
             study.check_options(options)
@@ -151,6 +153,15 @@ def reproduce(
             progress.stop()
             err.print(f"[red]Nothing to reproduce: {escape(str(e))}. Nothing was written.[/red]")
             raise typer.Exit(1)
+        except ClusteringRefused as e:
+            progress.stop()
+            refused = [f for f in e.report.findings if f.code == "CLUSTERS_TOO_FEW"]
+            for f in refused:
+                err.print(f"[red]{f.code}: {escape(f.message)}[/red]")
+            if refused:
+                err.print(f"  {escape(refused[0].action)}")
+            err.print("[red]Not reproduced: nothing was written.[/red]")
+            raise typer.Exit(1)
         except (RuntimeError, ValueError, ArithmeticError) as e:
             progress.stop()
             err.print(f"[red]The reproduction failed: {escape(str(e))}. Nothing was written.[/red]")
@@ -166,10 +177,12 @@ def reproduce(
     console.print(f"Validated {path}: {report.status} ({report.totals()['error']} errors, {warned} warnings"
                   f"{'; run pedcomm validate to see them' if warned else ''}).")
     for result in outcome.results:
-        shown = "; ".join(f"{k} {v}" for k, v in result.settings.items() if k in ("method", "cluster"))
+        shown = "; ".join(f"{k} {v}" for k, v in result.settings.items() if k in ("method", "cluster", "correction"))
         figures = len(getattr(result, "figures", []) or [])
         console.print(f"Reproduced the {result.study} study: {len(result.tables)} tables"
                       f"{f', {figures} figures' if figures else ''}{f' ({shown})' if shown else ''}.")
+        for f in getattr(result, "findings", []) or []:
+            console.print(f"[yellow]{f.code}: {escape(f.message)}[/yellow]")
     for study in outcome.skipped:
         console.print(f"Skipped the {study} study: its resources are not in the package.")
     for study in outcome.unimplemented:
@@ -481,7 +494,8 @@ def summarize_cmd(
     suppress_zeros: bool = typer.Option(False, "--suppress-zeros", help="Suppress zero counts too (by default zeros are shown, as DataSHIELD and CMS do)."),
     config: Optional[Path] = typer.Option(None, "--config", help="The site configuration (site.yaml) to validate with."),
     method: Optional[str] = typer.Option(None, help="Model estimator: gee or glm_cluster (default: survey.yaml's, gee). Every site must use the same."),
-    cluster: Optional[str] = typer.Option(None, help="Cluster by clinician, parent or site (default: survey.yaml's, clinician)."),
+    cluster: Optional[str] = typer.Option(None, help="Cluster by clinician, parent, site, or parent+clinician (two-way; the survey.yaml default)."),
+    correction: Optional[str] = typer.Option(None, help="Small-sample correction: bias_reduced (Mancl-DeRouen; the survey.yaml default) or none."),
 ):
     """Write what a site may share instead of rows: model coefficients, covariances and counts, and
     descriptive tables with small cells suppressed. Exit 0: written; 1: the package has errors or cannot be summarized; 2: bad option or configuration."""
@@ -496,7 +510,8 @@ def summarize_cmd(
     try:
         with err.status("summarizing ...") as status:
             result = summarize(path, threshold=threshold, zeros=suppress_zeros, method=method, cluster=cluster,
-                               config=site_config, progress=lambda m: status.update(f"summarizing: {m}"))
+                               correction=correction, config=site_config,
+                               progress=lambda m: status.update(f"summarizing: {m}"))
     except ValueError as e:
         err.print(f"[red]{escape(str(e))}[/red]")
         raise typer.Exit(2)

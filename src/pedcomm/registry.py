@@ -30,6 +30,10 @@ class CheckSpec:
     #: minimal invalid input file (relative to validation/conformance/) for codes about inputs
     #: other than a package, e.g. a REDCap export or a QDA project (run by tests/test_registry.py)
     example: str | None = None
+    #: thresholds of the check, written once here (name -> value), each with a written reason in
+    #: ``parameter_notes``; the implementation and the docs read them from the registry
+    parameters: dict | None = None
+    parameter_notes: dict | None = None
 
 
 @cache
@@ -48,6 +52,14 @@ def spec(code: str) -> CheckSpec:
         return specs()[code]
     except KeyError:
         raise KeyError(f"unregistered check code {code!r}: add it to validation/checks.yaml") from None
+
+
+def parameter(code: str, name: str):
+    """A threshold of a check, as written in its registry entry (``parameters``)."""
+    params = spec(code).parameters or {}
+    if name not in params:
+        raise KeyError(f"{code} has no parameter {name!r} in validation/checks.yaml")
+    return params[name]
 
 
 #: code -> implementing function; filled by the @check decorator when pedcomm.checks is imported.

@@ -5,7 +5,11 @@ applied it in a discussion (at least once) or not; the 2x2 table over the D disc
 percent agreement (both or neither, of D) and Cohen's kappa (agreement.kappa_arrays: Wald CI with the
 Fleiss-Cohen-Everitt standard error; undefined when chance agreement is 1, i.e. both coders never,
 or both always, applied it). The overall rows pool the 2x2 tables of all codes (or all themes): one
-table over the code x discussion decisions.
+table over the code x discussion decisions. Those decisions are clustered: the codes of one
+discussion are decided by the same two coders on the same recording, so the pooled rows also carry a
+kappa interval clustered by discussion (clustered.kappa: design-based variance, G/(G-1)), beside the
+one that treats the decisions as independent; per code (theme) each discussion gives one decision,
+so there is nothing to cluster.
 
 Span agreement. For a code (or theme) c in a double-coded discussion d, let P be the set of seconds
 of the recording covered by the primary coder's segments with c in d (the union of their
@@ -21,7 +25,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import clustered
 from .agreement import KAPPA_CI, cohen_kappa_2x2
+from .clusters import REFUSED, check_clusters
 from .coding_design import Coding, code_order, config, presence, theme_order
 from .rounding import fmt
 from .table import Table
@@ -94,6 +100,8 @@ def agreement_frame(c: Coding, level: float = 0.95) -> pd.DataFrame:
     theme_cells = presence_tables(presence(first, disc, "theme_id", themes), presence(c.second, disc, "theme_id", themes))
     code_cells = presence_tables(presence(first, disc, "code_id", codes), presence(c.second, disc, "code_id", codes))
     theme_spans, code_spans = _spans(c, "theme_id"), _spans(c, "code_id")
+    pooled_clustered = {"All codes (pooled)": _clustered(code_cells_frames(first, c.second, disc, "code_id", codes), disc, level),
+                        "All themes (pooled)": _clustered(code_cells_frames(first, c.second, disc, "theme_id", themes), disc, level)}
     names = dict(zip(c.themes["theme_id"], c.themes["name"])) | dict(zip(c.codes["code_id"], c.codes["name"]))
     theme_of = dict(zip(c.codes["code_id"], c.codes["theme_id"]))
     by_theme = _rows("theme", themes, theme_cells, theme_spans, "theme_id", names, {})
@@ -111,11 +119,36 @@ def agreement_frame(c: Coding, level: float = 0.95) -> pd.DataFrame:
     data["kappa_ci_upper"] = k["upper"].clip(upper=1.0).round(6).to_numpy()
     iou = data["span_intersection_seconds"] / data["span_union_seconds"].where(data["span_union_seconds"] > 0)
     data["span_iou"] = iou.astype("float64").round(6)
+    est = [pooled_clustered.get(n) if lv == "overall" else None for lv, n in zip(data["level"], data["name"])]
+    data["kappa_clustered_ci_lower"] = [None if e is None else round(e.lower, 6) for e in est]
+    data["kappa_clustered_ci_upper"] = [None if e is None else round(e.upper, 6) for e in est]
+    data["kappa_se_naive"] = [None if e is None else round(e.naive_se, 6) for e in est]
+    data["kappa_se_clustered"] = [None if e is None else round(e.se, 6) for e in est]
+    for col in ("kappa_clustered_ci_lower", "kappa_clustered_ci_upper", "kappa_se_naive", "kappa_se_clustered"):
+        data[col] = data[col].astype("float64")
+    data["clusters"] = np.where(data["level"] == "overall", len(disc), 0)
     data["span_intersection_seconds"] = data["span_intersection_seconds"].astype("float64").round(6)
     data["span_union_seconds"] = data["span_union_seconds"].astype("float64").round(6)
     return data[["level", "theme_id", "code_id", "name", "discussions", *CELLS, "percent_agreement", "kappa",
-                 "kappa_ci_lower", "kappa_ci_upper", "span_units", "span_intersection_seconds", "span_union_seconds",
-                 "span_iou"]]
+                 "kappa_ci_lower", "kappa_ci_upper", "kappa_clustered_ci_lower", "kappa_clustered_ci_upper",
+                 "kappa_se_naive", "kappa_se_clustered", "clusters", "span_units", "span_intersection_seconds",
+                 "span_union_seconds", "span_iou"]]
+
+
+def code_cells_frames(first: pd.DataFrame, second: pd.DataFrame, disc: pd.Series, by: str, ids: list[str]):
+    """The two coders' presence matrices (discussion x code or theme) of the double-coded discussions."""
+    return presence(first, disc, by, ids), presence(second, disc, by, ids)
+
+
+def _clustered(frames, disc: pd.Series, level: float):
+    """Pooled kappa over every (discussion, item) decision, clustered by discussion; None when the
+    discussions are fewer than CLUSTERS_TOO_FEW's minimum or kappa is undefined."""
+    a, b = frames
+    if a.size == 0 or REFUSED in check_clusters({"pooled kappa": {"discussion_id": len(disc)}}).codes():
+        return None
+    ids = np.repeat(np.asarray(disc, dtype=object), a.shape[1])  # row-major: each discussion's items together
+    est = clustered.kappa(a.to_numpy().ravel(), b.to_numpy().ravel(), [ids], level)
+    return None if est.estimate != est.estimate else est
 
 
 def _kappa_text(k, lo, hi) -> str:
@@ -132,10 +165,16 @@ def agreement(c: Coding) -> Table:
         "Both": data["both"], "Primary only": data["primary_only"], "Second only": data["second_only"],
         "Neither": data["neither"],
         "Agreement, %": [fmt(p, 1) for p in data["percent_agreement"]],
-        f"Kappa ({level:.0%} CI)": [_kappa_text(*v) for v in zip(data["kappa"], data["kappa_ci_lower"], data["kappa_ci_upper"])],
+        f"Kappa ({level:.0%} CI, decisions as independent)": [
+            _kappa_text(*v) for v in zip(data["kappa"], data["kappa_ci_lower"], data["kappa_ci_upper"])],
+        f"{level:.0%} CI clustered by discussion": [
+            "" if pd.isna(lo) else f"{fmt(lo, 2)} to {fmt(hi, 2)}"
+            for lo, hi in zip(data["kappa_clustered_ci_lower"], data["kappa_clustered_ci_upper"])],
         "Span IoU": ["n/a" if pd.isna(v) else fmt(v, 2) for v in data["span_iou"]],
     })
     coders = pd.concat([c.double["primary_coder_id"], c.double["second_coder_id"]]).nunique()
+    judged = check_clusters({"pooled intercoder kappa": {"discussion_id": n}}) if n else None
+    cluster_notes = [] if judged is None else [f"{f.code}: {f.message}" for f in judged.findings]
     notes = [
         f"{n} double-coded discussions of the analytic sample ({n} of {len(c.coded)} coded discussions; {coders} coders). "
         "Both / Primary only / Second only / Neither: discussions in which the primary and the second coder applied "
@@ -144,6 +183,10 @@ def agreement(c: Coding) -> Table:
         "undefined (both coders never, or always, applied it); Wald limits truncated to [-1, 1] (with few "
         "discussions they are rough). Pooled rows: one 2x2 table over all code (theme) x "
         "discussion decisions.",
+        f"Pooled kappa clustered by discussion: the {n} discussions are the clusters of the code (theme) x "
+        f"discussion decisions; {clustered.WALD_LINEARIZED.format(clusters='discussion_id')} (G/(G-1)), limits "
+        "truncated to [-1, 1]. Per code (theme) each discussion is one decision: nothing to cluster.",
+        *cluster_notes,
         "Span IoU: seconds of the recording covered by both coders' segments of the code (theme) over the seconds "
         "covered by either, summed over the discussions in which either applied it (overall rows: over all codes or "
         "themes too); n/a where neither coder applied it.",

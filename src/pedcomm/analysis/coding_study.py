@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .agreement import KAPPA_CI
+from .clusters import check_clusters
 from .coding_agreement import agreement
 from .coding_codebook import codebook
 from .coding_cohort import cohort
@@ -39,11 +40,14 @@ def run(t: dict[str, pd.DataFrame], options: Options) -> StudyResult:
         "illness course positions": "; ".join(positions().values()),
         "intercoder agreement": f"{len(c.double)} double-coded discussions; percent agreement and Cohen's kappa on "
                                 f"presence per discussion ({KAPPA_CI}, {float(cfg['agreement']['level']):.0%}); "
+                                "pooled kappa also with a design-based interval clustered by discussion; "
                                 "span overlap as pooled intersection over union of seconds covered",
         "quartiles": f"{cfg['quartiles']['method']} interpolation between order statistics",
     }
+    judged = check_clusters({"pooled intercoder kappa": {"discussion_id": len(c.double)}}) if len(c.double) else None
+    findings = [] if judged is None else list(judged.findings)  # CLUSTERS_FEW, or TOO_FEW: interval not given
     return StudyResult("coding", tables, values, shown, assumptions(), "src/pedcomm/analysis/coding.yaml",
-                       [heatmap, course_plot])
+                       [heatmap, course_plot], findings)
 
 
 STUDY = Study("coding", TITLE, run)

@@ -54,6 +54,7 @@ class Reproduced:
     ci_upper: float | None = None
     numerator: str | None = None
     denominator: str | None = None
+    ci_method: str | None = None  # how the reproduced interval was computed, shown beside it
 
 
 @dataclass(frozen=True)

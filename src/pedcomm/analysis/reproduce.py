@@ -75,6 +75,7 @@ def odds_ratio_table(rows: list[Row]) -> Table:
             "reproduced_ci_upper": None if v is None else round(v.ci_upper, 6),
             "relative_difference": None if v is None else round(float(v.value) / t.published - 1, 6),
             "status": r.status,
+            "reproduced_ci_method": "" if v is None else (v.ci_method or ""),
         })
     data = pd.DataFrame(recs)
 
@@ -90,7 +91,10 @@ def odds_ratio_table(rows: list[Row]) -> Table:
         "Difference": ["" if r["relative_difference"] is None else f"{100 * r['relative_difference']:+.1f}%" for r in recs],
         "Status": [r["status"] for r in recs],
     })
-    notes = ["Difference: reproduced / published - 1, on the odds-ratio scale."]
+    notes = ["Difference: reproduced / published - 1, on the odds-ratio scale.",
+             "Published 95% CIs: as printed (Wald, symmetric on the log scale). Reproduced 95% CIs: "
+             + ("; ".join(sorted({r["reproduced_ci_method"] for r in recs if r["reproduced_ci_method"]})) or "none")
+             + " (the CSV gives each row's method)."]
     return Table("comparison_odds_ratios", "Published and reproduced odds ratios", data, display, notes)
 
 

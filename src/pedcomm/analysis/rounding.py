@@ -41,7 +41,28 @@ def percent(k: int, n: int) -> Fraction | None:
 
 
 def fmt_p(p: float | None) -> str:
-    """A p-value as usually printed: 3 decimals, '<0.001' below that."""
+    """A p-value as journals print it (AMA Manual of Style, as JAMA Network Open applies it).
+
+    Two decimals (0.04, 0.12); three below 0.01 (0.005) and where two would round a value below
+    0.05 up to 0.05 (0.049); '<0.001' below 0.001 and '>0.99' above 0.99. Never '0.0' or '1.00'.
+    Blank for a missing value.
+    """
     if p is None or p != p:
         return ""
-    return "<0.001" if p < 0.001 else fmt(p, 3)
+    p = float(p)
+    if p < 0.001:
+        return "<0.001"
+    if p > 0.99:
+        return ">0.99"
+    two = fmt(p, 2)
+    if p < 0.01 or (p < 0.05 and two == "0.05"):
+        return fmt(p, 3)
+    return two
+
+
+def p_data(p: float | None, digits: int = 6) -> float | None:
+    """A p-value for a machine-readable table: ``digits`` significant digits, so a very small
+    p-value stays visible (1.23e-19) instead of rounding to 0.0 at fixed decimals."""
+    if p is None or p != p:
+        return None
+    return float(f"{float(p):.{digits}g}")

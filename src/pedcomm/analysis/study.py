@@ -23,6 +23,7 @@ class Options:
 
     method: str | None = None
     cluster: str | None = None
+    correction: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class StudyResult:
     assumptions: list[tuple[str, str]] = field(default_factory=list)  # (where, what is assumed)
     assumptions_source: str = ""  # the file the assumptions are written in
     figures: list[Figure] = field(default_factory=list)
+    findings: list = field(default_factory=list)  # warnings about the analysis (report.Finding), shown in index.md
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from scipy import stats
 
 from .compare import Reproduced
 from .models import fit_logistic
-from .rounding import fmt, fmt_p
+from .rounding import fmt, fmt_p, p_data
 from .survey_design import config, design
 from .table import Table
 
@@ -32,8 +32,20 @@ TERM_LABELS = {
     "clinician_female": "Clinician female (vs male)",
 }
 
-#: Short names accepted for the clustering variable.
+#: Short names accepted for the clustering variables; two joined by '+' cluster two-way.
 CLUSTER_ALIASES = {"clinician": "clinician_id", "parent": "parent_id", "site": "site_id"}
+COVARIANCE_NAMES = {"none": "uncorrected", "bias_reduced": "bias-reduced (Mancl-DeRouen)"}
+
+
+def _canonical_cluster(cluster: str, choices: list[str]) -> str:
+    """'parent+clinician' -> the configured spelling of the same set, e.g. 'clinician_id+parent_id'."""
+    parts = {CLUSTER_ALIASES.get(c.strip(), c.strip()) for c in cluster.split("+")}
+    for choice in choices:
+        if set(choice.split("+")) == parts:
+            return choice
+    shown = ", ".join("+".join(k for part in c.split("+") for k, v in CLUSTER_ALIASES.items() if v == part) or c
+                      for c in choices)
+    raise ValueError(f"unknown cluster {cluster!r}; choose one of: {shown}")
 
 
 @dataclass(frozen=True)
@@ -41,31 +53,62 @@ class ModelSettings:
     """How the models are estimated; defaults from survey.yaml (``method``)."""
 
     method: str
-    cluster: str
+    cluster: str  # one clustering variable, or two joined by '+' (the first holds the GEE working correlation)
     correlation: str
+    correction: str
     ci: str
     level: float
 
     @classmethod
-    def from_config(cls, method: str | None = None, cluster: str | None = None) -> "ModelSettings":
-        m = config()["method"]
+    def from_config(cls, method: str | None = None, cluster: str | None = None, correction: str | None = None,
+                    cfg: dict | None = None) -> "ModelSettings":
+        m = (cfg or config())["method"]
         method = method or m["default"]
-        cluster = CLUSTER_ALIASES.get(cluster, cluster) if cluster else m["cluster"]
         if method not in m["choices"]:
             raise ValueError(f"unknown method {method!r}; choose one of: {', '.join(m['choices'])}")
-        if cluster not in m["cluster_choices"]:
-            choices = ", ".join(f"{c} ({k})" for k, c in CLUSTER_ALIASES.items() if c in m["cluster_choices"])
-            raise ValueError(f"unknown cluster {cluster!r}; choose one of: {choices}")
-        return cls(method, cluster, m["correlation"], m["ci"], float(m["level"]))
+        cluster = _canonical_cluster(cluster or m["cluster"], m["cluster_choices"])
+        correction = correction or m["correction"]
+        if correction not in m["correction_choices"]:
+            raise ValueError(f"unknown correction {correction!r}; choose one of: {', '.join(m['correction_choices'])}")
+        return cls(method, cluster, m["correlation"], correction, m["ci"], float(m["level"]))
+
+    @property
+    def dimensions(self) -> list[str]:
+        """The clustering variables (one, or two for two-way clustering)."""
+        return self.cluster.split("+")
+
+    def covariance(self) -> str:
+        """How the standard errors are computed, in words."""
+        dims = self.dimensions
+        if len(dims) == 2:
+            how = (f"two-way clustered by {dims[0]} and {dims[1]} (Cameron-Gelbach-Miller: V_{dims[0]} + V_{dims[1]} - "
+                   "V_both, of the estimating functions")
+            if self.correction == "bias_reduced":
+                how += ", each term with Mancl-DeRouen's small-sample bias correction)"
+            elif self.method == "glm_cluster":
+                how += ", each term with its finite-sample factor G/(G-1) x (N-1)/(N-K))"
+            else:
+                how += ", no small-sample correction)"
+            return how
+        if self.correction == "bias_reduced":
+            return f"bias-reduced (Mancl-DeRouen) sandwich standard errors clustered by {dims[0]}"
+        if self.method == "gee":
+            return f"robust (sandwich) standard errors clustered by {dims[0]}, no small-sample correction"
+        return (f"cluster-robust standard errors clustered by {dims[0]} (finite-sample factor "
+                "G/(G-1) x (N-1)/(N-K))")
 
     def describe(self) -> str:
         conf = f"{self.level:.0%}"
         if self.method == "gee":
-            how = f"logistic GEE, {self.correlation} working correlation, robust (sandwich) standard errors"
+            how = f"logistic GEE, {self.correlation} working correlation within {self.dimensions[0]}"
         else:
-            how = ("maximum-likelihood logistic regression (GLM) with cluster-robust standard errors "
-                   "(small-sample correction G/(G-1) x (N-1)/(N-K))")
-        return f"{how}, clustered by {self.cluster}; {self.ci.capitalize()} {conf} CIs and p-values"
+            how = "maximum-likelihood logistic regression (GLM)"
+        return f"{how}; {self.covariance()}; {self.ci.capitalize()} {conf} CIs and p-values"
+
+    def ci_method(self) -> str:
+        """The interval's method in a few words (a column of the tables)."""
+        est = "GEE" if self.method == "gee" else "GLM"
+        return f"Wald, {est}, {COVARIANCE_NAMES[self.correction]} sandwich clustered by {' and '.join(self.dimensions)}"
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -86,26 +129,35 @@ class FittedModel:
     n_relationships: int
     n_parents: int
     n_clinicians: int
-    n_clusters: int
+    n_clusters: dict[str, int]  # clustering variable -> clusters
     events: int
     dependence: float | None  # GEE working-correlation parameter
     warnings: list[str]
 
 
-def fit(frame: pd.DataFrame, name: str, settings: ModelSettings) -> FittedModel:
+def cluster_counts(groups: pd.DataFrame, settings: ModelSettings) -> dict[str, int]:
+    return {d: int(groups[d].nunique()) for d in settings.dimensions}
+
+
+def fit(frame: pd.DataFrame, name: str, settings: ModelSettings, cfg: dict | None = None,
+        drop: tuple[str, ...] = ()) -> FittedModel:
     """Fit one model of survey.yaml (``parent`` or ``clinician``) on its complete cases."""
-    X, y, groups = design(frame, name)
+    cfg = cfg or config()
+    X, y, groups = design(frame, name, cfg, drop)
     caught: list[str] = []
-    res = fit_logistic(X, y, groups[settings.cluster], settings.method,
-                       correlation=settings.correlation, caught=caught)
+    res = fit_logistic(X, y, groups[settings.dimensions], settings.method, correlation=settings.correlation,
+                       caught=caught, correction=settings.correction)
     if res is None:
         raise RuntimeError(f"the {name} model could not be estimated: {'; '.join(caught) or 'no reason given'}")
-    dep = getattr(getattr(res.model, "cov_struct", None), "dep_params", None)
     return FittedModel(
-        name, config()["models"][name]["title"], list(X.columns), np.asarray(res.params, dtype=float),
+        name, cfg["models"][name]["title"], list(X.columns), np.asarray(res.params, dtype=float),
         np.asarray(res.bse, dtype=float), len(y), groups["parent_id"].nunique(),
-        groups["clinician_id"].nunique(), groups[settings.cluster].nunique(), int(y.sum()),
-        None if dep is None or settings.method != "gee" else float(dep), sorted(set(caught)))
+        groups["clinician_id"].nunique(), cluster_counts(groups, settings), int(y.sum()),
+        res.dependence if settings.method == "gee" else None, sorted(set(caught)) + res.notes)
+
+
+def clusters_text(n_clusters: dict[str, int]) -> str:
+    return " and ".join(f"{n} {d.removesuffix('_id')} clusters" for d, n in n_clusters.items())
 
 
 def _estimates(m: FittedModel, level: float) -> pd.DataFrame:
@@ -116,15 +168,19 @@ def _estimates(m: FittedModel, level: float) -> pd.DataFrame:
         "log_or": m.coef, "se": m.se, "odds_ratio": np.exp(m.coef),
         "ci_lower": np.exp(m.coef - z * m.se), "ci_upper": np.exp(m.coef + z * m.se), "p_value": p,
         "n_relationships": m.n_relationships, "n_parents": m.n_parents, "n_clinicians": m.n_clinicians,
-        "n_clusters": m.n_clusters, "events": m.events,
+        "n_clusters": min(m.n_clusters.values()), "clusters": clusters_text(m.n_clusters), "events": m.events,
     })
 
 
-def models(frame: pd.DataFrame, settings: ModelSettings) -> tuple[Table, dict[str, Reproduced], list[FittedModel]]:
-    """Both models: one table, the reproduced odds ratios (``{model}_model.or.{term}``), the fits."""
+def models(frame: pd.DataFrame, settings: ModelSettings, findings: list | None = None
+           ) -> tuple[Table, dict[str, Reproduced], list[FittedModel]]:
+    """Both models: one table, the reproduced odds ratios (``{model}_model.or.{term}``), the fits.
+    ``findings``: CLUSTERS_FEW warnings of the run, written into the notes."""
     fitted = [fit(frame, name, settings) for name in config()["models"]]
     data = pd.concat([_estimates(m, settings.level) for m in fitted], ignore_index=True)
-    values = {f"{r.model}_model.or.{r.term}": Reproduced(float(r.odds_ratio), float(r.ci_lower), float(r.ci_upper))
+    data["ci_method"] = settings.ci_method()
+    values = {f"{r.model}_model.or.{r.term}": Reproduced(float(r.odds_ratio), float(r.ci_lower), float(r.ci_upper),
+                                                         ci_method=settings.ci_method())
               for r in data.itertuples(index=False)}
     shown = data[data["term"] != "const"]
     conf = f"{settings.level:.0%}"
@@ -135,18 +191,17 @@ def models(frame: pd.DataFrame, settings: ModelSettings) -> tuple[Table, dict[st
                                     for o, lo, hi in zip(shown["odds_ratio"], shown["ci_lower"], shown["ci_upper"])],
         "p": [fmt_p(p) for p in shown["p_value"]],
     })
-    for c in ("log_or", "se", "odds_ratio", "ci_lower", "ci_upper", "p_value"):
+    for c in ("log_or", "se", "odds_ratio", "ci_lower", "ci_upper"):
         data[c] = data[c].round(6)
-    notes = [f"Estimation: {settings.describe()}."]
+    data["p_value"] = [p_data(p) for p in data["p_value"]]
+    notes = [f"Estimation (every CI and p-value of this table): {settings.describe()}."]
     for m in fitted:
         extra = f"; working correlation {fmt(m.dependence, 3)}" if m.dependence is not None else ""
         notes.append(f"{m.title}: {m.n_relationships} relationships ({m.events} challenging), {m.n_parents} parents, "
-                     f"{m.n_clinicians} clinicians; {m.n_clusters} clusters{extra}.")
-        if m.n_clusters < 30:
-            notes.append(f"Caution: only {m.n_clusters} clusters; cluster-robust standard errors are unreliable "
-                         "with few clusters.")
+                     f"{m.n_clinicians} clinicians; {clusters_text(m.n_clusters)}{extra}.")
         for w in m.warnings:
             notes.append(f"Estimation warning ({m.name} model): {w}")
+    notes += [f"{f.code}: {f.message}" for f in findings or [] if f.code == "CLUSTERS_FEW"]
     population = config()["population"]
     notes.append(f"Population: {population['rule']}, complete cases. {population['assumption']}")
     for name, spec in config()["models"].items():

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .clusters import refuse_or_warn
 from .study import Options, Study, StudyResult
 from .survey_characteristics import characteristics
-from .survey_design import analysis_frame, config
-from .survey_models import ModelSettings, models
-from .survey_prevalence import agreement, prevalence
+from .survey_design import analysis_frame, config, design
+from .survey_models import ModelSettings, cluster_counts, models
+from .survey_prevalence import _both_known, agreement, prevalence
+from .survey_sensitivity import sensitivity
 from .survey_strategies import strategies
 
 TITLE = ("Survey study: Mack JW, et al. Parent and clinician perspectives on challenging parent-clinician "
@@ -17,7 +19,7 @@ TITLE = ("Survey study: Mack JW, et al. Parent and clinician perspectives on cha
 
 
 def settings(options: Options) -> ModelSettings:
-    return ModelSettings.from_config(options.method, options.cluster)
+    return ModelSettings.from_config(options.method, options.cluster, options.correction)
 
 
 def assumptions() -> list[tuple[str, str]]:
@@ -25,7 +27,8 @@ def assumptions() -> list[tuple[str, str]]:
     cfg = config()
     out = [(f"definitions.{k}", v["assumption"]) for k, v in cfg["definitions"].items()]
     out += [(f"models.{k}", v["assumption"]) for k, v in cfg["models"].items()]
-    out += [("population", cfg["population"]["assumption"]), ("method", cfg["method"]["assumption"])]
+    out += [("population", cfg["population"]["assumption"]), ("method", cfg["method"]["assumption"]),
+            ("uncertainty", cfg["uncertainty"]["assumption"]), ("sensitivity", cfg["sensitivity"]["assumption"])]
     return out
 
 
@@ -33,31 +36,47 @@ def _chosen(value: str, default: str, option: str) -> str:
     return f"{value} (survey.yaml default)" if value == default else f"{value} (chosen with {option})"
 
 
+def clusters_of_every_analysis(frame: pd.DataFrame, s: ModelSettings) -> dict[str, dict[str, int]]:
+    """Clusters per clustering variable of each clustered analysis of the run (models, prevalence,
+    agreement), judged before anything is computed."""
+    out = {f"{name} model": cluster_counts(design(frame, name)[2], s) for name in config()["models"]}
+    out["agreement"] = cluster_counts(_both_known(frame), s)
+    return out
+
+
 def run(t: dict[str, pd.DataFrame], options: Options) -> StudyResult:
     s = settings(options)
     frame = analysis_frame(t)
-    cfg = config()["method"]
+    findings = refuse_or_warn(clusters_of_every_analysis(frame, s))  # ClusteringRefused: too few clusters
+    cfg = config()
     char, values = characteristics(t)
-    prev, prev_values = prevalence(frame, s.level)
-    agree = agreement(frame, s.level)
-    model_table, model_values, _ = models(frame, s)
-    tables = [char, prev, agree, model_table]
+    prev, prev_values = prevalence(frame, s.level, s.dimensions)
+    agree = agreement(frame, s.level, s.dimensions)
+    model_table, model_values, _ = models(frame, s, findings)
+    tables = [char, prev, agree, model_table, sensitivity(t, s.level)]
     if "survey_strategies" in t:
         tables.append(strategies(frame, t["survey_strategies"]))
     values |= prev_values | model_values
+    m = cfg["method"]
     shown = {
-        "method": _chosen(s.method, cfg["default"], "--method"),
-        "cluster": _chosen(s.cluster, cfg["cluster"], "--cluster"),
+        "method": _chosen(s.method, m["default"], "--method"),
+        "cluster": _chosen(s.cluster, m["cluster"], "--cluster"),
+        "correction": _chosen(s.correction, m["correction"], "--correction"),
         "working correlation": s.as_dict()["correlation"],
-        "confidence intervals": f"{s.ci.capitalize()} {s.level:.0%} (models); Wilson score (prevalence); "
-                                "Fleiss-Cohen-Everitt asymptotic (kappa)",
+        "confidence intervals": f"{s.ci.capitalize()} {s.level:.0%} (models); prevalence and agreement: Wilson, "
+                                "Fleiss-Cohen-Everitt and McNemar treating relationships as independent, beside "
+                                f"design-based (linearized) intervals clustered by {' and '.join(s.dimensions)} and "
+                                "McNemar with the clustered variance of Durkalski et al.",
         "estimation": s.describe(),
+        "sensitivity": f"{len(cfg['sensitivity']['variants'])} variants of survey.yaml's unpublished choices "
+                       "(survey_sensitivity)",
     }
-    return StudyResult("survey", tables, values, shown, assumptions(), "src/pedcomm/analysis/survey.yaml")
+    return StudyResult("survey", tables, values, shown, assumptions(), "src/pedcomm/analysis/survey.yaml",
+                       findings=findings)
 
 
 def check_options(options: Options) -> None:
-    """Raise ValueError for an unknown --method or --cluster before anything is read."""
+    """Raise ValueError for an unknown --method, --cluster or --correction before anything is read."""
     settings(options)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..registry import check
+from ..registry import check, parameter
 from . import arrowops
 from ..report import Report
 
@@ -109,6 +109,26 @@ def prior_visits(t: dict, report: Report):
         report.add_many("RELATIONSHIP_PRIOR_VISITS", resource="survey_relationships", field="prior_visits",
                         rows=rel.index[bad.to_numpy()], values=v[bad].astype(str).tolist(),
                         detail=v[bad].astype(str).tolist(), expected=MIN_PRIOR_VISITS)
+
+
+@check("RELATIONSHIP_VISIT_RATE", needs=("survey_relationships", "survey_children"))
+def visit_rate(t: dict, report: Report):
+    """Prior visits cannot outnumber the days since the child's diagnosis (times the registry's
+    max_visits_per_day): the visits lie between the diagnosis and the survey."""
+    rel, children = t["survey_relationships"], t["survey_children"]
+    per_day = float(parameter("RELATIONSHIP_VISIT_RATE", "max_visits_per_day"))
+    cid = arrowops.index_in(rel["parent_id"], children["parent_id"])
+    days = _take(_num(children["days_since_diagnosis"]), cid)
+    visits = _num(rel["prior_visits"])
+    known = ~np.isnan(days) & ~np.isnan(visits)
+    report.ran("RELATIONSHIP_VISIT_RATE", "survey_relationships", "prior_visits", int(known.sum()))
+    with np.errstate(invalid="ignore"):
+        bad = known & (visits > per_day * days)
+    if bad.any():
+        k = report.max_listed
+        report.add_many("RELATIONSHIP_VISIT_RATE", resource="survey_relationships", field="prior_visits",
+                        rows=rel.index[bad], values=[str(int(v)) for v in visits[bad][:k]],
+                        detail=[str(int(d)) for d in days[bad][:k]], expected=f"{per_day:g}")
 
 
 @check("PARENT_RELATIONSHIPS_EXCESS", needs=("survey_relationships",))

@@ -66,6 +66,11 @@ def section(s: CheckSpec, cases: list[dict]) -> str:
         lines += ['!!! warning "Deprecated"', "", "    This code is no longer produced; it is kept so that it is never reused.", ""]
     lines += [_facts(s), "", f"**Message:** {code(s.message)}", "", f"**What it means.** {s.description}", "",
               f"**What to do.** {s.action}", ""]
+    if s.parameters:
+        notes = s.parameter_notes or {}
+        lines += ["**Thresholds** (the check's `parameters` in validation/checks.yaml, read by its implementation):", "",
+                  table(["Parameter", "Value", "Why"], [[code(k), code(str(v)), notes.get(k, "")] for k, v in s.parameters.items()]),
+                  ""]
     if cases:
         lines += [f"**Example{'s' if len(cases) > 1 else ''} that trigger{'' if len(cases) > 1 else 's'} it**", ""]
         lines += [case_block(c, s.code) for c in cases]

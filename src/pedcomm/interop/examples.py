@@ -29,4 +29,8 @@ def run_example(path: str | Path, workdir: str | Path) -> Report:
         from ..sites.examples import run
 
         return run(path, workdir)
+    if kind == "analysis":
+        from ..analysis.examples import run
+
+        return run(path, workdir)
     raise ValueError(f"no runner for examples under files/{kind}/")

@@ -219,7 +219,7 @@ def meta(paths: list[str | Path], out: str | Path, *, one_stage: str | Path | No
     result.tables = pool_tables(result.summaries)
     comparison = None
     if one_stage is not None:
-        comparison = compare_one_stage(one_stage, result.estimates, report)
+        comparison = compare_one_stage(one_stage, result.estimates, report, result.summaries[0].summary["settings"])
         if comparison is None:
             return result
     with atomic_dir(out, force=force) as tmp:
@@ -228,8 +228,10 @@ def meta(paths: list[str | Path], out: str | Path, *, one_stage: str | Path | No
     return result
 
 
-def compare_one_stage(path: str | Path, estimates: pd.DataFrame, report: Report) -> pd.DataFrame | None:
-    """Fit the one-stage model on a pooled package and set it beside the pooled estimates.
+def compare_one_stage(path: str | Path, estimates: pd.DataFrame, report: Report,
+                      settings: dict | None = None) -> pd.DataFrame | None:
+    """Fit the one-stage model on a pooled package and set it beside the pooled estimates, with the
+    model settings the sites used (``settings`` of their summaries; survey.yaml's where absent).
 
     Returns None (and puts the package's findings into ``report``) when the package has errors.
     """
@@ -242,7 +244,8 @@ def compare_one_stage(path: str | Path, estimates: pd.DataFrame, report: Report)
         report.counts.update(validated.report.counts)
         report.runs.update(validated.report.runs)
         return None
-    one = fit_one_stage(validated.tables)
+    settings = settings or {}
+    one = fit_one_stage(validated.tables, settings.get("method"), settings.get("cluster"), settings.get("correction"))
     merged = estimates.merge(one, on=["model", "term"], how="inner", suffixes=("_meta", "_one_stage"))
     merged["difference"] = merged["log_or_meta"] - merged["log_or_one_stage"]
     merged["difference_in_se"] = merged["difference"] / merged["se_one_stage"]

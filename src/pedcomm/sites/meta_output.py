@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import __version__
 from ..analysis.render_tables import markdown_table, write_table
-from ..analysis.rounding import fmt
+from ..analysis.rounding import fmt, fmt_p, p_data
 from ..analysis.table import Table
 from .declaration import standard_version
 from .forest import TermRows, meta_forest
@@ -28,13 +28,17 @@ def estimates_table(est: pd.DataFrame) -> Table:
         "Pooled odds ratio (95% CI)": [_or(o, lo, hi) for o, lo, hi in zip(est["odds_ratio"], est["ci_lower"], est["ci_upper"])],
         "I²": [f"{fmt(100 * v, 0)}%" if v == v else "" for v in est["i2"].astype(float)],
         "τ²": [fmt(v, 3) for v in est["tau2"].astype(float)],
+        "Heterogeneity p": [fmt_p(v) for v in est["p_heterogeneity"].astype(float)],
     })
     data = est.copy()
     for c in data.columns:
-        if data[c].dtype.kind == "f":
+        if c == "p_heterogeneity":
+            data[c] = [p_data(v) for v in data[c].astype(float)]  # never 0.0 for a tiny p-value
+        elif data[c].dtype.kind == "f":
             data[c] = data[c].round(6)
     notes = ["Random-effects meta-analysis of the sites' log odds ratios (statsmodels combine_effects, iterated "
              "Paule-Mandel between-site variance τ², Wald 95% CIs); I² truncated at 0. The intercept is not pooled.",
+             "Heterogeneity p: Cochran's Q test of equal effects across sites (chi-square, k - 1 df).",
              "Each site fitted the same model with the same settings (see index.md); sites that withheld a model are "
              "not among its sites."]
     return Table("meta_models", "Pooled odds ratios across sites (two-stage, random effects)", data, display, notes)

@@ -21,20 +21,22 @@ def site_indicators(sites: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({f"{SITE_PREFIX}{s}": (sites.astype(str) == s).astype("float64") for s in levels[1:]})
 
 
-def one_stage(tables: dict[str, pd.DataFrame], method: str | None = None, cluster: str | None = None) -> pd.DataFrame:
+def one_stage(tables: dict[str, pd.DataFrame], method: str | None = None, cluster: str | None = None,
+              correction: str | None = None) -> pd.DataFrame:
     """Log odds ratios and standard errors of every covariate of both models, site-adjusted."""
     from ..analysis.models import fit_logistic
     from ..analysis.survey_design import analysis_frame, config, design
     from ..analysis.survey_models import ModelSettings
 
-    settings = ModelSettings.from_config(method, cluster)
+    settings = ModelSettings.from_config(method, cluster, correction)
     frame = analysis_frame(tables)
     rows = []
     for name in config()["models"]:
         X, y, groups = design(frame, name)
         dummies = site_indicators(groups["site_id"])
         Xs = pd.concat([X, dummies.set_index(X.index)], axis=1)
-        res = fit_logistic(Xs, y, groups[settings.cluster], settings.method, correlation=settings.correlation)
+        res = fit_logistic(Xs, y, groups[settings.dimensions], settings.method, correlation=settings.correlation,
+                           correction=settings.correction)
         coef, se = np.asarray(res.params, dtype=float), np.asarray(res.bse, dtype=float)
         for k, term in enumerate(Xs.columns):
             if term == "const" or term.startswith(SITE_PREFIX):

@@ -100,8 +100,15 @@ def descriptive_tables(t: dict[str, pd.DataFrame], frame: pd.DataFrame) -> list[
     return out
 
 
-def _withheld_reason(X: pd.DataFrame, y: pd.Series, clusters: pd.Series, threshold: int) -> str | None:
+def _withheld_reason(X: pd.DataFrame, y: pd.Series, clusters: pd.Series, threshold: int,
+                     all_clusters: pd.DataFrame | None = None) -> str | None:
+    from ..analysis.clusters import minimum_clusters
+
     n, events = len(y), int(y.sum())
+    if all_clusters is not None:
+        fewest = min(all_clusters[c].nunique() for c in all_clusters.columns)
+        if fewest < minimum_clusters():
+            return f"fewer than {minimum_clusters()} clusters (CLUSTERS_TOO_FEW)"
     if n < threshold or events < threshold or n - events < threshold:
         return f"fewer than {threshold} relationships, events or non-events"
     if X.shape[1] > MAX_PARAMETERS_PER_OBSERVATION * n:
@@ -128,13 +135,15 @@ def model_summaries(frame: pd.DataFrame, settings, threshold: int) -> list[dict]
     for name, spec in config()["models"].items():
         X, y, groups = design(frame, name)
         entry = {"name": name, "title": spec["title"], "outcome": spec["outcome"], "terms": list(X.columns)}
-        reason = _withheld_reason(X, y, groups[settings.cluster], threshold)
+        reason = _withheld_reason(X, y, groups[settings.dimensions[0]], threshold, groups[settings.dimensions])
         res = None
         if reason is None:
             caught: list[str] = []
             try:
-                res = fit_logistic(X, y, groups[settings.cluster], settings.method, correlation=settings.correlation,
-                                   caught=caught)
+                res = fit_logistic(X, y, groups[settings.dimensions], settings.method, correlation=settings.correlation,
+                                   caught=caught, correction=settings.correction)
+                if res is None:
+                    raise ArithmeticError("no estimate")
                 cov = np.asarray(res.cov_params(), dtype=float)
                 coef = np.asarray(res.params, dtype=float)
                 if not (np.isfinite(coef).all() and np.isfinite(cov).all()):
@@ -148,20 +157,20 @@ def model_summaries(frame: pd.DataFrame, settings, threshold: int) -> list[dict]
                     "coef": [round(float(v), 10) for v in coef],
                     "cov": [[round(float(v), 12) for v in row] for row in cov],
                     "n_relationships": int(len(y)), "events": int(y.sum()),
-                    "n_clusters": int(groups[settings.cluster].nunique()),
-                    "warnings": sorted(set(caught))})
+                    "n_clusters": int(min(groups[d].nunique() for d in settings.dimensions)),
+                    "warnings": sorted(set(caught)) + res.notes})
     return out
 
 
 def summarize(path: str | Path, *, threshold: int = DEFAULT_THRESHOLD, zeros: bool = False, method: str | None = None,
-              cluster: str | None = None, config=None, progress=None) -> Summarized:
+              cluster: str | None = None, config=None, progress=None, correction: str | None = None) -> Summarized:
     """Validate a site package and build its shareable summary (None when the package has errors)."""
     from ..analysis.survey_design import analysis_frame
     from ..analysis.survey_models import ModelSettings
 
     if threshold < 1:
         raise ValueError("the suppression threshold must be at least 1")
-    settings = ModelSettings.from_config(method, cluster)  # ValueError for an unknown choice
+    settings = ModelSettings.from_config(method, cluster, correction)  # ValueError for an unknown choice
     if progress:
         progress("validating")
     validated = validate(path, config=config)
@@ -186,14 +195,15 @@ def summarize(path: str | Path, *, threshold: int = DEFAULT_THRESHOLD, zeros: bo
         "study": "survey",
         "settings": {"method": settings.method, "cluster": settings.cluster,
                      "correlation": settings.correlation if settings.method == "gee" else None,
-                     "scale": "log odds ratio"},
+                     "correction": settings.correction, "scale": "log odds ratio"},
         "disclosure": {"threshold": threshold, "zeros_suppressed": zeros,
                        "rule": (f"every count from {0 if zeros else 1} to {threshold - 1} is suppressed (null), and in every row or column "
                                 "with exactly one suppressed number the next smallest is suppressed too; models are "
                                 f"shared only with at least {threshold} relationships, events, non-events and "
                                 f"relationships at each level of a binary covariate, and at most "
                                 f"{MAX_PARAMETERS_PER_OBSERVATION:g} parameters per relationship; each level of a binary covariate "
-                                f"must also span at least {MIN_CLUSTERS_PER_LEVEL} clusters"),
+                                f"must also span at least {MIN_CLUSTERS_PER_LEVEL} clusters, and each clustering "
+                                "variable have at least CLUSTERS_TOO_FEW's minimum"),
                        "overrides": [{k: o[k] for k in ("code", "scope", "from", "to", "justification")}
                                      for o in validated.report.meta.get("overrides", [])]},
         "models": model_summaries(frame, settings, threshold),

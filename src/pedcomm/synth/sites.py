@@ -97,7 +97,7 @@ def _relationships(rng, parents: pd.DataFrame, clinicians: pd.DataFrame, paired_
             rows.append((p, clinicians["clinician_id"].iat[c]))
     rel = pd.DataFrame(rows, columns=["parent_id", "clinician_id"])
     rel.insert(0, "relationship_id", [f"R{i:05d}" for i in range(1, len(rel) + 1)])
-    rel["prior_visits"] = 3 + rng.negative_binomial(2, 0.2, size=len(rel))
+    rel["prior_visits"] = 0  # drawn with the children's days since diagnosis (survey.prior_visits)
     rel["parent_report"] = True
     rel["clinician_report"] = rng.random(len(rel)) < paired_share
     return rel
@@ -140,15 +140,16 @@ def survey_site(seed: int, index: int, site_id: str) -> dict[str, pd.DataFrame]:
     yc = _outcome(rng, eta_c, CLINICIAN_RATE, float(rng.normal(0, SITE_SHIFT_SD)), paired)
     yc[~rel["clinician_report"].to_numpy()] = np.nan
     items, resp = S._responses(rng, rel, yp, yc)
-    resp = S._ensure_answered(resp)
     typed_resp = resp.copy()
     typed_resp["response"] = pd.to_numeric(typed_resp["response"].astype(str).replace("-7", np.nan)).astype("Float64")
     for who in ("parent", "clinician"):  # flags derive from the responses, as the validator requires
         derived = rel["relationship_id"].map(derive_challenge(typed_resp, items, who))
         rel[f"{who}_challenging"] = derived.astype("object").where(derived.notna(), None)
+    children = S._children(rng, parents)
+    rel["prior_visits"] = S.prior_visits(rng, rel, children)
     return {
         "survey_sites": pd.DataFrame([(site_id, f"Synthetic site {index}")], columns=["site_id", "site_name"]),
-        "survey_parents": parents, "survey_children": S._children(rng, parents), "survey_clinicians": clinicians,
+        "survey_parents": parents, "survey_children": children, "survey_clinicians": clinicians,
         "survey_relationships": rel, "survey_items": items, "survey_responses": resp,
         "survey_strategies": S._strategies(rng, rel, yp, yc),
     }

@@ -5,6 +5,18 @@ relationships, reports, the parent-by-clinician challenge 2x2). Approximately pl
 odds ratios, by a seeded swap search that keeps the counts fixed (calibrate.swap_search). Challenge
 flags are never drawn as free flags: item responses are generated and the flags derived from them
 with the instrument cutoffs (checks.survey.derive_challenge).
+
+Missing item responses (refusals, code -7) are missing completely at random: each item of each
+report is refused with probability REFUSAL_RATE, whatever its answer would have been, favourable or
+not. A report whose every item would be refused is drawn again (its refusal pattern only): every
+report of the published study has a challenge flag, and a report with no answer has none. No answer
+is ever invented for a refused item. The answers are then drawn among the answered items: for a
+report the calibration made challenging, at least one answered item is at or beyond its cutoff.
+
+Prior visits lie between the child's diagnosis and the survey (within 3 months): each relationship
+has its own visit rate (a Beta(VISIT_RATE_A, VISIT_RATE_B) chance per day since diagnosis, about
+one visit a week on average), so prior_visits = 3 + Binomial(days - 3, rate), never more than the
+days since diagnosis (the validator's RELATIONSHIP_VISIT_RATE).
 """
 
 from __future__ import annotations
@@ -39,9 +51,15 @@ MIXED_P = [0.34, 0.30, 0.21, 0.10, 0.05]
 PARENT_NULL_LOGOR = {"parent_male": 0.10, "race_black": 0.25, "race_hispanic": 0.20}
 CLINICIAN_NULL_LOGOR = {"years_20_plus": 0.30}
 STRATEGY_USE = {"both": 0.55, "clinician": 0.50, "parent": 0.12, "neither": 0.05}
-REFUSAL_RATE = 0.01
+REFUSAL_RATE = 0.01  # chance that an item of a report is refused (-7), independent of its answer
+VISIT_RATE_A, VISIT_RATE_B = 2.0, 10.0  # per-day chance of a visit with this clinician: Beta, mean 1/6
 CLINICIAN_RE_SD = 1.0  # SD of a clinician random intercept in the clinician-reported outcome (published CI width)
-PC_MEAN, PC_SD = 3.85, 0.65  # patient-centeredness score: about 8% below 3, as the published CI width implies
+PC_MEAN, PC_SD = 3.85, 0.65  # patient-centeredness score (quarter steps, 1-5)
+#: Parents with a mean patient-centeredness score below 3 ('less patient-centeredness'): exactly this
+#: share, as the published CI width of its odds ratio implies (about 20-25 exposed relationships of
+#: the 338). Left to chance, this rare exposure's count among the paired relationships was 14 in one
+#: random stream and 9 in another, and the upper limit of its odds ratio's CI about 20 and 39.
+PC_LOW_SHARE = 0.08
 POLISH_PROPOSALS = 400  # GEE fits (about 25 ms each) in the second calibration stage
 POLISH_TOLERANCE = 0.03  # stop once every targeted log odds ratio is within 3% of the target
 
@@ -65,7 +83,7 @@ def _parents(rng) -> pd.DataFrame:
     anx = np.clip(np.round(rng.normal(7.0, 4.0, n)), 0, 21).astype(int)
     dep = np.clip(np.round(0.55 * anx + rng.normal(1.5, 2.8, n)), 0, 21).astype(int)
     mixed = rng.choice([1, 2, 3, 4, 5], size=n, p=MIXED_P)
-    pc = np.clip(np.round(rng.normal(PC_MEAN, PC_SD, n) * 4) / 4, 1, 5)
+    pc = _pc_scores(rng, n)
     ids = [f"P{i:04d}" for i in range(1, n + 1)]
     df = pd.DataFrame({"parent_id": ids, "site_id": site, "sex": sex, "race_ethnicity": race,
                        "education": edu, "hads_anxiety": anx, "hads_depression": dep,
@@ -75,6 +93,16 @@ def _parents(rng) -> pd.DataFrame:
     df["hads_depression"] = df["hads_depression"].astype(object)
     df.loc[idx[:2], "hads_depression"] = "-7"
     return df
+
+
+def _pc_scores(rng, n: int) -> np.ndarray:
+    """Patient-centeredness scores with exactly round(PC_LOW_SHARE x n) below 3: the lowest draws (ties
+    in random order) are moved to 2.75 where they are not below 3 already; any other draw below 3 to 3.0."""
+    raw = np.clip(np.round(rng.normal(PC_MEAN, PC_SD, n) * 4) / 4, 1, 5)
+    order = np.lexsort((rng.random(n), raw))
+    low = np.zeros(n, dtype=bool)
+    low[order[: int(round(PC_LOW_SHARE * n))]] = True
+    return np.where(low, np.minimum(raw, 2.75), np.maximum(raw, np.where(raw < 3, 3.0, raw)))
 
 
 def _clinicians(rng) -> pd.DataFrame:
@@ -115,7 +143,7 @@ def _relationships(rng, parents, clinicians) -> pd.DataFrame:
             rows.append((p["parent_id"], clinicians["clinician_id"].iat[c]))
     rel = pd.DataFrame(rows, columns=["parent_id", "clinician_id"])
     rel.insert(0, "relationship_id", [f"R{i:05d}" for i in range(1, len(rel) + 1)])
-    rel["prior_visits"] = 3 + rng.negative_binomial(2, 0.2, size=len(rel))
+    rel["prior_visits"] = 0  # drawn with the children's days since diagnosis (prior_visits())
     rel["parent_report"] = True
     paired = np.zeros(len(rel), dtype=bool)
     paired[rng.choice(len(rel), size=count("survey.relationships.paired.n"), replace=False)] = True
@@ -205,7 +233,34 @@ def count_pct(key: str, denominator: int) -> int:
     return int(round(value(key) / 100 * denominator))
 
 
-def _responses(rng, rel, yp, yc) -> pd.DataFrame:
+def _refusals(rng, k: int) -> np.ndarray:
+    """Which of a report's k items are refused: each with REFUSAL_RATE, whatever its answer; drawn
+    again while every item would be refused (a report without any answer has no challenge flag)."""
+    if not 0 <= REFUSAL_RATE < 1:
+        raise ValueError("REFUSAL_RATE must be at least 0 and below 1")
+    while True:
+        refused = rng.random(k) < REFUSAL_RATE
+        if not refused.all():
+            return refused
+
+
+def _answer(rng, item: dict, challenging: bool) -> int:
+    """An answer at or beyond the item's cutoff (milder ones more common) or on the favourable side
+    (best answers more common)."""
+    lo, hi, cut = item["response_min"], item["response_max"], item["challenge_cutoff"]
+    worse = item["direction"] == "higher_is_worse"
+    neg = list(range(cut, hi + 1)) if worse else list(range(lo, cut + 1))
+    pos = [v for v in range(lo, hi + 1) if v not in neg]
+    if challenging:
+        order, ratio = (neg if worse else neg[::-1]), 0.6
+    else:
+        order, ratio = (pos if worse else pos[::-1]), 0.55
+    w = np.array([ratio ** i for i in range(len(order))])
+    return int(rng.choice(order, p=w / w.sum()))
+
+
+def _responses(rng, rel, yp, yc) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Item responses whose derived flags are the calibrated ones (see the module docstring)."""
     items = pd.DataFrame(ITEMS, columns=["item_id", "instrument", "domain", "wording", "response_min",
                                          "response_max", "direction", "challenge_cutoff", "response_labels"])
     out = []
@@ -216,39 +271,16 @@ def _responses(rng, rel, yp, yc) -> pd.DataFrame:
             if not has:
                 continue
             k = len(its)
+            refused = _refusals(rng, k)
+            answered = np.flatnonzero(~refused)
             bad = np.zeros(k, dtype=bool)
-            if flag == 1:
-                n_bad = 1 + rng.binomial(k - 1, 0.25)
-                bad[rng.choice(k, size=n_bad, replace=False)] = True
-            for it, b in zip(its, bad):
-                lo, hi, cut = it["response_min"], it["response_max"], it["challenge_cutoff"]
-                worse = it["direction"] == "higher_is_worse"
-                neg = list(range(cut, hi + 1)) if worse else list(range(lo, cut + 1))
-                pos = [v for v in range(lo, hi + 1) if v not in neg]
-                if b:
-                    # milder negative answers are more common
-                    order = neg if worse else neg[::-1]
-                    w = np.array([0.6 ** i for i in range(len(order))])
-                    resp = int(rng.choice(order, p=w / w.sum()))
-                else:
-                    order = pos if worse else pos[::-1]  # best answers first
-                    w = np.array([0.55 ** i for i in range(len(order))])[::-1][::-1]
-                    resp = int(rng.choice(order, p=w / w.sum()))
-                    if rng.random() < REFUSAL_RATE:
-                        resp = "-7"
-                out.append((r_id, respondent, it["item_id"], resp))
-            # never refuse every item of a report
+            if flag == 1:  # at least one answered item at or beyond its cutoff
+                n_bad = 1 + rng.binomial(len(answered) - 1, 0.25)
+                bad[rng.choice(answered, size=n_bad, replace=False)] = True
+            for it, b, r in zip(its, bad, refused):
+                out.append((r_id, respondent, it["item_id"], "-7" if r else _answer(rng, it, bool(b))))
     resp = pd.DataFrame(out, columns=["relationship_id", "respondent", "item_id", "response"])
     return items, resp
-
-
-def _ensure_answered(resp: pd.DataFrame) -> pd.DataFrame:
-    """A report whose every item was refused would have no flag: un-refuse its first item."""
-    refused = resp["response"].astype(str) == "-7"
-    allref = refused.groupby([resp["relationship_id"], resp["respondent"]]).transform("all")
-    fix = allref & ~resp.duplicated(["relationship_id", "respondent"])
-    resp.loc[fix, "response"] = 4
-    return resp
 
 
 def _strategies(rng, rel, yp, yc) -> pd.DataFrame:
@@ -276,6 +308,14 @@ def _children(rng, parents) -> pd.DataFrame:
     })
 
 
+def prior_visits(rng, rel: pd.DataFrame, children: pd.DataFrame) -> np.ndarray:
+    """Visits before the survey, between the child's diagnosis and the survey: 3 (the study's minimum)
+    plus Binomial(days - 3, rate), with a Beta-distributed visit rate per relationship."""
+    days = rel["parent_id"].map(children.set_index("parent_id")["days_since_diagnosis"]).to_numpy(dtype=int)
+    rate = rng.beta(VISIT_RATE_A, VISIT_RATE_B, size=len(rel))
+    return 3 + rng.binomial(np.maximum(days - 3, 0), rate)
+
+
 def generate(seed: int) -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng([seed, 1])
     sites = pd.DataFrame(SITES, columns=["site_id", "site_name"])
@@ -287,7 +327,6 @@ def generate(seed: int) -> dict[str, pd.DataFrame]:
     typed_parents["race_ethnicity"] = typed_parents["race_ethnicity"].where(typed_parents["race_ethnicity"].notna())
     yp, yc = _outcomes(rng, rel, typed_parents, clinicians)
     items, resp = _responses(rng, rel, yp, yc)
-    resp = _ensure_answered(resp)
     typed = resp.copy()
     typed["response"] = pd.to_numeric(typed["response"].astype(str).replace("-7", np.nan)).astype("Float64")
     for who in ("parent", "clinician"):
@@ -297,8 +336,12 @@ def generate(seed: int) -> dict[str, pd.DataFrame]:
     # the flags are what the cutoffs give; they must reproduce the calibrated outcomes
     got_p = rel["parent_challenging"].map({True: 1.0, False: 0.0}).astype(float).to_numpy()
     assert np.array_equal(got_p, yp), "parent flags do not derive from responses"
+    got_c = rel["clinician_challenging"].map({True: 1.0, False: 0.0}).astype(float).to_numpy()
+    assert np.array_equal(got_c, yc, equal_nan=True), "clinician flags do not derive from responses"
+    children = _children(rng, parents)
+    rel["prior_visits"] = prior_visits(rng, rel, children)
     return {
-        "survey_sites": sites, "survey_parents": parents, "survey_children": _children(rng, parents),
+        "survey_sites": sites, "survey_parents": parents, "survey_children": children,
         "survey_clinicians": clinicians, "survey_relationships": rel, "survey_items": items,
         "survey_responses": resp, "survey_strategies": _strategies(rng, rel, yp, yc),
     }
