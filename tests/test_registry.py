@@ -4,13 +4,8 @@ import ast
 import re
 from pathlib import Path
 
-import pedcomm.checks  # noqa: F401  registers the checks
-import pedcomm.package  # noqa: F401
-import pedcomm.reader  # noqa: F401
-import pedcomm.validate  # noqa: F401
-from pedcomm.interop import registered  # noqa: F401  registers the import checks (REDCap, QDA)
-from pedcomm.sites import registered as _sites  # noqa: F401  registers the multi-site checks (config, pool, meta)
-from pedcomm.analysis import clusters as _clusters  # noqa: F401  registers the analysis checks (cluster counts)
+import pedcomm.checks
+import pedcomm.registered  # noqa: F401  registers every implementation
 from pedcomm.conformance import cases
 from pedcomm.registry import CATEGORIES, IMPLEMENTATIONS, SEVERITIES, specs
 

@@ -26,10 +26,8 @@ def run() -> Iterator[tuple[bool, str]]:
 
 
 def _registry() -> Iterator[tuple[bool, str]]:
-    from . import checks, validate  # noqa: F401  (importing them registers the implementations)
-    from .interop import registered as _interop  # noqa: F401
+    from . import registered  # noqa: F401  (registers every implementation)
     from .registry import IMPLEMENTATIONS, specs
-    from .sites import registered as _sites  # noqa: F401
 
     unimplemented = sorted(c for c in specs() if c not in IMPLEMENTATIONS)
     yield not unimplemented, f"check registry: {len(specs())} codes" + (
