@@ -16,6 +16,8 @@ from pedcomm.interop.qda_codebook import guid
 from pedcomm.interop.qda_export import export_codebook, export_project
 from pedcomm.interop.qda_import import import_project
 
+from pedcomm.conformance import SUITE
+
 from .conftest import REPO, snapshot
 from .qda_fixtures import FILES, fixtures, zip_bomb
 
@@ -38,6 +40,14 @@ def qdpx(tmp_path_factory):
     validated, written = export_project(REPO, out)
     assert written == out
     return out
+
+
+INFO = {"QDA_SEGMENTS_MERGED", "QDA_TIMES_READ", "QDA_POSITION_COUNTING"}  # what every import into a package says
+
+
+def _problems(report) -> set[str]:
+    """The codes of a report other than the informative ones every segment import carries."""
+    return report.codes() - INFO
 
 
 def _same_tables(pkg: Path, names=CODING):
@@ -73,9 +83,21 @@ def test_project_is_valid_against_the_xsd(schemas, qdpx):
 
 
 def test_project_round_trip_returns_the_original_tables_exactly(qdpx, tmp_path):
-    result = import_project(qdpx, tmp_path / "pkg", reference=REPO)
-    assert result.report.codes() == set(), [f.message for f in result.report.findings[:5]]
+    result = import_project(qdpx, tmp_path / "pkg", reference=REPO, excerpts=True)
+    assert result.report.codes() == {"QDA_SEGMENTS_MERGED", "QDA_TIMES_READ"}, [f.message for f in result.report.findings[:5]]
     _same_tables(tmp_path / "pkg", [p.stem for p in (REPO / "data").glob("*.csv")])
+    n = len(read_text(REPO / "data/coding_segments.csv"))
+    merged = next(f.message for f in result.report.findings if f.code == "QDA_SEGMENTS_MERGED")
+    assert f"{n} segments in all, {n} before" in merged
+
+
+def test_excerpts_are_copied_only_when_asked(qdpx, tmp_path):
+    result = import_project(qdpx, tmp_path / "pkg", reference=REPO)
+    got = read_text(tmp_path / "pkg/data/coding_segments.csv")
+    original = read_text(REPO / "data/coding_segments.csv")
+    assert (original["excerpt"] != "").sum() > 0 and (got["excerpt"] == "").all()
+    assert got.drop(columns="excerpt").equals(original.drop(columns="excerpt"))
+    assert result.exit_code == 0
 
 
 def test_codebook_round_trip(tmp_path):
@@ -117,8 +139,8 @@ def test_atlas_style_deviations_are_tolerated_with_warnings(qdpx, tmp_path):
     segments = read_text(REPO / "data/coding_segments.csv")
     zero = segments.loc[segments["excerpt"] != "", "segment_id"].iloc[0]
     src = _deviate(qdpx, tmp_path / "atlas.qdpx", zero_length=zero)
-    result = import_project(src, tmp_path / "pkg", reference=REPO)
-    assert result.report.codes() == {"QDA_DEVIATION"}
+    result = import_project(src, tmp_path / "pkg", reference=REPO, excerpts=True)
+    assert _problems(result.report) == {"QDA_DEVIATION"}
     messages = " ".join(f.message for f in result.report.findings)
     assert "named 'Study project.qde'" in messages and "regenerated" in messages and "1 selections are zero-length" in messages
     got = read_text(tmp_path / "pkg/data/coding_segments.csv")
@@ -142,18 +164,21 @@ def test_sources_map_to_discussions_through_the_map(qdpx, tmp_path):
     assert "QDA_SOURCE_UNMAPPED" in unmapped.report.codes() and not (tmp_path / "no-map").exists()
     ids = sorted(set(re.findall(r'name="Interview (DS\d+)\.docx"', qde)))
     (tmp_path / "map.csv").write_text("source,discussion_id\n" + "".join(f"Interview {d}.docx,{d}\n" for d in ids))
-    result = import_project(src, tmp_path / "pkg", discussions=tmp_path / "map.csv", reference=REPO)
-    assert result.report.codes() == set()
+    result = import_project(src, tmp_path / "pkg", discussions=tmp_path / "map.csv", reference=REPO, excerpts=True)
+    assert _problems(result.report) == set()
     _same_tables(tmp_path / "pkg")
 
 
 def test_a_foreign_timed_transcript_becomes_a_segment(tmp_path):
-    result = import_project(FILES / "timed-transcript.qdpx", tmp_path / "pkg")
-    seg = result.tables["coding_segments"].to_dict("records")
-    assert seg == [{"segment_id": "SG1", "discussion_id": "D1", "code_id": "naming_uncertainty", "coder_id": "R1",
-                    "speaker_role": "primary_oncologist", "start_seconds": "65", "end_seconds": "80",
-                    "excerpt": "We do not know yet."}]
-    assert result.tables["coding_themes"]["name_source"].tolist() == ["published"]  # 'Honesty' is a published theme
+    result = import_project(FILES / "timed-transcript.qdpx", tmp_path / "pkg", reference=SUITE / "valid_coding")
+    seg = read_text(tmp_path / "pkg/data/coding_segments.csv")
+    assert seg[seg["discussion_id"] == "D3"].to_dict("records") == [
+        {"segment_id": "QDA000001", "discussion_id": "D3", "code_id": "HO2", "coder_id": "R1",
+         "speaker_role": "primary_oncologist", "start_seconds": "65", "end_seconds": "80", "excerpt": ""}]
+    kept = read_text(SUITE / "valid_coding/data/coding_segments.csv")
+    assert seg["segment_id"].tolist() == ["S1", "S2", "S3", "S4", "QDA000001", "S6"]  # kept in place
+    assert seg[seg["discussion_id"] != "D3"].equals(kept[kept["discussion_id"] != "D3"])
+    assert _problems(result.report) == {"QDA_ID_ASSIGNED"} and result.exit_code == 0
 
 
 @pytest.mark.skipif(not ATLAS.is_file(), reason="the real ATLAS.ti export lives in ../shared/qda/")
@@ -257,7 +282,8 @@ def test_cli_export_and_import(tmp_path):
     r = runner.invoke(app, ["qda", "import", str(tmp_path / "p.qdpx"), "--out", str(tmp_path / "pkg"), "--package", str(REPO)])
     assert r.exit_code == 0, r.output
     assert "VALID" in r.output
-    r = runner.invoke(app, ["qda", "import", str(FILES / "untimed-transcript.qdpx"), "--out", str(tmp_path / "bad")])
+    r = runner.invoke(app, ["qda", "import", str(FILES / "out-of-range-selection.qdpx"), "--out", str(tmp_path / "bad"),
+                            "--package", str(SUITE / "valid_coding")])
     assert r.exit_code == 1 and "QDA_SELECTION_UNREADABLE" in r.output and not (tmp_path / "bad").exists()
 
 

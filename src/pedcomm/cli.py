@@ -348,26 +348,40 @@ def qda_export(
 @qda_app.command("import")
 def qda_import(
     project: Path = typer.Argument(..., help="A REFI-QDA project (.qdpx) or codebook (.qdc)."),
-    out: Path = typer.Option(..., "--out", help="Folder to write the package to (created; replaced only with --force)."),
+    out: Path = typer.Option(..., "--out", help="Folder to write the package to (created; replaced only with --force; never an input)."),
+    package: Optional[Path] = typer.Option(None, "--package", help="The site's coding package (discussions, attendance, coders): the project's segments replace those of the discussions it codes, all others are kept, and its other tables are copied. Needed when the project has coded selections."),
     discussions: Optional[Path] = typer.Option(None, "--discussions", help="CSV mapping sources to discussions: columns source (name or GUID), discussion_id."),
-    package: Optional[Path] = typer.Option(None, "--package", help="Package whose codebook and segments the project replaces (its other tables are copied)."),
+    speakers: Optional[Path] = typer.Option(None, "--speakers", help="CSV mapping transcript speaker labels to roles: columns label, role (an empty label: text without a label)."),
+    coders: Optional[Path] = typer.Option(None, "--coders", help="CSV mapping QDA users to coders: columns user (GUID or name), coder_id (an empty user: codings that name none)."),
+    excerpts: bool = typer.Option(False, "--excerpts", help="Copy the selected text into the excerpt column (screened for identifiers by the validator). Off by default."),
+    line_breaks: str = typer.Option("auto", "--line-breaks", help="How the tool counted a Windows line break (CR LF) in positions: one, two or auto (detect)."),
+    char_units: str = typer.Option("auto", "--char-units", help="How the tool counted characters in positions: codepoints, utf16 or auto (detect)."),
+    show_values: bool = typer.Option(False, "--show-values", help="Print speaker labels, user and source names in full (they are masked by default)."),
     format: str = typer.Option("text", "--format", help="Report as text (for people) or json (for machines)."),
     force: bool = typer.Option(False, help="Replace the output folder if it exists."),
 ):
     """Read a QDA project into codes, themes and segments, and validate the package. Exit 0: valid; 1: errors; 2: unreadable or unsafe input."""
+    from rich.markup import escape
+
     from .interop.qda_import import import_project
+    from .interop.qda_positions import LINE_BREAKS, UNITS
 
     err = _console(stderr=True)
+    if line_breaks not in LINE_BREAKS or char_units not in UNITS:
+        err.print(f"[red]--line-breaks must be one of {', '.join(LINE_BREAKS)} and --char-units one of {', '.join(UNITS)}[/red]")
+        raise typer.Exit(2)
     try:
-        result = import_project(project, out, discussions=discussions, reference=package, force=force)
+        result = import_project(project, out, discussions=discussions, reference=package, force=force, speakers=speakers,
+                                coders=coders, excerpts=excerpts, reveal=show_values, line_breaks=line_breaks,
+                                char_units=char_units)
     except FileExistsError as e:
-        err.print(f"[red]{e}[/red]")
+        err.print(f"[red]{escape(str(e))}[/red]")
         raise typer.Exit(2)
     _report_out(result.report, format)
     if result.validated is None:
-        err.print(f"[red]The project was not converted (see above); nothing was written to {out}.[/red]")
+        err.print(f"[red]The project was not converted (see above); nothing was written to {escape(str(out))}.[/red]")
     else:
-        err.print(f"Wrote the package to {out} ({result.report.status}).")
+        err.print(f"Wrote the package to {escape(str(out))} ({result.report.status}).")
     raise typer.Exit(result.exit_code)
 
 
