@@ -13,8 +13,6 @@ with ``reference``, that package with its codebook and segments replaced.
 
 from __future__ import annotations
 
-import csv
-import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +29,7 @@ from .qda_codebook import (CODEBOOK_NS, ID, PROJECT_NS, SOURCE, Codebook, child,
                            read_codebook)
 from .qda_merge import assign_ids, merge
 from .qda_project import NO_EXCERPT
-from .qda_people import NO_USER, Users, coder_map, speaker_roles
+from .qda_people import NO_USER, Users, coder_map, read_map as read_two_columns, speaker_roles
 from .qda_safety import Unsafe, check_archive, parse_xml, read_entry
 from .qda_selections import Selections
 
@@ -54,16 +52,8 @@ class Imported:
 
 def read_map(path: Path | None) -> dict[str, str] | None:
     """source (name or GUID, compared case-insensitively) -> discussion_id."""
-    if path is None:
-        return None
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-        rows = list(csv.DictReader(io.StringIO(text)))
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise Unsafe("QDA_UNREADABLE", f"the discussions map {shown(Path(path).name)} cannot be read ({type(e).__name__})")
-    if not rows or not {"source", "discussion_id"} <= set(rows[0]):
-        raise Unsafe("QDA_UNREADABLE", f"the discussions map {shown(Path(path).name)} needs the columns source and discussion_id")
-    return {r["source"].strip().strip("{}").casefold(): r["discussion_id"].strip() for r in rows}
+    given = read_two_columns(path, ("source", "discussion_id"), "discussions")
+    return None if given is None else {k.strip("{}"): v for k, v in given.items()}
 
 
 class Project:
@@ -209,6 +199,12 @@ def _summaries(found, rows: list[dict], report: Report) -> None:
         report.ran("QDA_POSITION_COUNTING", SOURCE, None, choice.total)
         report.add("QDA_POSITION_COUNTING", resource=SOURCE, field="startPosition",
                    detail=f"counting {choice.describe()}, {how}")
+        if choice.misaligned:
+            report.add("QDA_DEVIATION", resource=SOURCE, field="startPosition",
+                       detail=f"only {choice.aligned} of the {2 * choice.total} ends of selections in texts with Windows line "
+                              "breaks or characters outside the BMP fall between words, so their positions may be counted "
+                              "differently from what was assumed: check the segments' times and speakers, and give "
+                              "--line-breaks and --char-units")
     if rows:
         untimed = sum(r["start_seconds"] == NOT_DERIVABLE or r["end_seconds"] == NOT_DERIVABLE for r in rows)
         formats = ", ".join(sorted(found.formats)) or "none"

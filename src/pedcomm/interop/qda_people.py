@@ -39,12 +39,14 @@ def read_map(path: Path | None, columns: tuple[str, str], what: str) -> dict[str
         if path.stat().st_size > 16 * 2**20:
             raise Unsafe("QDA_UNREADABLE", f"the {what} map {shown(path.name)} is larger than 16 MiB")
         text = path.read_text(encoding="utf-8-sig")
-        rows = list(csv.DictReader(io.StringIO(text)))
+        reader = csv.DictReader(io.StringIO(text))
+        rows = list(reader)
     except (OSError, UnicodeDecodeError, csv.Error) as e:
         raise Unsafe("QDA_UNREADABLE", f"the {what} map {shown(path.name)} cannot be read ({type(e).__name__})") from None
     key, value = columns
-    if not rows or not set(columns) <= set(rows[0]):
+    if not set(columns) <= {(c or "").strip() for c in reader.fieldnames or []}:
         raise Unsafe("QDA_UNREADABLE", f"the {what} map {shown(path.name)} needs the columns {key} and {value}")
+    rows = [{(k or "").strip(): v for k, v in r.items()} for r in rows]
     return {(r[key] or "").strip().casefold(): (r[value] or "").strip() for r in rows}
 
 

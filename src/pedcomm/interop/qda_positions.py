@@ -117,6 +117,12 @@ class Choice:
     runner_up: int | None = None  # selections valid under the next best convention
     crlf: bool = False  # the texts hold Windows line breaks
     astral: bool = False  # ... and characters outside the Basic Multilingual Plane
+    aligned: int = 0  # selection ends (two per selection) that fall between words under it
+
+    @property
+    def misaligned(self) -> bool:
+        """Fewer than 80% of the selections' ends fall between words: the counting may be wrong."""
+        return self.total > 0 and self.aligned < 0.8 * 2 * self.total
 
     def describe(self) -> str:
         return self.convention.describe(self.crlf, self.astral)
@@ -149,7 +155,8 @@ def choose(spans: list[tuple[Source, int, int]], origin: str, line_breaks: str =
                     continue
                 valid += 1
                 aligned += _boundary(src.text, i) + _boundary(src.text, j)
-            scored.append(((valid, aligned, conv == default), conv, valid))
+            like_tool = (lbi == default.line_breaks) + (uni == default.units)
+            scored.append(((valid, aligned, like_tool), conv, valid, aligned))
     scored.sort(key=lambda x: x[0], reverse=True)
     best = scored[0]
     if (not crlf or line_breaks != "auto") and (not astral or units != "auto"):
@@ -158,4 +165,5 @@ def choose(spans: list[tuple[Source, int, int]], origin: str, line_breaks: str =
         how = "tool default"
     else:
         how = "detected"
-    return Choice(best[1], how, best[2], len(relevant), scored[1][2] if len(scored) > 1 else None, crlf, astral)
+    return Choice(best[1], how, best[2], len(relevant), scored[1][2] if len(scored) > 1 else None, crlf, astral,
+                  best[3])
