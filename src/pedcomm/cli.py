@@ -250,6 +250,22 @@ def _report_out(report, format: str) -> None:
         to_terminal(report, _console())
 
 
+def _redcap_reference(package: Optional[Path]):
+    """The text tables of the reference package, or exit 2 when it lacks the instruments and sites."""
+    from .interop.package_io import shipped_package, text_tables
+    from .interop.redcap_forms import REFERENCE_TABLES
+    from .validate import validate as run
+
+    ref = run(package or shipped_package())
+    tables = text_tables(ref)
+    if any(n not in tables for n in REFERENCE_TABLES):
+        _report_out(ref.report, "text")
+        _console(True).print(f"[red]The package {package or shipped_package()} has no readable "
+                             f"{' and '.join(REFERENCE_TABLES)}; nothing was written.[/red]")
+        raise typer.Exit(2)
+    return tables
+
+
 @redcap_app.command("dictionary")
 def redcap_dictionary(
     out: Path = typer.Option(..., "--out", help="The data dictionary CSV to write (REDCap's 18 columns)."),
@@ -258,26 +274,35 @@ def redcap_dictionary(
     """Write the REDCap data dictionary of the parent and clinician survey instruments."""
     from .atomic import write_text
     from .interop import labels as L
-    from .interop.package_io import shipped_package, text_tables
     from .interop.redcap_dictionary import dictionary_rows, to_csv
-    from .interop.redcap_forms import FORMS, REFERENCE_TABLES
-    from .validate import validate as run
+    from .interop.redcap_forms import FORMS
 
     err = _console(stderr=True)
-    ref = run(package or shipped_package())
-    tables = text_tables(ref)
-    if any(n not in tables for n in REFERENCE_TABLES):
-        _report_out(ref.report, "text")
-        err.print(f"[red]The package {package or shipped_package()} has no readable {' and '.join(REFERENCE_TABLES)}; "
-                  "nothing was written.[/red]")
-        raise typer.Exit(2)
-    rows = dictionary_rows(tables)
+    rows = dictionary_rows(_redcap_reference(package))
     write_text(out, to_csv(rows))
     codes = " | ".join(f"{c}, {lab}" for c, lab in L.declared_missing("survey_responses").items())
     repeating = ", ".join(f.name for f in FORMS if f.repeating)
     err.print(f"Wrote {len(rows)} fields on {len(FORMS)} forms to {out}.")
     err.print(f"In REDCap: upload it (Project Setup > Data Dictionary), make {repeating} repeating instruments, "
-              f"and set the project's Missing Data Codes to: {codes}")
+              f"and set the project's Missing Data Codes to: {codes}. Or create the project in one step from "
+              "`pedcomm redcap project --out project.xml`.")
+
+
+@redcap_app.command("project")
+def redcap_project(
+    out: Path = typer.Option(..., "--out", help="The REDCap project XML file to write (CDISC ODM with REDCap's extensions)."),
+    package: Optional[Path] = typer.Option(None, "--package", help=_REFERENCE_HELP),
+):
+    """Write the whole REDCap project as one XML file: forms, fields, validation, repeating instruments, missing-data codes."""
+    from .atomic import write_bytes
+    from .interop.redcap_forms import FORMS
+    from .interop.redcap_project_xml import project_xml
+
+    data = project_xml(_redcap_reference(package))
+    write_bytes(out, data)
+    _console(stderr=True).print(
+        f"Wrote the REDCap project ({len(FORMS)} instruments, {sum(f.repeating for f in FORMS)} repeating) to {out}. "
+        "In REDCap: New Project > 'Upload a REDCap project XML file', choose this file.")
 
 
 @redcap_app.command("import")
