@@ -3,6 +3,7 @@ transcripts in every supported time-stamp and speaker format, import to the expe
 into a package whose other discussions are kept, and the result validates."""
 
 import json
+import re
 import shutil
 
 import pytest
@@ -149,3 +150,20 @@ def _named_selection() -> bytes:
         return build("qualcoder", "stamp")
     finally:
         qda_tools.DIALOGUE[:], qda_tools.SELECTIONS[:] = dialogue, selections
+
+
+def test_the_guides_format_examples_are_read():
+    """Every example line of the QDA guide's format table is recognised (the guide cannot drift from the parser)."""
+    from pedcomm.interop.transcripts import parse
+
+    from .conftest import REPO
+
+    guide = (REPO / "docs/guides/qda.md").read_text()
+    examples = re.findall(r"^\| ([^|`]+) \| `([^`]+)`", guide, flags=re.M)
+    assert len(examples) == 11
+    for name, line in examples:
+        tr = parse(line.replace("⇥", "\t"))
+        if name.startswith("labels only"):
+            assert not tr.points and tr.labels() == {"ONC"}
+        else:
+            assert tr.points, name

@@ -5,10 +5,15 @@ before anything is written), lenient about the ways real exports deviate from th
 a QDA_DEVIATION warning for each: the inner document named ``<project>.qde``, GUIDs regenerated
 on export, zero-length selections, no ``Sources/`` folder, a missing or foreign namespace.
 
-Sources map to discussions by ``--discussions MAP.csv`` (columns ``source,discussion_id``;
-``source`` is a source's name or GUID), or by their names when those are discussion ids (as in
-the projects ``pedcomm qda export`` writes). The package written holds the three tables, or,
-with ``reference``, that package with its codebook and segments replaced.
+The steps, each in its own module: the coded selections and what their sources say about time and
+speaker (qda_selections.py, with transcripts.py and qda_positions.py), the people behind them
+(qda_people.py: ``--coders`` and ``--speakers``), and the merge into the site's package, which
+replaces only the discussions the project codes (qda_merge.py). Sources map to discussions by
+``--discussions MAP.csv`` (columns ``source,discussion_id``; ``source`` is a source's name or
+GUID), or by their names when those are discussion ids (as in the projects ``pedcomm qda export``
+writes). Coded segments need the package (``reference``); a codebook on its own becomes a package
+of themes and codes. Excerpts are copied only with ``excerpts`` (and then screened by the
+validator's identifier screen); values shown in messages go through display.py.
 """
 
 from __future__ import annotations
