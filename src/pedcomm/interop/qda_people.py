@@ -61,6 +61,7 @@ def speaker_roles(path: Path | None) -> dict[str, str]:
         out[fd.get("enumLabels", {}).get(code, code).casefold()] = code
     given = read_map(path, ("label", "role"), "speakers")
     for label, role in (given or {}).items():
+        label = " ".join(label.split())
         if role not in roles:
             raise Unsafe("QDA_UNREADABLE", f"the speakers map gives the role '{shown(role, 40)}', which is not one of "
                                            f"{', '.join(roles)}")

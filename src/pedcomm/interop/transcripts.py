@@ -108,6 +108,12 @@ class Transcript:
     def labels(self) -> set[str]:
         return {t.speaker for t in self.turns if t.speaker}
 
+    def index(self) -> tuple[list[int], list[int]]:
+        """The first characters of the time points and of the turns (for bisection; built once)."""
+        if getattr(self, "_index", None) is None:
+            self._index = ([p[0] for p in self.points], [t.start for t in self.turns])
+        return self._index
+
 
 def parse(text: str) -> Transcript:
     """The turns, time points and marks of a transcript (line breaks already normalised to \\n)."""
@@ -270,11 +276,11 @@ def locate(tr: Transcript, start: int, end: int) -> Located:
     while e > s and text[e - 1].isspace():
         e -= 1
     t0 = t1 = None
-    i = bisect.bisect_right([p[0] for p in tr.points], s) - 1
+    point_starts, turn_starts = tr.index()
+    i = bisect.bisect_right(point_starts, s) - 1
     if i >= 0:
         t0 = tr.points[i][2]
     t1 = next((t for _, b, t in tr.points[max(i, 0):] if b >= e), None)
-    turn_starts = [t.start for t in tr.turns]
     k = bisect.bisect_right(turn_starts, s) - 1
     if k < 0:
         return Located(t0, t1, None, False, 0)
