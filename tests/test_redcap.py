@@ -480,3 +480,16 @@ def test_records_shaped_as_the_xml_project_exports_them_import(project_xml, tabl
 def test_project_xml_is_the_same_bytes_every_time(project_xml, tmp_path):
     r = runner.invoke(app, ["redcap", "project", "--out", str(tmp_path / "again.xml")])
     assert r.exit_code == 0 and (tmp_path / "again.xml").read_bytes() == project_xml.read_bytes()
+
+
+def test_the_output_never_replaces_the_reference_package(tmp_path, tables):
+    import shutil
+
+    pkg = tmp_path / "pkg"
+    shutil.copytree(SUITE / "valid", pkg)
+    (tmp_path / "export.csv").write_text(records({n: read_text(pkg / "data" / f"{n}.csv") for n in SURVEY}))
+    before = snapshot(tmp_path)
+    r = runner.invoke(app, ["redcap", "import", str(tmp_path / "export.csv"), "--out", str(pkg), "--package", str(pkg),
+                            "--force"])
+    assert r.exit_code == 2 and "never writes over" in " ".join(r.output.split())
+    assert snapshot(tmp_path) == before

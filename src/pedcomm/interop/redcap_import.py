@@ -294,8 +294,9 @@ def import_export(export: str | Path, out: str | Path, *, reference: str | Path 
     data manager can look at it.
     """
     from ..validate import validate
-    from .package_io import merge, shipped_package, text_tables, write_package
+    from .package_io import guard_output, merge, shipped_package, text_tables, write_package
 
+    guard_output(out, [Path(export)] + ([Path(reference)] if reference else []), force=force)
     report = Report()
     report.meta = {**standard.provenance(),
                    "package": str(out), "source": str(export)}
