@@ -2,6 +2,7 @@
 and hostile archives refused quickly with nothing written."""
 
 import re
+import shutil
 import time
 import uuid
 import zipfile
@@ -16,8 +17,10 @@ from pedcomm.interop.qda_codebook import guid
 from pedcomm.interop.qda_export import export_codebook, export_project
 from pedcomm.interop.qda_import import import_project
 
+from pedcomm.conformance import SUITE
+
 from .conftest import REPO, snapshot
-from .qda_fixtures import FILES, fixtures, zip_bomb
+from .qda_fixtures import FILES, archive, fixtures, project, text_source, zip_bomb
 
 runner = CliRunner()
 XSD = Path(__file__).parent / "fixtures" / "refi-qda"  # copies of ../shared/qda/*.xsd (MIT licence inside)
@@ -38,6 +41,14 @@ def qdpx(tmp_path_factory):
     validated, written = export_project(REPO, out)
     assert written == out
     return out
+
+
+INFO = {"QDA_SEGMENTS_MERGED", "QDA_TIMES_READ", "QDA_POSITION_COUNTING"}  # what every import into a package says
+
+
+def _problems(report) -> set[str]:
+    """The codes of a report other than the informative ones every segment import carries."""
+    return report.codes() - INFO
 
 
 def _same_tables(pkg: Path, names=CODING):
@@ -73,9 +84,21 @@ def test_project_is_valid_against_the_xsd(schemas, qdpx):
 
 
 def test_project_round_trip_returns_the_original_tables_exactly(qdpx, tmp_path):
-    result = import_project(qdpx, tmp_path / "pkg", reference=REPO)
-    assert result.report.codes() == set(), [f.message for f in result.report.findings[:5]]
+    result = import_project(qdpx, tmp_path / "pkg", reference=REPO, excerpts=True)
+    assert result.report.codes() == {"QDA_SEGMENTS_MERGED", "QDA_TIMES_READ"}, [f.message for f in result.report.findings[:5]]
     _same_tables(tmp_path / "pkg", [p.stem for p in (REPO / "data").glob("*.csv")])
+    n = len(read_text(REPO / "data/coding_segments.csv"))
+    merged = next(f.message for f in result.report.findings if f.code == "QDA_SEGMENTS_MERGED")
+    assert f"{n} segments in all, {n} before" in merged
+
+
+def test_excerpts_are_copied_only_when_asked(qdpx, tmp_path):
+    result = import_project(qdpx, tmp_path / "pkg", reference=REPO)
+    got = read_text(tmp_path / "pkg/data/coding_segments.csv")
+    original = read_text(REPO / "data/coding_segments.csv")
+    assert (original["excerpt"] != "").sum() > 0 and (got["excerpt"] == "").all()
+    assert got.drop(columns="excerpt").equals(original.drop(columns="excerpt"))
+    assert result.exit_code == 0
 
 
 def test_codebook_round_trip(tmp_path):
@@ -117,8 +140,8 @@ def test_atlas_style_deviations_are_tolerated_with_warnings(qdpx, tmp_path):
     segments = read_text(REPO / "data/coding_segments.csv")
     zero = segments.loc[segments["excerpt"] != "", "segment_id"].iloc[0]
     src = _deviate(qdpx, tmp_path / "atlas.qdpx", zero_length=zero)
-    result = import_project(src, tmp_path / "pkg", reference=REPO)
-    assert result.report.codes() == {"QDA_DEVIATION"}
+    result = import_project(src, tmp_path / "pkg", reference=REPO, excerpts=True)
+    assert _problems(result.report) == {"QDA_DEVIATION"}
     messages = " ".join(f.message for f in result.report.findings)
     assert "named 'Study project.qde'" in messages and "regenerated" in messages and "1 selections are zero-length" in messages
     got = read_text(tmp_path / "pkg/data/coding_segments.csv")
@@ -142,18 +165,21 @@ def test_sources_map_to_discussions_through_the_map(qdpx, tmp_path):
     assert "QDA_SOURCE_UNMAPPED" in unmapped.report.codes() and not (tmp_path / "no-map").exists()
     ids = sorted(set(re.findall(r'name="Interview (DS\d+)\.docx"', qde)))
     (tmp_path / "map.csv").write_text("source,discussion_id\n" + "".join(f"Interview {d}.docx,{d}\n" for d in ids))
-    result = import_project(src, tmp_path / "pkg", discussions=tmp_path / "map.csv", reference=REPO)
-    assert result.report.codes() == set()
+    result = import_project(src, tmp_path / "pkg", discussions=tmp_path / "map.csv", reference=REPO, excerpts=True)
+    assert _problems(result.report) == set()
     _same_tables(tmp_path / "pkg")
 
 
 def test_a_foreign_timed_transcript_becomes_a_segment(tmp_path):
-    result = import_project(FILES / "timed-transcript.qdpx", tmp_path / "pkg")
-    seg = result.tables["coding_segments"].to_dict("records")
-    assert seg == [{"segment_id": "SG1", "discussion_id": "D1", "code_id": "naming_uncertainty", "coder_id": "R1",
-                    "speaker_role": "primary_oncologist", "start_seconds": "65", "end_seconds": "80",
-                    "excerpt": "We do not know yet."}]
-    assert result.tables["coding_themes"]["name_source"].tolist() == ["published"]  # 'Honesty' is a published theme
+    result = import_project(FILES / "timed-transcript.qdpx", tmp_path / "pkg", reference=SUITE / "valid_coding")
+    seg = read_text(tmp_path / "pkg/data/coding_segments.csv")
+    assert seg[seg["discussion_id"] == "D3"].to_dict("records") == [
+        {"segment_id": "QDA000001", "discussion_id": "D3", "code_id": "HO2", "coder_id": "R1",
+         "speaker_role": "primary_oncologist", "start_seconds": "65", "end_seconds": "80", "excerpt": ""}]
+    kept = read_text(SUITE / "valid_coding/data/coding_segments.csv")
+    assert seg["segment_id"].tolist() == ["S1", "S2", "S3", "S4", "QDA000001", "S6"]  # kept in place
+    assert seg[seg["discussion_id"] != "D3"].equals(kept[kept["discussion_id"] != "D3"])
+    assert _problems(result.report) == {"QDA_ID_ASSIGNED"} and result.exit_code == 0
 
 
 @pytest.mark.skipif(not ATLAS.is_file(), reason="the real ATLAS.ti export lives in ../shared/qda/")
@@ -257,7 +283,8 @@ def test_cli_export_and_import(tmp_path):
     r = runner.invoke(app, ["qda", "import", str(tmp_path / "p.qdpx"), "--out", str(tmp_path / "pkg"), "--package", str(REPO)])
     assert r.exit_code == 0, r.output
     assert "VALID" in r.output
-    r = runner.invoke(app, ["qda", "import", str(FILES / "untimed-transcript.qdpx"), "--out", str(tmp_path / "bad")])
+    r = runner.invoke(app, ["qda", "import", str(FILES / "out-of-range-selection.qdpx"), "--out", str(tmp_path / "bad"),
+                            "--package", str(SUITE / "valid_coding")])
     assert r.exit_code == 1 and "QDA_SELECTION_UNREADABLE" in r.output and not (tmp_path / "bad").exists()
 
 
@@ -265,3 +292,81 @@ def test_cli_export_and_import(tmp_path):
 def test_the_xsd_copies_are_the_shared_ones():
     for name in ("REFI-QDA-Codebook-1.0.xsd", "REFI-QDA-Project-1.0.xsd"):
         assert (XSD / name).read_bytes() == (REPO.parent / "shared" / "qda" / name).read_bytes()
+
+
+# -- never lose segments ---------------------------------------------------------------------------
+
+def test_a_codebook_is_refused_for_segment_import_and_nothing_is_written(tmp_path):
+    before = snapshot(SUITE / "valid_coding")
+    r = runner.invoke(app, ["qda", "import", str(FILES / "codebook-into-package.qdc"), "--out", str(tmp_path / "pkg"),
+                            "--package", str(SUITE / "valid_coding")])
+    assert r.exit_code == 2 and "QDA_NO_SELECTIONS" in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "pkg").exists() and snapshot(SUITE / "valid_coding") == before
+
+
+def test_a_project_without_coded_selections_is_refused_too(qdpx, tmp_path):
+    with zipfile.ZipFile(qdpx) as zf:
+        qde = zf.read("project.qde").decode()
+    bare = re.sub(r"<PlainTextSelection .*?</PlainTextSelection>", "", qde, flags=re.S)
+    (tmp_path / "bare.qdpx").write_bytes(archive({"project.qde": bare.encode()}))
+    result = import_project(tmp_path / "bare.qdpx", tmp_path / "pkg", reference=REPO)
+    assert result.report.codes() == {"QDA_NO_SELECTIONS"} and result.exit_code == 2
+    assert "its sources carry no coded selection" in result.report.findings[0].message
+    assert not (tmp_path / "pkg").exists()
+
+
+def test_coded_selections_need_the_package(tmp_path):
+    result = import_project(FILES / "timed-transcript.qdpx", tmp_path / "pkg")
+    assert result.report.codes() == {"QDA_PACKAGE_NEEDED"} and result.exit_code == 2
+    assert not (tmp_path / "pkg").exists()
+
+
+def test_an_import_that_would_orphan_kept_segments_is_refused(tmp_path):
+    """A project whose codebook lacks codes the package's other discussions use would break them."""
+    data = project(text_source("D3", "[00:01:05] Primary oncologist: We do not know yet.", 31, 50))
+    (tmp_path / "p.qdpx").write_bytes(archive({"project.qde": data}))
+    result = import_project(tmp_path / "p.qdpx", tmp_path / "pkg", reference=SUITE / "valid_coding")
+    assert "QDA_MERGE_REFUSED" in result.report.codes() and result.validated is None
+    msg = next(f.message for f in result.report.findings if f.code == "QDA_MERGE_REFUSED")
+    assert "5 segments the import would keep" in msg and "'HO1'" in msg and "'HU1'" in msg
+    assert not (tmp_path / "pkg").exists()
+
+
+@pytest.mark.parametrize("where", ["package", "package-parent", "inside-package", "project"])
+def test_the_output_never_replaces_an_input_even_with_force(tmp_path, where):
+    pkg = tmp_path / "site" / "pkg"
+    shutil.copytree(SUITE / "valid_coding", pkg)
+    src = tmp_path / "site" / "p.qdpx"
+    src.write_bytes((FILES / "timed-transcript.qdpx").read_bytes())
+    out = {"package": pkg, "package-parent": tmp_path / "site", "inside-package": pkg / "coded", "project": src}[where]
+    before = snapshot(tmp_path)
+    r = runner.invoke(app, ["qda", "import", str(src), "--out", str(out), "--package", str(pkg), "--force"])
+    assert r.exit_code == 2 and "never writes over" in " ".join(r.output.split()), r.output
+    assert snapshot(tmp_path) == before
+
+
+def test_the_readme_qda_import_command_works_as_written(tmp_path):
+    """The README's commands for QDA run as written (with the input files they name)."""
+    readme = (REPO / "README.md").read_text()
+    lines = [ln.split("#")[0].split() for ln in readme.splitlines() if ln.startswith(".venv/bin/pedcomm qda")]
+    assert [ln[2] for ln in lines] == ["export-codebook", "export", "import"]
+    shutil.copytree(SUITE / "valid_coding", tmp_path / "site-package")  # the site's own coding package
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        for args in lines[:2]:
+            assert runner.invoke(app, args[1:]).exit_code == 0
+        # a project coded in a QDA tool: the discussions, speakers and coders maps a site writes for it
+        (tmp_path / "project.qdpx").write_bytes((FILES / "untimed-transcript.qdpx").read_bytes())
+        (tmp_path / "map.csv").write_text("source,discussion_id\nD1,D1\n")
+        (tmp_path / "speakers.csv").write_text("label,role\nDr. Smith,primary_oncologist\n")
+        (tmp_path / "coders.csv").write_text("user,coder_id\nR1,R1\n")
+        r = runner.invoke(app, lines[2][1:])
+    finally:
+        os.chdir(cwd)
+    assert r.exit_code == 0, r.output
+    seg = read_text(tmp_path / "coded/data/coding_segments.csv")
+    assert seg.loc[seg["discussion_id"] == "D1", ["start_seconds", "end_seconds", "speaker_role"]].values.tolist() == \
+        [["-6", "-6", "primary_oncologist"]]

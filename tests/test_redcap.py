@@ -17,7 +17,7 @@ from pedcomm.interop.redcap_forms import DERIVED, FORMS, REFERENCE_TABLES
 from pedcomm.interop.redcap_import import import_export
 from pedcomm.interop.redcap_records import records
 
-from .conftest import snapshot
+from .conftest import REPO, snapshot
 
 runner = CliRunner()
 SURVEY = standard.resource_names("survey")
@@ -131,7 +131,11 @@ def test_export_columns_follow_the_dictionary(rows):
 
 
 @pytest.mark.parametrize("fixture, code, exit_code", [
-    ("labels-header.csv", "REDCAP_EXPORT_UNREADABLE", 2),
+    ("labels-header.csv", "REDCAP_LABELS_EXPORTED", 2),
+    ("not-utf8.csv", "REDCAP_EXPORT_UNREADABLE", 2),
+    ("header-only.csv", "REDCAP_EXPORT_EMPTY", 1),
+    ("column-duplicate.csv", "REDCAP_COLUMN_DUPLICATE", 1),
+    ("checkbox-conflict.csv", "REDCAP_CHECKBOX_CONFLICT", 1),
     ("column-missing.csv", "REDCAP_COLUMN_MISSING", 1),
     ("record-both.csv", "REDCAP_RECORD_UNCLEAR", 1),
     ("checkbox-label.csv", "REDCAP_CHECKBOX_INVALID", 1),
@@ -143,6 +147,7 @@ def test_a_bad_export_is_a_coded_finding_and_writes_nothing(fixture, code, exit_
                             "--package", str(SUITE / "valid")])
     assert r.exit_code == exit_code, r.output
     assert code in r.output and "Traceback" not in r.output
+    assert r.output.count(f"│ {code}") == 1  # one finding, with its remedy
     assert not (tmp_path / "pkg").exists()
     assert snapshot(SUITE / "files" / "redcap") == before
 
@@ -187,3 +192,304 @@ def test_a_project_without_repeating_instruments_imports(tmp_path):
     rel = read_text(tmp_path / "pkg/data/survey_relationships.csv")
     assert rel["relationship_id"].tolist() == ["R1", "R2"]  # P1's and P2's first relationships
     assert rel["clinician_report"].tolist() == ["false", "false"]
+
+
+# -- exports as REDCap writes them, and as they arrive ------------------------------------------------
+
+REAL = REPO.parent / "shared" / "redcap"
+real_projects = pytest.mark.skipif(not REAL.is_dir(), reason="the real REDCap files live in ../shared/redcap/")
+
+
+def test_committed_redcap_fixtures_are_what_the_builders_make():
+    from .redcap_fixtures import FILES, fixtures
+
+    for name, data in fixtures().items():
+        assert (FILES / name).read_bytes() == data, f"run python -m tests.redcap_fixtures ({name})"
+
+
+@real_projects
+@pytest.mark.parametrize("project", ["checkboxes-1", "dag", "longitudinal", "repeating-instruments", "survey"])
+def test_export_columns_follow_redcaps_rules_on_real_exports(project):
+    """The rule the importer expects (record id, repeat columns, fields, checkbox choices, form status) is
+    REDCap's: applied to the real projects' dictionaries it gives their real export headers, in order,
+    apart from the system columns the importer accepts."""
+    from pedcomm.interop.redcap_forms import SYSTEM_COLUMNS
+
+    rows = list(csv.DictReader(open(REAL / project / "dictionary.csv", newline="", encoding="utf-8-sig")))
+    header = next(csv.reader(open(REAL / project / "data.csv", newline="", encoding="utf-8-sig")))
+    ours = export_columns(rows, repeating="redcap_repeat_instrument" in header)
+    assert [c for c in header if c in ours] == ours
+    assert {c for c in header if c not in ours} <= set(SYSTEM_COLUMNS) | {c for c in header if c.endswith("_timestamp")}
+
+
+@real_projects
+@pytest.mark.parametrize("project", ["checkboxes-1", "dag", "longitudinal", "repeating-instruments", "survey"])
+def test_real_exports_read_cell_by_cell(project):
+    """REDCap's quoting (line breaks and commas inside cells) and blank repeat columns read as REDCap wrote them."""
+    from pedcomm.interop.redcap_import import read_export
+    from pedcomm.report import Report
+
+    report = Report()
+    parsed = read_export(REAL / project / "data.csv", report)
+    expected = list(csv.reader(open(REAL / project / "data.csv", newline="", encoding="utf-8")))
+    if expected[0][0] != "record_id":  # study_id / participant_id: not a project built by pedcomm
+        assert parsed is None and report.codes() == {"REDCAP_EXPORT_UNREADABLE"}
+        assert "no 'record_id' column" in report.findings[0].message
+        return
+    header, body = parsed
+    assert report.codes() == set()
+    assert header == expected[0] and [cells for _, cells in body] == [r for r in expected[1:] if any(r)]
+    assert len(body) == {"checkboxes-1": 4, "dag": 3, "repeating-instruments": 6}[project]
+
+
+def test_checkbox_missing_data_codes_become_the_declared_missing_values(tables, repo, tmp_path):
+    """A checkbox answered 'refused' exports field____7 = 1 and blank boxes; every strategy keeps -7."""
+    t = {k: v.copy() for k, v in tables.items()}
+    strat = t["survey_strategies"]
+    refused = strat["relationship_id"].iloc[0]
+    strat.loc[strat["relationship_id"] == refused, "used"] = "-7"
+    text = records(t, missing_codes=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    row = next(r for r in rows if r["redcap_repeat_instrument"] == "rcs_c" and r["rcsc_relationship_id"] == refused)
+    assert row["rcsc_strategies____7"] == "1" and row["rcsc_strategies____8"] == ""
+    assert all(row[f"rcsc_strategies___{c}"] == "" for c in standard.enum("survey_strategies", "strategy"))
+    header = text.splitlines()[0].split(",")
+    assert header.index("rcsc_strategies____7") == header.index("rcsc_strategies___team_consistency") + 1
+    (tmp_path / "export.csv").write_text(text)
+    result = import_export(tmp_path / "export.csv", tmp_path / "pkg", reference=repo)
+    assert result.report.codes() == set(), [f.message for f in result.report.findings[:3]]
+    got = read_text(tmp_path / "pkg/data/survey_strategies.csv")
+    assert got.equals(strat.reset_index(drop=True))
+    assert set(got.loc[got["relationship_id"] == refused, "used"]) == {"-7"}
+
+
+def _as_labels(text: str, rows: list[dict]) -> str:
+    """The same export as REDCap's 'CSV (labels)' values with raw headers: choice labels, Checked/Unchecked."""
+    from pedcomm.interop.redcap_dictionary import choice_pairs
+
+    choices = {r["Variable / Field Name"]: dict(choice_pairs(r["Choices, Calculations, OR Slider Labels"]))
+               for r in rows if r["Field Type"] in ("radio", "dropdown")}
+    data = list(csv.DictReader(io.StringIO(text)))
+    for d in data:
+        for k, v in d.items():
+            if k in choices and v in choices[k]:
+                d[k] = choices[k][v]
+            elif "___" in k and v in ("0", "1"):
+                d[k] = "Checked" if v == "1" else "Unchecked"
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(data[0]), lineterminator="\n")
+    w.writeheader()
+    w.writerows(data)
+    return buf.getvalue()
+
+
+def test_a_label_export_is_one_finding_not_thousands(tables, rows, repo, tmp_path):
+    (tmp_path / "labels.csv").write_text(_as_labels(records(tables), rows))
+    result = import_export(tmp_path / "labels.csv", tmp_path / "pkg", reference=repo)
+    assert result.report.codes() == {"REDCAP_LABELS_EXPORTED"} and len(result.report.findings) == 1
+    assert result.exit_code == 2 and not (tmp_path / "pkg").exists()
+    assert "raw data" in result.report.findings[0].action
+
+
+@pytest.mark.parametrize("sep, name", [(";", "semicolons"), ("\t", "tabs")])
+def test_other_separators_are_read_with_one_warning(tables, repo, tmp_path, sep, name):
+    rows_ = list(csv.reader(io.StringIO(records(tables))))
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=sep, lineterminator="\r\n").writerows(rows_)
+    (tmp_path / "export.csv").write_text(buf.getvalue())
+    result = import_export(tmp_path / "export.csv", tmp_path / "pkg", reference=repo)
+    assert result.report.codes() == {"REDCAP_DELIMITER"} and name in result.report.findings[0].message
+    for n in SURVEY:
+        assert (tmp_path / "pkg" / "data" / f"{n}.csv").read_bytes() == (repo / "data" / f"{n}.csv").read_bytes(), n
+
+
+# -- the project XML ----------------------------------------------------------------------------------
+
+ODM = "{http://www.cdisc.org/ns/odm/v1.3}"
+RC = "{https://projectredcap.org}"
+
+
+@pytest.fixture(scope="module")
+def project_xml(tables, tmp_path_factory):
+    out = tmp_path_factory.mktemp("xml") / "project.xml"
+    r = runner.invoke(app, ["redcap", "project", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def _tree(path):
+    import defusedxml.ElementTree as DET
+
+    return DET.parse(str(path)).getroot()
+
+
+def _tags(el):
+    return [c.tag for c in el]
+
+
+def _attr_names(root, tag):
+    return [list(e.attrib) for e in root.iter(tag)]
+
+
+def _in_order(sub: list, full: list) -> bool:
+    """``sub``'s items appear in ``full`` in the same relative order."""
+    pos = [full.index(x) for x in sub if x in full]
+    return pos == sorted(pos)
+
+
+@real_projects
+def test_project_xml_has_the_structure_of_real_redcap_project_files(project_xml):
+    ours = _tree(project_xml)
+    real = {d.name: _tree(d / "project.xml") for d in sorted(REAL.iterdir()) if (d / "project.xml").is_file()}
+    text = project_xml.read_text()
+    for name, r in real.items():
+        raw = (REAL / name / "project.xml").read_text()
+        # the same root, namespaces and root attributes
+        assert ours.tag == r.tag == f"{ODM}ODM"
+        assert set(ours.attrib) == set(r.attrib), name
+        for prefix in ('xmlns="http://www.cdisc.org/ns/odm/v1.3"', 'xmlns:redcap="https://projectredcap.org"',
+                       'xmlns:ds="http://www.w3.org/2000/09/xmldsig#"', 'xmlns:xsi='):
+            assert prefix in text and prefix in raw
+        # Study > GlobalVariables, MetaDataVersion; settings in REDCap's order
+        assert _tags(ours) == [f"{ODM}Study"] and _tags(ours[0])[:2] == _tags(r[0])[:2]
+        g_ours, g_real = _tags(ours[0][0]), _tags(r[0][0])
+        assert _in_order([t for t in g_ours if t in g_real], g_real), name
+        # MetaDataVersion: FormDefs, then ItemGroupDefs, then ItemDefs, then CodeLists
+        kinds = [t.removeprefix(ODM) for t in _tags(ours[0][1])]
+        real_kinds = [t.removeprefix(ODM) for t in _tags(r[0][1]) if t.removeprefix(ODM) in kinds]
+        order = ["FormDef", "ItemGroupDef", "ItemDef", "CodeList"]
+        assert sorted(kinds, key=order.index) == kinds and sorted(real_kinds, key=order.index) == real_kinds
+        assert set(ours[0][1].attrib) == set(r[0][1].attrib)
+    # every attribute we write is one REDCap writes on that element (RequiredField and FieldAnnotation: REDCap's
+    # ODM export writes them when a field has them, which no real sample does), in REDCap's relative order
+    extra = {f"{RC}RequiredField", f"{RC}FieldAnnotation"}
+    for tag in ("FormDef", "ItemGroupDef", "ItemGroupRef", "ItemRef", "ItemDef", "CodeList", "CodeListItem", "RangeCheck",
+                f"{RC}RepeatingInstrument"):
+        full = tag if tag.startswith("{") else ODM + tag
+        known = {a for r in real.values() for attrs in _attr_names(r, full) for a in attrs}
+        real_orders = [attrs for r in real.values() for attrs in _attr_names(r, full)]
+        for attrs in _attr_names(ours, full):
+            assert set(attrs) <= known | extra, (tag, set(attrs) - known)
+            longest = max(real_orders, key=len)
+            assert _in_order([a for a in attrs if a in longest], longest), (tag, attrs)
+
+
+def test_project_xml_references_resolve_and_match_the_dictionary(project_xml, rows):
+    root = _tree(project_xml)
+    mdv = root.find(f"{ODM}Study/{ODM}MetaDataVersion")
+    groups = {g.get("OID"): g for g in mdv.iter(f"{ODM}ItemGroupDef")}
+    items = {i.get("OID"): i for i in mdv.iter(f"{ODM}ItemDef")}
+    lists = {c.get("OID") for c in mdv.iter(f"{ODM}CodeList")}
+    assert {r.get("ItemGroupOID") for r in mdv.iter(f"{ODM}ItemGroupRef")} == set(groups)
+    assert {r.get("ItemOID") for r in mdv.iter(f"{ODM}ItemRef")} == set(items)
+    assert {r.get("CodeListOID") for r in mdv.iter(f"{ODM}CodeListRef")} == lists
+    # the project's settings: repeating instruments and missing-data codes
+    g = root.find(f"{ODM}Study/{ODM}GlobalVariables")
+    repeating = [e.get(f"{RC}RepeatInstrument") for e in g.iter(f"{RC}RepeatingInstrument")]
+    assert repeating == [f.name for f in FORMS if f.repeating]
+    assert g.find(f"{RC}MissingDataCodes").text.splitlines() == [f"{c}, {lab}" for c, lab in L.declared_missing("survey_responses").items()]
+    assert g.find(f"{RC}RecordAutonumberingEnabled").text == "0"  # record ids are the study's identifiers
+
+
+def _dictionary_from_xml(path) -> list[dict]:
+    """The data dictionary REDCap builds from a project XML: fields in ItemGroupDef/ItemRef order, the first
+    ItemDef of each variable, choices from its CodeList (CheckboxChoices for checkboxes), min/max from
+    RangeCheck, required from RequiredField or Mandatory; dropdown is 'select' and notes 'textarea' in XML."""
+    root = _tree(path)
+    mdv = root.find(f"{ODM}Study/{ODM}MetaDataVersion")
+    form_of = {ref.get("ItemGroupOID"): fd.get(f"{RC}FormName") for fd in mdv.iter(f"{ODM}FormDef")
+               for ref in fd.iter(f"{ODM}ItemGroupRef")}
+    first = {}
+    for item in mdv.iter(f"{ODM}ItemDef"):
+        first.setdefault(item.get(f"{RC}Variable"), item)
+    lists = {c.get("OID"): c for c in mdv.iter(f"{ODM}CodeList")}
+    out, seen = [], set()
+    for group in mdv.iter(f"{ODM}ItemGroupDef"):
+        form = form_of[group.get("OID")]
+        for ref in group.iter(f"{ODM}ItemRef"):
+            var = ref.get(f"{RC}Variable")
+            if var in seen or var == f"{form}_complete":
+                continue
+            seen.add(var)
+            item = first[var]
+            ftype = {"select": "dropdown", "textarea": "notes"}.get(item.get(f"{RC}FieldType"), item.get(f"{RC}FieldType"))
+            cl_ref = item.find(f"{ODM}CodeListRef")
+            choices = ""
+            if cl_ref is not None and ftype not in ("yesno", "truefalse"):
+                cl = lists[cl_ref.get("CodeListOID")]
+                choices = cl.get(f"{RC}CheckboxChoices") or " | ".join(
+                    f"{i.get('CodedValue')}, {i.find(f'{ODM}Decode/{ODM}TranslatedText').text}" for i in cl)
+            rc = {c.get("Comparator"): c.find(f"{ODM}CheckValue").text for c in item.iter(f"{ODM}RangeCheck")}
+            val = item.get(f"{RC}TextValidationType") or ""
+            out.append({"Variable / Field Name": var, "Form Name": form, "Section Header": item.get(f"{RC}SectionHeader") or "",
+                        "Field Type": ftype, "Field Label": item.find(f"{ODM}Question/{ODM}TranslatedText").text,
+                        "Choices, Calculations, OR Slider Labels": choices, "Field Note": item.get(f"{RC}FieldNote") or "",
+                        "Text Validation Type OR Show Slider Number": {"int": "integer", "float": "number"}.get(val, val),
+                        "Text Validation Min": rc.get("GE", ""), "Text Validation Max": rc.get("LE", ""),
+                        "Identifier?": item.get(f"{RC}Identifier") or "",
+                        "Branching Logic (Show field only if...)": item.get(f"{RC}BranchingLogic") or "",
+                        "Required Field?": item.get(f"{RC}RequiredField") or ("y" if ref.get("Mandatory") == "Yes" else ""),
+                        "Custom Alignment": item.get(f"{RC}CustomAlignment") or "",
+                        "Question Number (surveys only)": item.get(f"{RC}QuestionNumber") or "",
+                        "Matrix Group Name": item.get(f"{RC}MatrixGroupName") or "", "Matrix Ranking?": "",
+                        "Field Annotation": item.get(f"{RC}FieldAnnotation") or ""})
+    return out
+
+
+def test_the_project_xml_holds_exactly_the_data_dictionary(project_xml, rows):
+    """Read the way REDCap reads a project XML, the file gives back the data dictionary, row for row."""
+    assert _dictionary_from_xml(project_xml) == rows
+
+
+def _export_columns_from_xml(path) -> list[str]:
+    """The raw export header of a project created from the XML: record id, repeat columns, every ItemRef in
+    order (form status included), and, the project having missing-data codes, a checkbox's code columns."""
+    root = _tree(path)
+    mdv = root.find(f"{ODM}Study/{ODM}MetaDataVersion")
+    record = mdv.get(f"{RC}RecordIdField")
+    codes = [line.split(",")[0] for line in root.find(f".//{RC}MissingDataCodes").text.splitlines()]
+    cols = [record, "redcap_repeat_instrument", "redcap_repeat_instance"]
+    items = [ref.get("ItemOID") for ref in mdv.iter(f"{ODM}ItemRef")]
+    checkbox = {i.get("OID"): i.get(f"{RC}Variable") for i in mdv.iter(f"{ODM}ItemDef") if i.get(f"{RC}FieldType") == "checkbox"}
+    for k, item in enumerate(items):
+        if item == record:
+            continue
+        cols.append(item)
+        var = checkbox.get(item)
+        if var and (k + 1 == len(items) or checkbox.get(items[k + 1]) != var):
+            cols += [f"{var}___{c.replace('-', '_')}" for c in codes]
+    return cols
+
+
+def test_records_shaped_as_the_xml_project_exports_them_import(project_xml, tables, repo, tmp_path):
+    cols = _export_columns_from_xml(project_xml)
+    text = records(tables, missing_codes=True, unchecked="", unfilled="")
+    data = list(csv.DictReader(io.StringIO(text)))
+    assert list(data[0]) == cols  # the writer's columns are the project's
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+    w.writeheader()
+    w.writerows(data)
+    (tmp_path / "export.csv").write_text(buf.getvalue())
+    result = import_export(tmp_path / "export.csv", tmp_path / "pkg", reference=repo)
+    assert result.report.codes() == set(), [f.message for f in result.report.findings[:3]]
+    for n in SURVEY:
+        assert (tmp_path / "pkg" / "data" / f"{n}.csv").read_bytes() == (repo / "data" / f"{n}.csv").read_bytes(), n
+
+
+def test_project_xml_is_the_same_bytes_every_time(project_xml, tmp_path):
+    r = runner.invoke(app, ["redcap", "project", "--out", str(tmp_path / "again.xml")])
+    assert r.exit_code == 0 and (tmp_path / "again.xml").read_bytes() == project_xml.read_bytes()
+
+
+def test_the_output_never_replaces_the_reference_package(tmp_path, tables):
+    import shutil
+
+    pkg = tmp_path / "pkg"
+    shutil.copytree(SUITE / "valid", pkg)
+    (tmp_path / "export.csv").write_text(records({n: read_text(pkg / "data" / f"{n}.csv") for n in SURVEY}))
+    before = snapshot(tmp_path)
+    r = runner.invoke(app, ["redcap", "import", str(tmp_path / "export.csv"), "--out", str(pkg), "--package", str(pkg),
+                            "--force"])
+    assert r.exit_code == 2 and "never writes over" in " ".join(r.output.split())
+    assert snapshot(tmp_path) == before

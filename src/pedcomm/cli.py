@@ -263,6 +263,22 @@ def _report_out(report, format: str) -> None:
         to_terminal(report, _console())
 
 
+def _redcap_reference(package: Optional[Path]):
+    """The text tables of the reference package, or exit 2 when it lacks the instruments and sites."""
+    from .interop.package_io import shipped_package, text_tables
+    from .interop.redcap_forms import REFERENCE_TABLES
+    from .validate import validate as run
+
+    ref = run(package or shipped_package())
+    tables = text_tables(ref)
+    if any(n not in tables for n in REFERENCE_TABLES):
+        _report_out(ref.report, "text")
+        _console(True).print(f"[red]The package {package or shipped_package()} has no readable "
+                             f"{' and '.join(REFERENCE_TABLES)}; nothing was written.[/red]")
+        raise typer.Exit(2)
+    return tables
+
+
 @redcap_app.command("dictionary")
 def redcap_dictionary(
     out: Path = typer.Option(..., "--out", help="The data dictionary CSV to write (REDCap's 18 columns)."),
@@ -271,26 +287,35 @@ def redcap_dictionary(
     """Write the REDCap data dictionary of the parent and clinician survey instruments."""
     from .atomic import write_text
     from .interop import labels as L
-    from .interop.package_io import shipped_package, text_tables
     from .interop.redcap_dictionary import dictionary_rows, to_csv
-    from .interop.redcap_forms import FORMS, REFERENCE_TABLES
-    from .validate import validate as run
+    from .interop.redcap_forms import FORMS
 
     err = _console(stderr=True)
-    ref = run(package or shipped_package())
-    tables = text_tables(ref)
-    if any(n not in tables for n in REFERENCE_TABLES):
-        _report_out(ref.report, "text")
-        err.print(f"[red]The package {package or shipped_package()} has no readable {' and '.join(REFERENCE_TABLES)}; "
-                  "nothing was written.[/red]")
-        raise typer.Exit(2)
-    rows = dictionary_rows(tables)
+    rows = dictionary_rows(_redcap_reference(package))
     write_text(out, to_csv(rows))
     codes = " | ".join(f"{c}, {lab}" for c, lab in L.declared_missing("survey_responses").items())
     repeating = ", ".join(f.name for f in FORMS if f.repeating)
     err.print(f"Wrote {len(rows)} fields on {len(FORMS)} forms to {out}.")
     err.print(f"In REDCap: upload it (Project Setup > Data Dictionary), make {repeating} repeating instruments, "
-              f"and set the project's Missing Data Codes to: {codes}")
+              f"and set the project's Missing Data Codes to: {codes}. Or create the project in one step from "
+              "`pedcomm redcap project --out project.xml`.")
+
+
+@redcap_app.command("project")
+def redcap_project(
+    out: Path = typer.Option(..., "--out", help="The REDCap project XML file to write (CDISC ODM with REDCap's extensions)."),
+    package: Optional[Path] = typer.Option(None, "--package", help=_REFERENCE_HELP),
+):
+    """Write the whole REDCap project as one XML file: forms, fields, validation, repeating instruments, missing-data codes."""
+    from .atomic import write_bytes
+    from .interop.redcap_forms import FORMS
+    from .interop.redcap_project_xml import project_xml
+
+    data = project_xml(_redcap_reference(package))
+    write_bytes(out, data)
+    _console(stderr=True).print(
+        f"Wrote the REDCap project ({len(FORMS)} instruments, {sum(f.repeating for f in FORMS)} repeating) to {out}. "
+        "In REDCap: New Project > 'Upload a REDCap project XML file', choose this file.")
 
 
 @redcap_app.command("import")
@@ -361,26 +386,40 @@ def qda_export(
 @qda_app.command("import")
 def qda_import(
     project: Path = typer.Argument(..., help="A REFI-QDA project (.qdpx) or codebook (.qdc)."),
-    out: Path = typer.Option(..., "--out", help="Folder to write the package to (created; replaced only with --force)."),
+    out: Path = typer.Option(..., "--out", help="Folder to write the package to (created; replaced only with --force; never an input)."),
+    package: Optional[Path] = typer.Option(None, "--package", help="The site's coding package (discussions, attendance, coders): the project's segments replace those of the discussions it codes, all others are kept, and its other tables are copied. Needed when the project has coded selections."),
     discussions: Optional[Path] = typer.Option(None, "--discussions", help="CSV mapping sources to discussions: columns source (name or GUID), discussion_id."),
-    package: Optional[Path] = typer.Option(None, "--package", help="Package whose codebook and segments the project replaces (its other tables are copied)."),
+    speakers: Optional[Path] = typer.Option(None, "--speakers", help="CSV mapping transcript speaker labels to roles: columns label, role (an empty label: text without a label)."),
+    coders: Optional[Path] = typer.Option(None, "--coders", help="CSV mapping QDA users to coders: columns user (GUID or name), coder_id (an empty user: codings that name none)."),
+    excerpts: bool = typer.Option(False, "--excerpts", help="Copy the selected text into the excerpt column (screened for identifiers by the validator). Off by default."),
+    line_breaks: str = typer.Option("auto", "--line-breaks", help="How the tool counted a Windows line break (CR LF) in positions: one, two or auto (detect)."),
+    char_units: str = typer.Option("auto", "--char-units", help="How the tool counted characters in positions: codepoints, utf16 or auto (detect)."),
+    show_values: bool = typer.Option(False, "--show-values", help="Print speaker labels, user and source names in full (they are masked by default)."),
     format: str = typer.Option("text", "--format", help="Report as text (for people) or json (for machines)."),
     force: bool = typer.Option(False, help="Replace the output folder if it exists."),
 ):
     """Read a QDA project into codes, themes and segments, and validate the package. Exit 0: valid; 1: errors; 2: unreadable or unsafe input."""
+    from rich.markup import escape
+
     from .interop.qda_import import import_project
+    from .interop.qda_positions import LINE_BREAKS, UNITS
 
     err = _console(stderr=True)
+    if line_breaks not in LINE_BREAKS or char_units not in UNITS:
+        err.print(f"[red]--line-breaks must be one of {', '.join(LINE_BREAKS)} and --char-units one of {', '.join(UNITS)}[/red]")
+        raise typer.Exit(2)
     try:
-        result = import_project(project, out, discussions=discussions, reference=package, force=force)
+        result = import_project(project, out, discussions=discussions, reference=package, force=force, speakers=speakers,
+                                coders=coders, excerpts=excerpts, reveal=show_values, line_breaks=line_breaks,
+                                char_units=char_units)
     except FileExistsError as e:
-        err.print(f"[red]{e}[/red]")
+        err.print(f"[red]{escape(str(e))}[/red]")
         raise typer.Exit(2)
     _report_out(result.report, format)
     if result.validated is None:
-        err.print(f"[red]The project was not converted (see above); nothing was written to {out}.[/red]")
+        err.print(f"[red]The project was not converted (see above); nothing was written to {escape(str(out))}.[/red]")
     else:
-        err.print(f"Wrote the package to {out} ({result.report.status}).")
+        err.print(f"Wrote the package to {escape(str(out))} ({result.report.status}).")
     raise typer.Exit(result.exit_code)
 
 

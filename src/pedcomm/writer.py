@@ -34,14 +34,28 @@ def cell(v) -> str:
     return str(v)
 
 
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\r\n') else text
+
+
 def to_csv(frame: pd.DataFrame, schema: dict) -> str:
+    """CSV text with LF line ends; a cell holding a line break is always quoted.
+
+    Python's csv module quotes a field holding LF but not one holding a lone CR when the line
+    terminator is LF, and a raw CR in a cell breaks every CSV reader (and pedcomm's validator):
+    rows with a CR in a cell are written with the same minimal quoting, CR included.
+    """
     names = [f["name"] for f in schema["fields"]]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(names)
     cols = [frame[n].tolist() for n in names]
     for row in zip(*cols):
-        w.writerow([cell(v) for v in row])
+        cells = [cell(v) for v in row]
+        if any("\r" in c for c in cells):
+            buf.write(",".join(_quoted(c) for c in cells) + "\n")
+        else:
+            w.writerow(cells)
     return buf.getvalue()
 
 

@@ -3,6 +3,9 @@
 A code about a REDCap export or a QDA project cannot be shown by editing a data package, so its
 example is a file under validation/conformance/files/<kind>/; this runs it the way the command
 would and returns the report (tests/test_registry.py expects the code among its findings).
+A QDA project is imported into validation/conformance/valid_coding/ with the maps found beside it
+(``<name>.discussions.csv``, ``.speakers.csv``, ``.coders.csv``) and the options of
+``<name>.options.json`` (``{"package": null}`` imports without a package).
 """
 
 from __future__ import annotations
@@ -21,10 +24,16 @@ def run_example(path: str | Path, workdir: str | Path) -> Report:
 
         return import_export(path, workdir / "out", reference=SUITE / "valid").report
     if kind == "qda":
+        import json
+
         from .qda_import import import_project
 
-        discussions = path.with_suffix(".discussions.csv")
-        return import_project(path, workdir / "out", discussions=discussions if discussions.is_file() else None).report
+        side = {k: path.with_suffix(f".{k}.csv") for k in ("discussions", "speakers", "coders")}
+        options = path.with_suffix(".options.json")
+        opts = json.loads(options.read_text()) if options.is_file() else {}
+        package = opts.pop("package", "valid_coding")
+        return import_project(path, workdir / "out", reference=SUITE / package if package else None,
+                              **{k: v for k, v in side.items() if v.is_file()}, **opts).report
     if kind == "sites":
         from ..sites.examples import run
 

@@ -58,6 +58,22 @@ def write_package(tables: dict[str, pd.DataFrame], out: str | Path, *, name: str
     return validated
 
 
+def guard_output(out: str | Path, inputs: list[Path], *, force: bool = False) -> None:
+    """Refuse an output folder that is, holds or sits inside an input: no flag lets an output replace an input.
+
+    Raises FileExistsError (the commands exit 2 with its message). ``force`` replaces only
+    folders pedcomm could have written, never an input.
+    """
+    target = Path(out).resolve()
+    for given in inputs:
+        src = Path(given).resolve()
+        if src.name == "datapackage.json":
+            src = src.parent
+        if target == src or target in src.parents or (src.is_dir() and src in target.parents):
+            raise FileExistsError(f"--out {out} is, holds or sits inside the input {given}; pedcomm never writes over "
+                                  "its inputs: choose a new folder")
+
+
 def merge(into: Report, other: Report) -> Report:
     """Add the findings and check runs of ``other`` (a conversion's report) to ``into``: one report."""
     into.findings[:0] = other.findings

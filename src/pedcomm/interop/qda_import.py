@@ -5,16 +5,19 @@ before anything is written), lenient about the ways real exports deviate from th
 a QDA_DEVIATION warning for each: the inner document named ``<project>.qde``, GUIDs regenerated
 on export, zero-length selections, no ``Sources/`` folder, a missing or foreign namespace.
 
-Sources map to discussions by ``--discussions MAP.csv`` (columns ``source,discussion_id``;
-``source`` is a source's name or GUID), or by their names when those are discussion ids (as in
-the projects ``pedcomm qda export`` writes). The package written holds the three tables, or,
-with ``reference``, that package with its codebook and segments replaced.
+The steps, each in its own module: the coded selections and what their sources say about time and
+speaker (qda_selections.py, with transcripts.py and qda_positions.py), the people behind them
+(qda_people.py: ``--coders`` and ``--speakers``), and the merge into the site's package, which
+replaces only the discussions the project codes (qda_merge.py). Sources map to discussions by
+``--discussions MAP.csv`` (columns ``source,discussion_id``; ``source`` is a source's name or
+GUID), or by their names when those are discussion ids (as in the projects ``pedcomm qda export``
+writes). Coded segments need the package (``reference``); a codebook on its own becomes a package
+of themes and codes. Excerpts are copied only with ``excerpts`` (and then screened by the
+validator's identifier screen); values shown in messages go through display.py.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,14 +27,21 @@ import pandas as pd
 from .. import standard
 from ..registry import check
 from ..report import Report
+from . import transcripts as T
+from .display import listing, plain, private
 from .labels import shown
 from .qda_codebook import (CODEBOOK_NS, ID, PROJECT_NS, SOURCE, Codebook, child, children, local, norm_guid,
                            read_codebook)
-from .qda_project import read_selection
+from .qda_merge import assign_ids, merge
+from .qda_project import NO_EXCERPT
+from .qda_people import NO_USER, Users, coder_map, read_map as read_two_columns, speaker_roles
 from .qda_safety import Unsafe, check_archive, parse_xml, read_entry
+from .qda_selections import Selections
 
 TABLES = ("coding_themes", "coding_codes", "coding_segments")
-MEDIA_SOURCES = ("PictureSource", "PDFSource", "AudioSource", "VideoSource")
+#: The declared missing value of a time the coded source does not give (schemas/coding_segments.json).
+NOT_DERIVABLE = next(code for code, label in standard.missing_codes("coding_segments").items()
+                     if label.startswith("not derivable"))
 
 
 @dataclass
@@ -47,16 +57,8 @@ class Imported:
 
 def read_map(path: Path | None) -> dict[str, str] | None:
     """source (name or GUID, compared case-insensitively) -> discussion_id."""
-    if path is None:
-        return None
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-        rows = list(csv.DictReader(io.StringIO(text)))
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise Unsafe("QDA_UNREADABLE", f"the discussions map {shown(Path(path).name)} cannot be read ({type(e).__name__})")
-    if not rows or not {"source", "discussion_id"} <= set(rows[0]):
-        raise Unsafe("QDA_UNREADABLE", f"the discussions map {shown(Path(path).name)} needs the columns source and discussion_id")
-    return {r["source"].strip().strip("{}").casefold(): r["discussion_id"].strip() for r in rows}
+    given = read_two_columns(path, ("source", "discussion_id"), "discussions")
+    return None if given is None else {k.strip("{}"): v for k, v in given.items()}
 
 
 class Project:
@@ -99,121 +101,123 @@ def load(path: Path, report: Report) -> Project:
     return Project(root, texts, report)
 
 
-def _source_text(src, project: Project) -> tuple[str | None, str]:
-    """The plain text of a TextSource and where it came from."""
-    content = child(src, "PlainTextContent")
-    if content is not None and content.text is not None:
-        return content.text, "inline"
-    ref = (src.get("plainTextPath") or "").strip()
-    if not ref.startswith("internal://") or project.texts is None:
-        return None, "its text is not in the project (plainTextPath '" + shown(ref) + "')"
-    name = ref.removeprefix("internal://")
-    lower = {k.lower(): k for k in project.texts}
-    for candidate in (f"Sources/{name}", name):
-        key = lower.get(candidate.lower())
-        if key is not None:
-            try:
-                return project.texts[key].decode("utf-8-sig"), key
-            except UnicodeDecodeError:
-                return None, f"its text file {shown(key)} is not UTF-8"
-    return None, f"its text file Sources/{shown(name)} is not in the archive"
-
-
-def read_users(root, report: Report) -> dict[str, str]:
-    """User GUID -> coder id (the User's id or name when it is an identifier, else coder1, coder2 ...)."""
-    out, assigned = {}, 0
-    users = child(root, "Users")
-    for i, u in enumerate(children(users, "User") if users is not None else [], start=1):
-        for cand in (u.get("id"), u.get("name")):
-            if cand and ID.fullmatch(cand.strip()):
-                out[norm_guid(u.get("guid"))] = cand.strip()
-                break
-        else:
-            out[norm_guid(u.get("guid"))] = f"coder{i}"
-            assigned += 1
-    if assigned:
-        report.add("QDA_ID_ASSIGNED", resource=SOURCE, field="Users", detail=f"{assigned} coders (users whose name is not an identifier)")
-    return out
-
-
-def read_segments(project: Project, cb: Codebook, mapping: dict[str, str] | None, report: Report) -> list[dict]:
-    root = project.root
+def count_coded(root) -> int:
+    """How many coded selections (of any kind) the project holds."""
     sources = child(root, "Sources")
     if sources is None:
-        report.add("QDA_DEVIATION", resource=SOURCE, field="Sources",
-                   detail="the project has no sources (no Sources/ folder): only the codebook was imported")
-        return []
-    users = read_users(root, report)
-    segments, used_ids = [], set()
-    zero = skipped_media = whole = no_coder = assigned = 0
-    for kind in MEDIA_SOURCES:
-        skipped_media += len(children(sources, kind))
-    for src in children(sources, "TextSource"):
+        return 0
+    kinds = ("PlainTextSelection", "AudioSelection", "VideoSelection", "TranscriptSelection")
+    return sum(1 for el in sources.iter() if local(el) in kinds and children(el, "Coding"))
+
+
+def _discussion_finder(mapping: dict[str, str] | None, report: Report, reveal: bool):
+    def discussion_of(src, n_selections: int) -> str | None:
         name = (src.get("name") or "").strip()
         keys = [name.casefold(), norm_guid(src.get("guid"))]
         if mapping is not None:
-            discussion = next((mapping[k] for k in keys if k in mapping), None)
+            found = next((mapping[k] for k in keys if k in mapping), None)
         else:
-            discussion = name if ID.fullmatch(name) else None
-        selections = children(src, "PlainTextSelection")
-        whole += len(children(src, "Coding"))
-        if not selections:
+            found = name if ID.fullmatch(name) else None
+        if found is None:
+            report.add("QDA_SOURCE_UNMAPPED", resource=SOURCE, field=local(src),
+                       value=norm_guid(src.get("guid")), hint=f"named {private(name, reveal)}", detail=n_selections)
+        return found
+    return discussion_of
+
+
+def build_segments(found, cb: Codebook, users: Users, roles: dict[str, str], report: Report,
+                   reveal: bool) -> list[dict]:
+    """Segment rows (text values) of the coded selections; problems are reported once per kind."""
+    rows = []
+    unknown_labels: dict[str, int] = {}
+    unlabelled: dict[str, int] = {}
+    for c in found.coded:
+        code_id = cb.code_of_guid.get(c.code_guid)
+        if code_id is None:
+            why = "it is coded with a theme, not a code" if c.code_guid in cb.theme_guids else \
+                "it is coded with a code that is not in the codebook"
+            report.add("QDA_SELECTION_UNREADABLE", resource=SOURCE, field="Coding", value=plain(c.selection or "(no GUID)"),
+                       detail=f"discussion {plain(c.discussion)}", hint=why)
             continue
-        if discussion is None:
-            report.add("QDA_SOURCE_UNMAPPED", resource=SOURCE, field="TextSource", value=shown(name) if name else shown(src.get("guid")),
-                       detail=len(selections))
-            continue
-        text, origin = _source_text(src, project)
-        for sel in selections:
-            label = shown(sel.get("name") or sel.get("guid") or "")
-            if text is None:
-                report.add("QDA_SELECTION_UNREADABLE", resource=SOURCE, field="PlainTextSelection", value=label,
-                           detail=f"source '{shown(name)}'", hint=origin)
-                continue
-            try:
-                start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
-            except (TypeError, ValueError):
-                report.add("QDA_SELECTION_UNREADABLE", resource=SOURCE, field="PlainTextSelection", value=label,
-                           detail=f"source '{shown(name)}'", hint="its start or end position is not a number")
-                continue
-            zero += start == end
-            got = read_selection(text, start, end)
-            if got.problem:
-                report.add("QDA_SELECTION_UNREADABLE", resource=SOURCE, field="PlainTextSelection", value=label,
-                           detail=f"source '{shown(name)}'", hint=got.problem)
-                continue
-            codings = children(sel, "Coding")
-            for k, coding in enumerate(codings):
-                ref = child(coding, "CodeRef")
-                target = norm_guid(ref.get("targetGUID") if ref is not None else None)
-                code_id = cb.code_of_guid.get(target)
-                if code_id is None:
-                    why = "it is coded with a theme, not a code" if target in cb.theme_guids else \
-                        "it is coded with a code that is not in the codebook"
-                    report.add("QDA_SELECTION_UNREADABLE", resource=SOURCE, field="PlainTextSelection", value=label,
-                               detail=f"source '{shown(name)}'", hint=why)
-                    continue
-                user = norm_guid(coding.get("creatingUser") or sel.get("creatingUser"))
-                coder = users.get(user, "")
-                no_coder += not coder
-                seg_id = (sel.get("name") or "").strip()
-                if len(codings) > 1 or not ID.fullmatch(seg_id) or seg_id in used_ids:
-                    seg_id, assigned = f"QDA{len(segments) + 1:06d}", assigned + 1
-                used_ids.add(seg_id)
-                segments.append({"segment_id": seg_id, "discussion_id": discussion, "code_id": code_id,
-                                 "coder_id": coder, "speaker_role": got.speaker_role,
-                                 "start_seconds": got.start_seconds, "end_seconds": got.end_seconds,
-                                 "excerpt": got.excerpt})
-    for n, what in ((zero, "selections are zero-length (a point, not a span); the times and speaker of their line were used"),
-                    (skipped_media, "picture, PDF, audio or video sources were skipped: pedcomm imports coded text"),
-                    (whole, "codings apply to a whole source rather than a selection and were skipped"),
-                    (no_coder, "codings name no known user, so their coder is blank")):
+        coder = users.coder(c.user)
+        if c.speaker is None:
+            role = roles.get(NO_USER)
+            if role is None:
+                unlabelled[c.kind] = unlabelled.get(c.kind, 0) + 1
+        else:
+            role = roles.get(" ".join(c.speaker.split()).casefold())
+            if role is None:
+                unknown_labels[c.speaker] = unknown_labels.get(c.speaker, 0) + 1
+        rows.append({"segment_id": c.segment_id, "discussion_id": c.discussion, "code_id": code_id,
+                     "coder_id": coder or "", "speaker_role": role or "",
+                     "start_seconds": T.time_text(c.start) or NOT_DERIVABLE,
+                     "end_seconds": T.time_text(c.end) or NOT_DERIVABLE,
+                     "excerpt": "" if c.excerpt == NO_EXCERPT else c.excerpt})
+    report.ran("QDA_SPEAKER_UNMAPPED", SOURCE, None, len(found.coded))
+    if unknown_labels or unlabelled:
+        parts = []
+        if unknown_labels:
+            labels = sorted(unknown_labels, key=lambda k: (-unknown_labels[k], k))
+            parts.append(f"{len(labels)} speaker labels ({listing(labels, reveal)}) of {sum(unknown_labels.values())} "
+                         "coded selections are not mapped to a role")
+        for kind, n in sorted(unlabelled.items()):
+            what = {"text": "coded selections lie in transcript text without a speaker label",
+                    "audio": "audio selections have no transcript to read a speaker from",
+                    "video": "video selections have no transcript to read a speaker from",
+                    "transcript": "transcript selections lie in text without a speaker label"}[kind]
+            parts.append(f"{n} {what}")
+        report.add("QDA_SPEAKER_UNMAPPED", resource=SOURCE, field="speaker_role", detail="; ".join(parts))
+    report.ran("QDA_CODER_UNMAPPED", SOURCE, None, len(found.coded))
+    if users.unmapped or users.unknown_ids:
+        parts = []
+        named = [g for g in users.unmapped if g]
+        if named:
+            shown_users = "; ".join(f"{g} ({private(users.names.get(g) or 'not in Users', reveal)})" for g in named[:8])
+            shown_users += f" and {len(named) - 8} more" if len(named) > 8 else ""
+            parts.append(f"{len(named)} users ({shown_users}) who made "
+                         f"{sum(users.unmapped[g] for g in named)} codings are not mapped to a coder id")
+        if "" in users.unmapped:
+            parts.append(f"{users.unmapped['']} codings name no user")
+        if users.unknown_ids:
+            parts.append(f"coder ids {listing(sorted(users.unknown_ids), private_values=False)} are not in the "
+                         "package's coding_coders")
+        report.add("QDA_CODER_UNMAPPED", resource=SOURCE, field="coder_id", detail="; ".join(parts))
+    return rows
+
+
+def _summaries(found, rows: list[dict], report: Report) -> None:
+    """One finding per deviation, how positions were counted, and how times were read."""
+    for what, n in found.counts.items():
         if n:
             report.add("QDA_DEVIATION", resource=SOURCE, field="Sources", detail=f"{n} {what}")
-    if assigned:
-        report.add("QDA_ID_ASSIGNED", resource=SOURCE, field="PlainTextSelection", detail=f"{assigned} segments")
-    return segments
-
+    if found.spanning:
+        report.add("QDA_DEVIATION", resource=SOURCE, field="Sources",
+                   detail=f"{found.spanning} text selections cover the turns of several speakers; each segment has the "
+                          "speaker of the turn it starts in")
+    choice = found.choice
+    if choice is not None and choice.how != "irrelevant":
+        how = {"option": "as given by --line-breaks/--char-units",
+               "detected": f"detected from the {choice.total} selections in such texts: under it {choice.valid} are "
+                           "spans of their text and most fall on word boundaries"
+                           + (f" ({choice.runner_up} are spans the other way)" if choice.runner_up is not None else ""),
+               "tool default": "the way the tool that wrote the project counts: its selections fit either way"}[choice.how]
+        report.ran("QDA_POSITION_COUNTING", SOURCE, None, choice.total)
+        report.add("QDA_POSITION_COUNTING", resource=SOURCE, field="startPosition",
+                   detail=f"counting {choice.describe()}, {how}")
+        if choice.misaligned:
+            report.add("QDA_DEVIATION", resource=SOURCE, field="startPosition",
+                       detail=f"only {choice.aligned} of the {2 * choice.total} ends of selections in texts with Windows line "
+                              "breaks or characters outside the BMP fall between words, so their positions may be counted "
+                              "differently from what was assumed: check the segments' times and speakers, and give "
+                              "--line-breaks and --char-units")
+    if rows:
+        untimed = sum(r["start_seconds"] == NOT_DERIVABLE or r["end_seconds"] == NOT_DERIVABLE for r in rows)
+        formats = ", ".join(sorted(found.formats)) or "none"
+        report.ran("QDA_TIMES_READ", SOURCE, None, len(rows))
+        report.add("QDA_TIMES_READ", resource=SOURCE, field="start_seconds",
+                   detail=(f"{len(rows) - untimed} of {len(rows)} segments have both times; {untimed} have at least one "
+                           f"time the source does not give, written as {NOT_DERIVABLE} (not derivable). Transcript "
+                           f"formats recognised: {formats}"))
 
 def published_names(reference_text: dict[str, pd.DataFrame]) -> set[str]:
     out = set()
@@ -242,22 +246,32 @@ def frame(name: str, rows: list[dict]) -> pd.DataFrame:
 
 
 @check("QDA_UNREADABLE", "QDA_UNSAFE_ARCHIVE", "QDA_XML_UNSAFE", "QDA_DEVIATION", "QDA_ID_ASSIGNED",
-       "QDA_SELECTION_UNREADABLE", "QDA_SOURCE_UNMAPPED")
+       "QDA_SELECTION_UNREADABLE", "QDA_SOURCE_UNMAPPED", "QDA_PACKAGE_NEEDED", "QDA_NO_SELECTIONS",
+       "QDA_SPEAKER_UNMAPPED", "QDA_CODER_UNMAPPED", "QDA_POSITION_COUNTING", "QDA_TIMES_READ",
+       "QDA_MERGE_REFUSED", "QDA_SEGMENTS_MERGED", "QDA_SEGMENTS_REDUCED")
 def import_project(path: str | Path, out: str | Path, *, discussions: str | Path | None = None,
-                   reference: str | Path | None = None, force: bool = False) -> Imported:
-    """Convert a QDA project into a package at ``out`` and validate it (nothing is written on QDA_* errors)."""
+                   reference: str | Path | None = None, force: bool = False, speakers: str | Path | None = None,
+                   coders: str | Path | None = None, excerpts: bool = False, reveal: bool = False,
+                   line_breaks: str = "auto", char_units: str = "auto") -> Imported:
+    """Convert a QDA project into a package at ``out`` and validate it (nothing is written on QDA_* errors).
+
+    Coded selections become segments of ``reference`` (a package with the study's discussions and
+    coders): the discussions the project codes are replaced, the others kept (qda_merge.py). A
+    codebook alone (no coded selections, no ``reference``) becomes a package of themes and codes.
+    """
     from ..validate import validate
-    from .package_io import merge, text_tables, write_package
+    from .package_io import guard_output, merge as merge_reports, text_tables, write_package
 
     path = Path(path)
-    report = Report()
-    report.meta = {**standard.provenance(),
-                   "package": str(out), "source": str(path)}
+    report = Report(reveal_values=reveal)
+    report.meta = {**standard.provenance(), "package": str(out), "source": str(path)}
     report.ran("QDA_UNREADABLE", SOURCE, None, 1)
     report.ran("QDA_UNSAFE_ARCHIVE", SOURCE, None, 1)
     report.ran("QDA_XML_UNSAFE", SOURCE, None, 1)
+    guard_output(out, [path] + ([Path(reference)] if reference else []), force=force)
     try:
         mapping = read_map(Path(discussions) if discussions else None)
+        roles = speaker_roles(Path(speakers) if speakers else None)
         project = load(path, report)
     except Unsafe as e:
         report.add(e.code, resource=SOURCE, detail=e.detail)
@@ -271,6 +285,16 @@ def import_project(path: str | Path, out: str | Path, *, discussions: str | Path
     if ns != (PROJECT_NS if kind == "Project" else CODEBOOK_NS):
         report.add("QDA_DEVIATION", resource=SOURCE, field=kind,
                    detail=f"the document's namespace is '{shown(ns) if ns else 'none'}' instead of the REFI-QDA one")
+    coded = count_coded(root) if kind == "Project" else 0
+    report.ran("QDA_PACKAGE_NEEDED", SOURCE, None, 1)
+    report.ran("QDA_NO_SELECTIONS", SOURCE, None, 1)
+    if coded and reference is None:
+        report.add("QDA_PACKAGE_NEEDED", resource=SOURCE, detail=coded)
+        return Imported(report)
+    if reference is not None and not coded:
+        report.add("QDA_NO_SELECTIONS", resource=SOURCE,
+                   detail="it is a codebook" if kind == "CodeBook" else "its sources carry no coded selection")
+        return Imported(report)
     ref = validate(reference) if reference else None
     ref_text = text_tables(ref) if ref is not None else {}
     ref_names = ref_text or shipped_codebook()
@@ -281,12 +305,42 @@ def import_project(path: str | Path, out: str | Path, *, discussions: str | Path
         cb = Codebook()
     else:
         cb = read_codebook(codes_el, report, published_names(ref_names))
-    segments = read_segments(project, cb, mapping, report) if kind == "Project" else []
-    tables = {"coding_themes": frame("coding_themes", cb.themes), "coding_codes": frame("coding_codes", cb.codes),
-              "coding_segments": frame("coding_segments", segments)}
+    rows = []
+    if coded:
+        known_coders = set(ref_text["coding_coders"]["coder_id"]) if "coding_coders" in ref_text else None
+        try:
+            users = Users(root, coder_map(Path(coders) if coders else None, known_coders), known_coders)
+        except Unsafe as e:
+            report.add(e.code, resource=SOURCE, detail=e.detail)
+            return Imported(report)
+        found = Selections(root, project.texts, report, discussion_of=_discussion_finder(mapping, report, reveal),
+                           excerpts=excerpts, reveal=reveal, line_breaks=line_breaks, units=char_units).read()
+        rows = build_segments(found, cb, users, roles, report, reveal)
+        _summaries(found, rows, report)
+    elif kind == "Project" and child(root, "Sources") is None:
+        report.add("QDA_DEVIATION", resource=SOURCE, field="Sources",
+                   detail="the project has no sources (no Sources/ folder): only the codebook was imported")
+    tables = {"coding_themes": frame("coding_themes", cb.themes), "coding_codes": frame("coding_codes", cb.codes)}
     if report.totals()["error"]:
+        tables["coding_segments"] = frame("coding_segments", rows)
         return Imported(report, tables=tables)
-    all_tables = {**{n: t for n, t in ref_text.items() if n not in TABLES}, **tables}
+    if not coded:  # a codebook on its own: a package of themes, codes and no segments
+        tables["coding_segments"] = frame("coding_segments", [])
+    else:
+        old = ref_text.get("coding_segments")
+        kept_ids = set(old["segment_id"]) if old is not None else set()
+        coded_discussions = list(dict.fromkeys(r["discussion_id"] for r in rows))
+        kept_ids -= set(old.loc[old["discussion_id"].isin(coded_discussions), "segment_id"]) if old is not None else set()
+        assigned = assign_ids(rows, kept_ids)
+        if assigned:
+            report.add("QDA_ID_ASSIGNED", resource=SOURCE, field="segment_id", detail=f"{assigned} segments")
+        known = set(ref_text["coding_discussions"]["discussion_id"]) if "coding_discussions" in ref_text else None
+        merged = merge(old, frame("coding_segments", rows), coded_discussions, known, set(tables["coding_codes"]["code_id"]),
+                       report)
+        if merged is None:
+            return Imported(report, tables=tables)
+        tables["coding_segments"] = merged
+    all_tables = {**{n: t for n, t in ref_text.items() if n not in tables}, **tables}
     from ..sites.declaration import site_of
 
     validated = write_package(all_tables, out, force=force, name=_name(path), site=site_of(ref),
@@ -294,8 +348,7 @@ def import_project(path: str | Path, out: str | Path, *, discussions: str | Path
                               description="Codebook and coded segments converted from a REFI-QDA project by "
                                           "`pedcomm qda import`" + (" into a copy of the reference package." if ref_text else "."))
     validated.report.meta.update(report.meta)
-    return Imported(merge(validated.report, report), validated, tables)
-
+    return Imported(merge_reports(validated.report, report), validated, all_tables)
 
 def _name(path: Path) -> str:
     import re

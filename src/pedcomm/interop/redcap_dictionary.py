@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pandas as pd
 
@@ -150,18 +151,39 @@ def to_csv(rows: list[dict]) -> str:
     return buf.getvalue()
 
 
-def export_columns(rows: list[dict]) -> list[str]:
-    """The columns of a raw records export of a project built from these rows, in REDCap's order."""
-    out = [RECORD_ID, "redcap_repeat_instrument", "redcap_repeat_instance"]
-    for form in FORMS:
+def choice_pairs(text: str) -> list[tuple[str, str]]:
+    """(code, label) of a choice list ('1, Yes | 0, No', or REDCap's own '1, Yes|0, No')."""
+    out = []
+    for part in re.split(r"\s*\|\s*", text or ""):
+        if part.strip():
+            code, _, label = part.partition(",")
+            out.append((code.strip(), label.strip()))
+    return out
+
+
+def choice_codes(text: str) -> list[str]:
+    return [code for code, _ in choice_pairs(text)]
+
+
+def export_columns(rows: list[dict], *, repeating: bool = True) -> list[str]:
+    """The columns of a raw records export of a project built from these rows, in REDCap's order.
+
+    REDCap's rules, checked against real exports (tests/test_redcap.py): the record id first, then the
+    repeating-instrument columns (projects with repeating instruments), then each form's fields in
+    dictionary order (a checkbox as one ``name___code`` column per choice, descriptive fields left
+    out) followed by ``{form}_complete``.
+    """
+    record = rows[0]["Variable / Field Name"]
+    out = [record] + (["redcap_repeat_instrument", "redcap_repeat_instance"] if repeating else [])
+    forms = list(dict.fromkeys(r["Form Name"] for r in rows))
+    for form in forms:
         for r in rows:
-            if r["Form Name"] != form.name or r["Variable / Field Name"] == RECORD_ID:
+            if r["Form Name"] != form or r["Variable / Field Name"] == record or r["Field Type"] == "descriptive":
                 continue
             name = r["Variable / Field Name"]
             if r["Field Type"] == "checkbox":
-                out += [checkbox_column(name, code.split(",", 1)[0].strip())
-                        for code in r["Choices, Calculations, OR Slider Labels"].split(" | ")]
+                out += [checkbox_column(name, code) for code in choice_codes(r["Choices, Calculations, OR Slider Labels"])]
             else:
                 out.append(name)
-        out.append(f"{form.name}_complete")
+        out.append(f"{form}_complete")
     return out

@@ -63,6 +63,7 @@ class Form:
     repeating: bool  # one instance per relationship
     parts: tuple[Part, ...]
     checkbox: Checkbox | None = None
+    label: str = ""  # the instrument's name in REDCap's menus (project XML)
 
     @property
     def instrument(self) -> str | None:
@@ -74,16 +75,16 @@ FORMS = (
     Form("parent_survey", "parent", False, (
         Part("survey_parents", "parent_", record="parent_id"),
         Part("survey_children", "child_", record="parent_id"),
-    )),
+    ), label="Parent survey"),
     Form("rcs_p", "parent", True, (
         Part("survey_relationships", "rcsp_", record="parent_id", fields=("relationship_id", "clinician_id", "prior_visits")),
-    )),
+    ), label="RCS-P: one per clinician"),
     Form("clinician_survey", "clinician", False, (
         Part("survey_clinicians", "clinician_", record="clinician_id"),
-    )),
+    ), label="Clinician survey"),
     Form("rcs_c", "clinician", True, (
         Part("survey_relationships", "rcsc_", record="clinician_id", fields=("relationship_id", "parent_id")),
-    ), checkbox=Checkbox("survey_strategies", "strategy", "used", "rcsc_strategies")),
+    ), checkbox=Checkbox("survey_strategies", "strategy", "used", "rcsc_strategies"), label="RCS-C: one per family"),
 )
 
 

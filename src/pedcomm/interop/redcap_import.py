@@ -21,6 +21,7 @@ from .. import standard
 from ..registry import check
 from ..report import Report
 from . import labels as L
+from . import redcap_shape as S
 from .redcap_dictionary import dictionary_rows, export_columns
 from .redcap_forms import (DERIVED, FORMS, RECORD_ID, REFERENCE_TABLES, REPEAT_INSTANCE, REPEAT_INSTRUMENT,
                            SYSTEM_COLUMNS, checkbox_column, part_fields)
@@ -43,9 +44,12 @@ class Imported:
         return self.report.exit_code
 
 
-@check("REDCAP_EXPORT_UNREADABLE")
-def read_export(path: Path, report: Report) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
-    """The header and the non-blank rows (with their file row numbers) of a raw export."""
+@check("REDCAP_EXPORT_UNREADABLE", "REDCAP_DELIMITER")
+def read_export(path: Path, report: Report, labels: set[str] = frozenset()) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
+    """The header and the non-blank rows (with their file row numbers) of a raw export.
+
+    ``labels``: the dictionary's field labels (casefolded), to recognise a header of labels.
+    """
     report.ran("REDCAP_EXPORT_UNREADABLE", SOURCE, None, 1)
     try:
         data = Path(path).read_bytes()
@@ -55,20 +59,38 @@ def read_export(path: Path, report: Report) -> tuple[list[str], list[tuple[int, 
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
         report.add("REDCAP_EXPORT_UNREADABLE", resource=SOURCE,
-                   detail="it is not UTF-8 text; export again as 'CSV / Microsoft Excel (raw data)'")
+                   detail=("it is UTF-16 text (Excel's 'Unicode Text'), not UTF-8" if utf16 else "it is not UTF-8 text")
+                   + "; export again as 'CSV / Microsoft Excel (raw data)' and import that file unchanged")
         return None
+    first = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
+    if not first.strip():
+        report.add("REDCAP_EXPORT_UNREADABLE", resource=SOURCE, detail="it is empty")
+        return None
+    sep = S.separator(first)
+    if sep is None:
+        found = S.label_header(first, labels)
+        report.ran("REDCAP_LABELS_EXPORTED", SOURCE, None, 1)
+        if found:
+            S.report_labels(report, f"its header holds field labels ({L.shown(', '.join(found[:4]), 120)}) instead of "
+                                    "variable names")
+        else:
+            report.add("REDCAP_EXPORT_UNREADABLE", resource=SOURCE,
+                       detail=f"its first line has no '{RECORD_ID}' column; export raw data with variable names "
+                              "(not labels) from a project built with `pedcomm redcap project` or `pedcomm redcap dictionary`")
+        return None
+    report.ran("REDCAP_DELIMITER", SOURCE, None, 1)
+    if sep != ",":
+        report.add("REDCAP_DELIMITER", resource=SOURCE, detail=S.SEPARATORS[sep])
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
     except csv.Error as e:
         report.add("REDCAP_EXPORT_UNREADABLE", resource=SOURCE, detail=f"it is not a CSV file ({e})")
         return None
-    if not rows or RECORD_ID not in rows[0]:
-        report.add("REDCAP_EXPORT_UNREADABLE", resource=SOURCE,
-                   detail=f"its first line has no '{RECORD_ID}' column; export raw data with variable names "
-                          "(not labels) from a project built with `pedcomm redcap dictionary`")
-        return None
-    header, body = rows[0], []
+    while rows and not any(c.strip() for c in rows[0]):
+        rows.pop(0)
+    header, body = [c.strip() for c in rows[0]], []
     for i, r in enumerate(rows[1:], start=2):  # file row numbers: the header is row 1
         if not any(c.strip() for c in r):
             continue
@@ -83,6 +105,8 @@ def read_export(path: Path, report: Report) -> tuple[list[str], list[tuple[int, 
 @check("REDCAP_COLUMN_MISSING", "REDCAP_COLUMN_UNKNOWN")
 def check_columns(header: list[str], expected: list[str], report: Report) -> None:
     optional = {REPEAT_INSTRUMENT, REPEAT_INSTANCE} | {f"{f.name}_complete" for f in FORMS}
+    optional |= {c for f in FORMS if f.checkbox for c in S.missing_code_columns(f.checkbox.name, f.checkbox.resource)}
+    expected = expected + sorted(optional - set(expected))
     report.ran("REDCAP_COLUMN_MISSING", SOURCE, None, len(expected))
     for c in expected:
         if c not in header and c not in optional:
@@ -105,7 +129,34 @@ def _form_columns(form, items: pd.DataFrame) -> tuple[list[str], list[str]]:
     return cols, boxes
 
 
-@check("REDCAP_RECORD_UNCLEAR", "REDCAP_CHECKBOX_INVALID", "REDCAP_LINK_CONFLICT")
+@check("REDCAP_CHECKBOX_INVALID", "REDCAP_CHECKBOX_CONFLICT")
+def checkbox_rows(cb, row: dict, line: int, rel_id: str, codes: list[str], report: Report) -> list[dict]:
+    """One (relationship, code, used) row per choice of a checkbox field.
+
+    A box holds 1 (ticked), 0 or blank (not ticked). A question answered with a missing-data code
+    instead has the code's extra column ``field____7`` set to 1 and its boxes blank: every choice then
+    holds that code (-7 refused, ...), not "not used". Boxes ticked together with a code, or two
+    codes, contradict each other (REDCAP_CHECKBOX_CONFLICT).
+    """
+    values = {}
+    for col, code in [(checkbox_column(cb.name, c), c) for c in codes] + list(S.missing_code_columns(cb.name, cb.resource).items()):
+        v = row.get(col, "").strip()
+        report.ran("REDCAP_CHECKBOX_INVALID", SOURCE, None, 1)
+        if v not in ("", "0", "1"):
+            report.add("REDCAP_CHECKBOX_INVALID", resource=SOURCE, field=col, row=line, value=L.shown(v))
+        values[code] = v == "1"
+    missing = [c for c in S.missing_code_columns(cb.name, cb.resource).values() if values[c]]
+    ticked = [c for c in codes if values[c]]
+    report.ran("REDCAP_CHECKBOX_CONFLICT", SOURCE, None, 1)
+    if missing and (ticked or len(missing) > 1):
+        report.add("REDCAP_CHECKBOX_CONFLICT", resource=SOURCE, field=cb.name, row=line, value=L.shown(rel_id),
+                   detail=f"the missing-data code{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
+                          + (f" and {len(ticked)} ticked boxes" if ticked else ""))
+    used = {c: (missing[0] if missing else (L.TRUE_TEXT if values[c] else L.FALSE_TEXT)) for c in codes}
+    return [{"relationship_id": rel_id, cb.code_field: c, cb.flag_field: used[c]} for c in codes]
+
+
+@check("REDCAP_RECORD_UNCLEAR", "REDCAP_LINK_CONFLICT")
 def convert(header: list[str], body: list[tuple[int, list[str]]], items: pd.DataFrame,
             report: Report) -> dict[str, list[dict]]:
     """The standard survey tables (lists of text rows) held by the export."""
@@ -178,15 +229,7 @@ def convert(header: list[str], body: list[tuple[int, list[str]]], items: pd.Data
                 t["survey_responses"].append({"relationship_id": rel_id, "respondent": form.respondent,
                                               "item_id": item, "response": row.get(item, "").strip()})
             if form.checkbox:
-                cb = form.checkbox
-                for code in box_codes[form.name]:
-                    col = checkbox_column(cb.name, code)
-                    v = row.get(col, "").strip()
-                    report.ran("REDCAP_CHECKBOX_INVALID", SOURCE, None, 1)
-                    if v not in ("", "0", "1"):
-                        report.add("REDCAP_CHECKBOX_INVALID", resource=SOURCE, field=col, row=line, value=L.shown(v))
-                    t[cb.resource].append({"relationship_id": rel_id, cb.code_field: code,
-                                           cb.flag_field: L.TRUE_TEXT if v == "1" else L.FALSE_TEXT})
+                t[form.checkbox.resource] += checkbox_rows(form.checkbox, row, line, rel_id, box_codes[form.name], report)
 
     report.ran("REDCAP_LINK_CONFLICT", SOURCE, None, len(rel_order))
     respondents = [f.respondent for f in FORMS if f.repeating]
@@ -251,8 +294,9 @@ def import_export(export: str | Path, out: str | Path, *, reference: str | Path 
     data manager can look at it.
     """
     from ..validate import validate
-    from .package_io import merge, shipped_package, text_tables, write_package
+    from .package_io import guard_output, merge, shipped_package, text_tables, write_package
 
+    guard_output(out, [Path(export)] + ([Path(reference)] if reference else []), force=force)
     report = Report()
     report.meta = {**standard.provenance(),
                    "package": str(out), "source": str(export)}
@@ -262,12 +306,14 @@ def import_export(export: str | Path, out: str | Path, *, reference: str | Path 
     if lacking:
         raise FileNotFoundError(f"the reference package {reference or shipped_package()} has no readable "
                                 f"{', '.join(lacking)} (the instruments and sites the dictionary was built from)")
-    parsed = read_export(Path(export), report)
+    rows = dictionary_rows(ref_text)
+    parsed = read_export(Path(export), report, S.dictionary_labels(rows))
     if parsed is None:
         return Imported(report)
     header, body = parsed
-    expected = export_columns(dictionary_rows(ref_text))
-    check_columns(header, expected, report)
+    if not S.report_shape(report, header, body, rows):
+        return Imported(report)
+    check_columns(header, export_columns(rows), report)
     items = ref_text["survey_items"]
     tables = _ordered(convert(header, body, items, report), items)
     if report.totals()["error"]:

@@ -20,10 +20,26 @@ from .redcap_forms import FORMS, RECORD_ID, REPEAT_INSTANCE, REPEAT_INSTRUMENT, 
 COMPLETE = "2"
 
 
-def records(tables: dict[str, pd.DataFrame], *, unchecked: str = "0", unfilled: str = "0") -> str:
-    """The raw export (CSV text) of the survey tables (text frames keyed by resource name)."""
+def records(tables: dict[str, pd.DataFrame], *, unchecked: str = "0", unfilled: str = "0",
+            missing_codes: bool = False) -> str:
+    """The raw export (CSV text) of the survey tables (text frames keyed by resource name).
+
+    ``missing_codes``: the project has REDCap missing-data codes (as `pedcomm redcap project` sets
+    them up), so each checkbox field has an extra column per code (``field____7``), right after its
+    choices; a question answered with a code has that column 1 and its boxes blank.
+    """
     rows_dict = dictionary_rows(tables)
     columns = export_columns(rows_dict)
+    mdc = {}
+    if missing_codes:
+        from .redcap_shape import missing_code_columns
+
+        for f in FORMS:
+            if f.checkbox:
+                extra = missing_code_columns(f.checkbox.name, f.checkbox.resource)
+                last = max(i for i, c in enumerate(columns) if c.startswith(f.checkbox.name + "___"))
+                columns[last + 1:last + 1] = list(extra)
+                mdc[f.name] = extra
     by_key = {
         "survey_parents": {r["parent_id"]: r for r in tables["survey_parents"].to_dict("records")},
         "survey_children": {r["parent_id"]: r for r in tables["survey_children"].to_dict("records")},
@@ -81,9 +97,14 @@ def records(tables: dict[str, pd.DataFrame], *, unchecked: str = "0", unfilled: 
                 if rep.checkbox:
                     cb = rep.checkbox
                     flags = used.get(r["relationship_id"], {})
-                    for code in L.enum_of(L.field_map(cb.resource)[cb.code_field]):
+                    codes = L.enum_of(L.field_map(cb.resource)[cb.code_field])
+                    answer = {flags.get(code, "") for code in codes}
+                    coded = next((col for col, c in mdc.get(rep.name, {}).items() if answer == {c}), None)
+                    for code in codes:
                         ticked = flags.get(code, "") in L.TRUE_SPELLINGS
-                        row[checkbox_column(cb.name, code)] = "1" if ticked else unchecked
+                        row[checkbox_column(cb.name, code)] = "" if coded else ("1" if ticked else unchecked)
+                    for col in mdc.get(rep.name, {}):
+                        row[col] = "1" if col == coded else ("" if coded else unchecked)
                 row[f"{rep.name}_complete"] = COMPLETE
                 out.append(row)
     buf = io.StringIO()

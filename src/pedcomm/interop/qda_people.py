@@ -1,0 +1,119 @@
+"""Who coded and who spoke: tool users to coder ids (``--coders``), speaker labels to roles (``--speakers``).
+
+Both maps are small CSV files a site writes once per project:
+
+- ``--coders MAP.csv`` with the columns ``user,coder_id``: ``user`` is a REFI-QDA user's GUID
+  (with or without braces, any case) or name (compared case-insensitively); a row with an empty
+  ``user`` gives the coder of codings that name no user. Without a map, a user whose ``id`` or
+  ``name`` already is a coder id of the package's ``coding_coders`` maps to it.
+- ``--speakers MAP.csv`` with the columns ``label,role``: ``label`` is a speaker label as written
+  in the transcripts (``Dr. Smith``, ``ONC``, ``I``; compared case-insensitively), ``role`` a code
+  of ``coding_segments.speaker_role``; a row with an empty ``label`` gives the role of text
+  without a label (a transcript of one speaker, audio coded directly). Without a map, labels that
+  are a role's code or label (``primary_oncologist``, ``Primary oncologist``) map to it.
+
+Users and labels left unmapped are reported together, once (QDA_CODER_UNMAPPED,
+QDA_SPEAKER_UNMAPPED); names and labels are masked in the report unless ``--show-values``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from .. import standard
+from .display import plain as shown
+from .qda_codebook import ID, child, children, norm_guid
+from .qda_safety import Unsafe
+
+NO_USER = ""  # the map key of codings that name no user / text without a speaker label
+
+
+def read_map(path: Path | None, columns: tuple[str, str], what: str) -> dict[str, str] | None:
+    """A two-column CSV map (first column compared case-insensitively), or None without a path."""
+    if path is None:
+        return None
+    path = Path(path)
+    try:
+        if path.stat().st_size > 16 * 2**20:
+            raise Unsafe("QDA_UNREADABLE", f"the {what} map {shown(path.name)} is larger than 16 MiB")
+        text = path.read_text(encoding="utf-8-sig")
+        reader = csv.DictReader(io.StringIO(text))
+        rows = list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise Unsafe("QDA_UNREADABLE", f"the {what} map {shown(path.name)} cannot be read ({type(e).__name__})") from None
+    key, value = columns
+    if not set(columns) <= {(c or "").strip() for c in reader.fieldnames or []}:
+        raise Unsafe("QDA_UNREADABLE", f"the {what} map {shown(path.name)} needs the columns {key} and {value}")
+    rows = [{(k or "").strip(): v for k, v in r.items()} for r in rows]
+    return {(r[key] or "").strip().casefold(): (r[value] or "").strip() for r in rows}
+
+
+def speaker_roles(path: Path | None) -> dict[str, str]:
+    """label (casefolded) -> role: the roles' own codes and labels, then the map's rows."""
+    fd = standard.field("coding_segments", "speaker_role")
+    roles = fd["constraints"]["enum"]
+    out = {}
+    for code in roles:
+        out[code.casefold()] = code
+        out[code.replace("_", " ").casefold()] = code
+        out[fd.get("enumLabels", {}).get(code, code).casefold()] = code
+    given = read_map(path, ("label", "role"), "speakers")
+    for label, role in (given or {}).items():
+        label = " ".join(label.split())
+        if role not in roles:
+            raise Unsafe("QDA_UNREADABLE", f"the speakers map gives the role '{shown(role, 40)}', which is not one of "
+                                           f"{', '.join(roles)}")
+        out[label] = role
+    return out
+
+
+def coder_map(path: Path | None, known: set[str] | None) -> dict[str, str] | None:
+    given = read_map(path, ("user", "coder_id"), "coders")
+    if given is None:
+        return None
+    out = {}
+    for user, coder in given.items():
+        if not ID.fullmatch(coder):
+            raise Unsafe("QDA_UNREADABLE", f"the coders map gives the coder id '{shown(coder, 40)}', which is not an "
+                                           "identifier (letters, digits, '_', '.', '-')")
+        out[norm_guid(user) if user.strip("{}") else NO_USER] = coder
+    return out
+
+
+class Users:
+    """The project's users and how each resolves to a coder id."""
+
+    def __init__(self, root, mapping: dict[str, str] | None, known: set[str] | None):
+        self.names: dict[str, str] = {}  # guid -> name
+        self.ids: dict[str, str] = {}  # guid -> the User's id attribute
+        users = child(root, "Users")
+        for u in children(users, "User") if users is not None else []:
+            g = norm_guid(u.get("guid"))
+            self.names[g] = (u.get("name") or "").strip()
+            self.ids[g] = (u.get("id") or "").strip()
+        self.mapping, self.known = mapping, known
+        self.unmapped: dict[str, int] = {}  # guid ('' for none) -> codings
+        self.unknown_ids: dict[str, int] = {}  # mapped coder ids the package does not list
+
+    def coder(self, guid: str | None) -> str | None:
+        """The coder id of a user GUID (None when unmapped; recorded for the one finding)."""
+        g = norm_guid(guid)
+        got = None
+        if self.mapping is not None:
+            got = self.mapping.get(g) if g else self.mapping.get(NO_USER)
+            if got is None and g and self.names.get(g):
+                got = self.mapping.get(self.names[g].casefold())
+        elif g:
+            for cand in (self.ids.get(g, ""), self.names.get(g, "")):
+                if cand and ID.fullmatch(cand) and (self.known is None or cand in self.known):
+                    got = cand
+                    break
+        if got is None:
+            self.unmapped[g] = self.unmapped.get(g, 0) + 1
+            return None
+        if self.known is not None and got not in self.known:
+            self.unknown_ids[got] = self.unknown_ids.get(got, 0) + 1
+            return None
+        return got

@@ -1,0 +1,269 @@
+"""Every coded selection of a REFI-QDA project, with what its source says about time and speaker.
+
+- ``TextSource/PlainTextSelection``: a character span of the source's plain text (the truth);
+  times and speaker are read from the transcript around it (pedcomm.interop.transcripts), with
+  positions counted the way the tool counts them (pedcomm.interop.qda_positions).
+- ``AudioSource/AudioSelection`` and ``VideoSource/VideoSelection``: ``begin``/``end`` in
+  milliseconds are the segment's times; the speaker is read from the source's transcript at
+  that time when a ``Transcript`` with ``SyncPoint``s is there, otherwise it is unlabelled.
+- ``Transcript/TranscriptSelection``: times from its ``fromSyncPoint``/``toSyncPoint``
+  (``timeStamp`` in milliseconds, ``position`` in characters of the transcript), the speaker from
+  the transcript text at that position; a sync point without a time stamp falls back to the
+  transcript's own time stamps.
+
+Selection *names* are never used: QualCoder names a selection after its selected text. A segment
+id travels in a selection's Description as ``[pedcomm segment_id=...]`` (``pedcomm qda export``
+writes it), which survives tools that regenerate GUIDs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from . import transcripts as T
+from .display import plain, private
+from .qda_codebook import ID, SOURCE, child, children, local, norm_guid
+from .qda_positions import Choice, Source, choose
+
+MEDIA = {"AudioSource": ("AudioSelection", "audio"), "VideoSource": ("VideoSelection", "video")}
+SKIPPED = ("PictureSource", "PDFSource")
+_TAG = re.compile(r"\[pedcomm ([^\]\n]*)\]")
+
+
+@dataclass
+class Coded:
+    """One Coding of one selection."""
+
+    discussion: str
+    kind: str  # text | audio | video | transcript
+    selection: str  # the selection's GUID
+    code_guid: str
+    user: str | None  # the Coding's creatingUser, else the selection's
+    start: Decimal | None = None
+    end: Decimal | None = None
+    speaker: str | None = None  # a label from the transcript, None when unlabelled
+    excerpt: str = ""
+    segment_id: str | None = None  # from the pedcomm Description tag
+
+
+@dataclass
+class Found:
+    coded: list[Coded] = field(default_factory=list)
+    choice: Choice | None = None
+    formats: set[str] = field(default_factory=set)
+    sources: int = 0  # coded sources mapped to discussions
+    counts: dict[str, int] = field(default_factory=dict)  # deviations to report once each
+    spanning: int = 0  # selections over turns of several speakers
+
+    def count(self, what: str, n: int = 1) -> None:
+        self.counts[what] = self.counts.get(what, 0) + n
+
+
+def source_text(el, texts: dict[str, bytes] | None) -> tuple[str | None, str]:
+    """The plain text of a TextSource or Transcript, and where it came from (or why it is missing)."""
+    content = child(el, "PlainTextContent")
+    if content is not None and content.text is not None:
+        return content.text, "inline"
+    ref = (el.get("plainTextPath") or "").strip()
+    if not ref.startswith("internal://") or texts is None:
+        return None, "its text is not in the project (plainTextPath '" + plain(ref) + "')"
+    name = ref.removeprefix("internal://")
+    lower = {k.lower(): k for k in texts}
+    for candidate in (f"Sources/{name}", name):
+        key = lower.get(candidate.lower())
+        if key is not None:
+            try:
+                return texts[key].decode("utf-8-sig"), key
+            except UnicodeDecodeError:
+                return None, f"its text file {plain(key)} is not UTF-8"
+    return None, f"its text file Sources/{plain(name)} is not in the archive"
+
+
+def segment_tag(sel) -> str | None:
+    """The segment id in a selection's Description line ``[pedcomm segment_id=...]``."""
+    d = child(sel, "Description")
+    m = _TAG.search(d.text or "") if d is not None else None
+    if not m:
+        return None
+    tag = dict(p.split("=", 1) for p in (x.strip() for x in m.group(1).split(";")) if "=" in p)
+    sid = tag.get("segment_id", "")
+    return sid if ID.fullmatch(sid) else None
+
+
+def _codings(sel, kind: str, discussion: str, out: Found, **values) -> None:
+    codings = children(sel, "Coding")
+    if not codings:
+        out.count("selections carry no coding (a memo or annotation only) and were skipped")
+        return
+    tag = segment_tag(sel) if len(codings) == 1 else None
+    for coding in codings:
+        ref = child(coding, "CodeRef")
+        out.coded.append(Coded(discussion, kind, norm_guid(sel.get("guid")),
+                               norm_guid(ref.get("targetGUID") if ref is not None else None),
+                               coding.get("creatingUser") or sel.get("creatingUser"), segment_id=tag, **values))
+
+
+def _ms(value) -> Decimal | None:
+    try:
+        return Decimal(int(str(value).strip())) / 1000
+    except (TypeError, ValueError):
+        return None
+
+
+class Selections:
+    """Walks the Sources of a project (see the module docstring)."""
+
+    def __init__(self, root, texts, report, *, discussion_of, excerpts: bool, reveal: bool,
+                 line_breaks: str = "auto", units: str = "auto"):
+        self.root, self.texts, self.report = root, texts, report
+        self.discussion_of, self.excerpts, self.reveal = discussion_of, excerpts, reveal
+        self.line_breaks, self.units = line_breaks, units
+        self._parsed: dict[int, T.Transcript] = {}
+
+    def _unreadable(self, sel, where: str, why: str) -> None:
+        self.report.add("QDA_SELECTION_UNREADABLE", resource=SOURCE, field=local(sel),
+                        value=plain(norm_guid(sel.get("guid")) or "(no GUID)"), detail=where, hint=why)
+
+    def _where(self, src) -> str:
+        return f"source {plain(norm_guid(src.get('guid')))} ('{private(src.get('name') or '', self.reveal)}')"
+
+    def parsed(self, source: Source) -> T.Transcript:
+        key = id(source)
+        if key not in self._parsed:
+            self._parsed[key] = T.parse(source.text)
+        return self._parsed[key]
+
+    def read(self) -> Found:
+        out = Found()
+        sources = child(self.root, "Sources")
+        if sources is None:
+            return out
+        for kind in SKIPPED:
+            n = len(children(sources, kind))
+            if n:
+                out.count("picture or PDF sources were skipped: pedcomm imports coded text, audio and video", n)
+        pending = []  # (selection, its Source, start, end, src element, discussion)
+        media = []
+        for src in sources:
+            name = local(src)
+            if name == "TextSource":
+                self._text_source(src, out, pending)
+            elif name in MEDIA:
+                media.append(src)
+        spans = [(s, a, b) for _, s, a, b, _, _ in pending]
+        out.choice = choose(spans, self.root.get("origin") or "", self.line_breaks, self.units)
+        for sel, source, a, b, src, discussion in pending:
+            self._text_selection(sel, source, a, b, src, discussion, out)
+        for src in media:
+            self._media_source(src, out)
+        return out
+
+    # -- text ------------------------------------------------------------------------------
+    def _text_source(self, src, out: Found, pending: list) -> None:
+        selections = children(src, "PlainTextSelection")
+        out.count("codings apply to a whole source rather than a selection and were skipped", len(children(src, "Coding")))
+        if not selections:
+            return
+        discussion = self.discussion_of(src, len(selections))
+        if discussion is None:
+            return
+        out.sources += 1
+        text, origin = source_text(src, self.texts)
+        source = Source(text) if text is not None else None
+        for sel in selections:
+            if source is None:
+                self._unreadable(sel, self._where(src), origin)
+                continue
+            try:
+                a, b = int(sel.get("startPosition")), int(sel.get("endPosition"))
+            except (TypeError, ValueError):
+                self._unreadable(sel, self._where(src), "its start or end position is not a number")
+                continue
+            pending.append((sel, source, a, b, src, discussion))
+
+    def _text_selection(self, sel, source: Source, a: int, b: int, src, discussion: str, out: Found) -> None:
+        conv = out.choice.convention
+        i, j = source.index(a, conv), source.index(b, conv)
+        if i is None or j is None or j < i:
+            self._unreadable(sel, self._where(src),
+                             f"its characters {a}-{b} are not a span of the source's text ({source.length(conv)} characters, "
+                             f"counting {conv.describe()})")
+            return
+        if i == j:
+            out.count("selections are zero-length (a point, not a span); the times and speaker around the point were used")
+        tr = self.parsed(source)
+        out.formats |= tr.formats
+        at = T.locate(tr, i, j)
+        out.spanning += at.speakers > 1
+        _codings(sel, "text", discussion, out, start=at.start, end=at.end, speaker=at.speaker,
+                 excerpt=T.excerpt(tr, i, j) if self.excerpts else "")
+
+    # -- audio, video and their transcripts ---------------------------------------------------
+    def _media_source(self, src, out: Found) -> None:
+        sel_name, kind = MEDIA[local(src)]
+        selections = children(src, sel_name)
+        transcripts = children(src, "Transcript")
+        tsel = [(t, s) for t in transcripts for s in children(t, "TranscriptSelection")]
+        out.count("codings apply to a whole source rather than a selection and were skipped", len(children(src, "Coding")))
+        if not selections and not tsel:
+            return
+        discussion = self.discussion_of(src, len(selections) + len(tsel))
+        if discussion is None:
+            return
+        out.sources += 1
+        synced = []  # (Transcript element, Source, {guid: (ms, position)})
+        for t in transcripts:
+            text, _ = source_text(t, self.texts)
+            points = {norm_guid(p.get("guid")): (_ms(p.get("timeStamp")), p.get("position")) for p in children(t, "SyncPoint")}
+            synced.append((t, Source(text) if text is not None else None, points))
+        for sel in selections:
+            start, end = _ms(sel.get("begin")), _ms(sel.get("end"))
+            if start is None or end is None:
+                self._unreadable(sel, self._where(src), "its begin or end (milliseconds) is not a number")
+                continue
+            speaker = self._speaker_at_time(synced, start, out)
+            _codings(sel, kind, discussion, out, start=start, end=end, speaker=speaker)
+        for t, sel in tsel:
+            source, points = next((s, p) for tt, s, p in synced if tt is t)
+            p0 = points.get(norm_guid(sel.get("fromSyncPoint")))
+            p1 = points.get(norm_guid(sel.get("toSyncPoint")))
+            if p0 is None or p1 is None:
+                self._unreadable(sel, self._where(src), "it names a sync point the transcript does not have")
+                continue
+            start, end, speaker, excerpt = p0[0], p1[0], None, ""
+            if source is not None:
+                i, j = _position(source, p0[1], out.choice), _position(source, p1[1], out.choice)
+                if i is not None and j is not None and i <= j:
+                    tr = self.parsed(source)
+                    out.formats |= tr.formats
+                    at = T.locate(tr, i, j)
+                    speaker = at.speaker
+                    start = start if start is not None else at.start
+                    end = end if end is not None else at.end
+                    excerpt = T.excerpt(tr, i, j) if self.excerpts else ""
+            _codings(sel, "transcript", discussion, out, start=start, end=end, speaker=speaker, excerpt=excerpt)
+
+    def _speaker_at_time(self, synced, at: Decimal, out: Found) -> str | None:
+        """The speaker label of the transcript turn that is running at time ``at``."""
+        for _, source, points in synced:
+            if source is None:
+                continue
+            before = [(ms, _position(source, pos, out.choice)) for ms, pos in points.values() if ms is not None and ms <= at]
+            before = [(ms, pos) for ms, pos in before if pos is not None]
+            if before:
+                tr = self.parsed(source)
+                out.formats |= tr.formats
+                pos = max(before, key=lambda x: x[0])[1]
+                return T.locate(tr, pos, pos).speaker
+        return None
+
+
+def _position(source: Source, value, choice: Choice) -> int | None:
+    """A sync point's character position in the normalised transcript, counted as the project counts."""
+    try:
+        p = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return source.index(p, choice.convention)

@@ -1,0 +1,169 @@
+"""Coded projects in the shapes NVivo, ATLAS.ti, MAXQDA and QualCoder write (tests/qda_tools.py), with
+transcripts in every supported time-stamp and speaker format, import to the expected segments exactly,
+into a package whose other discussions are kept, and the result validates."""
+
+import json
+import re
+import shutil
+
+import pytest
+
+from pedcomm.conformance import SUITE
+from pedcomm.interop.package_io import read_text
+from pedcomm.interop.qda_import import import_project
+
+from .qda_tools import (CODERS_MAP, FORMATS, SELECTIONS, SPEAKERS_MAP, TOOLS, USERS, build, expected_segments,
+                        qualcoder_audio)
+
+PACKAGE = SUITE / "valid_coding"  # D1 (coded by R1 and R2, 4 segments), D2 and D3 (1 segment each)
+KEPT = ["S4", "S5"]  # the segments of the discussions the projects do not code
+
+
+@pytest.fixture(scope="module")
+def maps(tmp_path_factory):
+    d = tmp_path_factory.mktemp("maps")
+    (d / "coders.csv").write_text(CODERS_MAP)
+    (d / "speakers.csv").write_text(SPEAKERS_MAP)
+    (d / "discussions.csv").write_text("source,discussion_id\nInterview D1.txt,D1\nInterview D1.m4a,D1\n")
+    return {"coders": d / "coders.csv", "speakers": d / "speakers.csv", "discussions": d / "discussions.csv"}
+
+
+def _import(data: bytes, tmp_path, maps, **kw):
+    src = tmp_path / "in" / "project.qdpx"
+    src.parent.mkdir(exist_ok=True)
+    src.write_bytes(data)
+    return import_project(src, tmp_path / "out", reference=PACKAGE, **{**maps, **kw})
+
+
+def _segments(tmp_path):
+    return read_text(tmp_path / "out/data/coding_segments.csv")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("tool", list(TOOLS))
+def test_each_tool_and_transcript_format_imports_to_the_expected_segments(tool, fmt, tmp_path, maps):
+    result = _import(build(tool, fmt), tmp_path, maps)
+    assert result.validated is not None, [f.message for f in result.report.findings if f.severity == "error"]
+    seg = _segments(tmp_path)
+    got = seg[seg["discussion_id"] == "D1"].drop(columns="segment_id").to_dict("records")
+    assert got == expected_segments(fmt)
+    assert seg.loc[seg["discussion_id"] != "D1", "segment_id"].tolist() == KEPT
+    assert result.exit_code == 0 and result.report.totals()["error"] == 0
+    # D1 had 4 segments and the project codes 3: said, not silent
+    assert "QDA_SEGMENTS_REDUCED" in result.report.codes()
+    assert {"QDA_SPEAKER_UNMAPPED", "QDA_CODER_UNMAPPED", "QDA_SELECTION_UNREADABLE"}.isdisjoint(result.report.codes())
+
+
+@pytest.mark.parametrize("tool, counted", [("atlas", "as one character"), ("nvivo", "as two characters"),
+                                           ("maxqda", "as one character"), ("qualcoder-maxqda-endings", "as one character")])
+def test_windows_line_breaks_are_counted_the_way_each_tool_counts_them(tool, counted, tmp_path, maps):
+    result = _import(build(tool, "span"), tmp_path, maps)
+    msg = next(f.message for f in result.report.findings if f.code == "QDA_POSITION_COUNTING")
+    assert f"(CR LF) {counted}" in msg
+    assert _segments(tmp_path).query("discussion_id == 'D1'").drop(columns="segment_id").to_dict("records") == \
+        expected_segments("span")
+
+
+def test_the_wrong_line_break_option_is_noticed(tmp_path, maps):
+    """NVivo counts CR LF twice; told to count it once, the selections land mid-word and a warning says so."""
+    result = _import(build("nvivo", "stamp"), tmp_path, maps, line_breaks="one")
+    assert any(f.code == "QDA_DEVIATION" and "fall between words" in f.message for f in result.report.findings)
+
+
+def test_utf16_positions_after_an_emoji(tmp_path, maps):
+    """MAXQDA counts the emoji of the first turn as two UTF-16 units; the later selections still land on their words."""
+    result = _import(build("maxqda", "stamp"), tmp_path, maps, excerpts=True)
+    seg = _segments(tmp_path).query("discussion_id == 'D1'")
+    assert seg["excerpt"].tolist() == [words for _, words, _, _ in SELECTIONS]
+    assert "UTF-16 code units" in next(f.message for f in result.report.findings if f.code == "QDA_POSITION_COUNTING")
+
+
+def test_qualcoder_selection_names_never_become_identifiers_or_messages(tmp_path, maps):
+    """QualCoder names each selection by its text: names must not become segment ids or appear in a report."""
+    result = _import(build("qualcoder", "stamp"), tmp_path, maps)
+    seg = _segments(tmp_path)
+    assert set(seg.loc[seg["discussion_id"] == "D1", "segment_id"]) == {"QDA000001", "QDA000002", "QDA000003"}
+    text = json.dumps([f.as_dict() for f in result.report.findings])
+    assert not any(words in text for _, words, _, _ in SELECTIONS)
+
+
+def test_audio_and_synchronised_transcript_selections(tmp_path, maps):
+    result = _import(qualcoder_audio(), tmp_path, maps)
+    assert result.exit_code == 0, [f.message for f in result.report.findings]
+    seg = _segments(tmp_path)
+    got = seg[seg["discussion_id"] == "D1"].drop(columns="segment_id").to_dict("records")
+    assert got == [
+        # the AudioSelection: its own times; the speaker of the transcript turn running at 65 s
+        {"discussion_id": "D1", "code_id": "HO2", "coder_id": "R1", "speaker_role": "primary_oncologist",
+         "start_seconds": "65", "end_seconds": "79.5", "excerpt": ""},
+        # the TranscriptSelection: the times of its sync points, the speaker of the turn at its first one
+        {"discussion_id": "D1", "code_id": "HU1", "coder_id": "R2", "speaker_role": "parent",
+         "start_seconds": "80", "end_seconds": "92", "excerpt": ""}]
+
+
+def test_audio_without_a_transcript_needs_a_default_role(tmp_path, maps):
+    result = _import(qualcoder_audio(transcript=False), tmp_path, maps)
+    assert result.validated is None and "QDA_SPEAKER_UNMAPPED" in result.report.codes()
+    assert "1 audio selections have no transcript" in " ".join(f.message for f in result.report.findings)
+    (tmp_path / "speakers.csv").write_text(SPEAKERS_MAP + ",other_clinician\n")
+    result = import_project(tmp_path / "in/project.qdpx", tmp_path / "out", reference=PACKAGE,
+                            **{**maps, "speakers": tmp_path / "speakers.csv"})
+    assert _segments(tmp_path).query("discussion_id == 'D1'")["speaker_role"].tolist() == ["other_clinician"]
+
+
+def test_unmapped_speakers_and_coders_are_one_finding_each_and_masked(tmp_path, maps):
+    result = _import(build("atlas", "stamp"), tmp_path, {"discussions": maps["discussions"]})
+    by_code = {}
+    for f in result.report.findings:
+        by_code.setdefault(f.code, []).append(f.message)
+    assert len(by_code["QDA_SPEAKER_UNMAPPED"]) == 1 and len(by_code["QDA_CODER_UNMAPPED"]) == 1
+    assert "2 speaker labels" in by_code["QDA_SPEAKER_UNMAPPED"][0] and "2 users" in by_code["QDA_CODER_UNMAPPED"][0]
+    text = json.dumps([f.as_dict() for f in result.report.findings])
+    for secret in ("Dr. Smith", "Mother", "Jane Doe", "Omar Haddad"):
+        assert secret not in text
+    assert USERS["jane"][1].lower() in text.lower()  # GUIDs identify no one: shown, so a map can be written
+    assert not (tmp_path / "out").exists()
+    revealed = _import(build("atlas", "stamp"), tmp_path, {"discussions": maps["discussions"]}, reveal=True)
+    assert "Dr. Smith" in json.dumps([f.as_dict() for f in revealed.report.findings])
+
+
+def test_excerpts_only_on_request_and_screened(tmp_path, maps):
+    _import(build("qualcoder", "stamp"), tmp_path, maps)
+    assert (_segments(tmp_path).query("discussion_id == 'D1'")["excerpt"] == "").all()
+    shutil.rmtree(tmp_path / "out")
+    # a selection that quotes a name: copied with --excerpts, then flagged (masked) by the identifier screen
+    result = _import(_named_selection(), tmp_path, maps, excerpts=True)
+    seg = _segments(tmp_path).query("discussion_id == 'D1'")
+    assert seg["excerpt"].tolist()[2] == "Dr. Patel will repeat"
+    assert "EXCERPT_IDENTIFIER" in result.report.codes() and result.exit_code == 1
+    assert "Patel" not in json.dumps([f.as_dict() for f in result.report.findings])
+
+
+def _named_selection() -> bytes:
+    from . import qda_tools
+
+    dialogue, selections = list(qda_tools.DIALOGUE), list(qda_tools.SELECTIONS)
+    try:
+        who, a, b, text = dialogue[2]
+        qda_tools.DIALOGUE[2] = (who, a, b, text.replace("We will repeat", "Dr. Patel will repeat"))
+        qda_tools.SELECTIONS[2] = (2, "Dr. Patel will repeat", "HO1", "jane")
+        return build("qualcoder", "stamp")
+    finally:
+        qda_tools.DIALOGUE[:], qda_tools.SELECTIONS[:] = dialogue, selections
+
+
+def test_the_guides_format_examples_are_read():
+    """Every example line of the QDA guide's format table is recognised (the guide cannot drift from the parser)."""
+    from pedcomm.interop.transcripts import parse
+
+    from .conftest import REPO
+
+    guide = (REPO / "docs/guides/qda.md").read_text()
+    examples = re.findall(r"^\| ([^|`]+) \| `([^`]+)`", guide, flags=re.M)
+    assert len(examples) == 11
+    for name, line in examples:
+        tr = parse(line.replace("⇥", "\t"))
+        if name.startswith("labels only"):
+            assert not tr.points and tr.labels() == {"ONC"}
+        else:
+            assert tr.points, name
