@@ -92,17 +92,15 @@ def is_free_text(fd: dict) -> bool:
     return fd.get("type", "string") == "string" and "enum" not in c and "pattern" not in c
 
 
-def displayable(fd: dict, values: pd.Series | list, reveal: bool) -> list:
-    """Values fit to print: free text and values failing an identifier pattern are masked."""
-    from ..report import mask
-
+def sensitive(fd: dict, values: pd.Series | list) -> list[bool]:
+    """Which values of a field to mask in findings (pedcomm.masking.shown masks them unless
+    --show-values): free text, values failing an identifier pattern, and values over 40
+    characters. The identifier screen is applied to every value on top of this."""
     vals = list(values)
-    if reveal:
-        return vals
     c = fd.get("constraints", {})
     if is_free_text(fd):
-        return [None if v is None else mask(v) for v in vals]
+        return [True] * len(vals)
     if "pattern" in c:
         rx = re.compile(c["pattern"])
-        return [v if v is None or rx.fullmatch(str(v)) else mask(v) for v in vals]
-    return [v if v is None or len(str(v)) <= 40 else mask(v) for v in vals]
+        return [v is not None and not rx.fullmatch(str(v)) for v in vals]
+    return [v is not None and len(str(v)) > 40 for v in vals]
