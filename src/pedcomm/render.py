@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 
 from .registry import spec
@@ -31,7 +30,10 @@ def as_dict(report: Report) -> dict:
 
 
 def to_json(report: Report) -> str:
-    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+    """The report as JSON; always valid JSON (a non-finite number would be written as null)."""
+    from .files.jsonsafe import dumps
+
+    return dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
 
 
 def to_terminal(report: Report, console) -> None:

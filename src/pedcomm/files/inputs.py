@@ -66,7 +66,8 @@ def kind_of(mode: int) -> str:
 
 
 def _size(n: int) -> str:
-    return f"{n / GiB:.1f} GiB" if n >= GiB else f"{n / MiB:.1f} MiB" if n >= MiB else f"{n} bytes"
+    """A limit in words: '2 GiB', '64 MiB'."""
+    return f"{n / GiB:g} GiB" if n >= GiB else f"{n / MiB:g} MiB" if n >= MiB else f"{n} bytes"
 
 
 def check(path: str | Path, role: str) -> os.stat_result:
@@ -82,7 +83,7 @@ def check(path: str | Path, role: str) -> os.stat_result:
                            f"it is {kind_of(st.st_mode)}, not a regular file, so it was not opened")
     if st.st_size > r.limit:
         raise InputRefused("INPUT_TOO_LARGE", path, role,
-                           f"it is {_size(st.st_size)}, more than the {_size(r.limit)} a {r.name} may be")
+                           f"it is {st.st_size:,} bytes, more than the {_size(r.limit)} a {r.name} may be")
     return st
 
 

@@ -12,7 +12,6 @@ any site is shown as a lower bound (">= n").
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,17 +71,25 @@ def _problem(summary) -> str | None:
 
 @check("SUMMARY_UNREADABLE")
 def load(paths: list[str | Path], report: Report) -> list[Loaded]:
+    """Read each summary within bounds (pedcomm.files: a regular file of at most 16 MiB, strict JSON)."""
+    from ..files.inputs import InputRefused, read
+    from ..files.jsonsafe import JSONRefused, loads
+    from ..refusals import input_refused
+
     out = []
     for p in map(Path, paths):
         report.ran("SUMMARY_UNREADABLE", None, None, 1)
         try:
-            raw = p.read_bytes()
-            summary = json.loads(raw.decode("utf-8"))
-        except OSError as e:
-            report.add("SUMMARY_UNREADABLE", value=p.name, detail=f"it cannot be opened ({e.strerror})")
+            raw = read(p, "summary")
+            summary = loads(raw)
+        except InputRefused as e:
+            input_refused(report, e, path=report.label(p.name))
             continue
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            report.add("SUMMARY_UNREADABLE", value=p.name, detail=f"it is not JSON text ({type(e).__name__})")
+        except OSError as e:
+            report.add("SUMMARY_UNREADABLE", value=p.name, detail=f"it cannot be opened ({e.strerror or type(e).__name__})")
+            continue
+        except JSONRefused as e:
+            report.add("SUMMARY_UNREADABLE", value=p.name, detail=f"it is not JSON pedcomm reads: {e}")
             continue
         why = _problem(summary)
         if why:
