@@ -135,14 +135,20 @@ def test_major_versions_are_refused_and_minor_ones_warned(synthetic_sites, tmp_p
     assert warned.report.findings[0].field == "SITE2"
 
 
-def test_existing_output_needs_force(pooled_sites, synthetic_sites, tmp_path):
+def test_existing_output_needs_force_and_force_replaces_only_pedcomm_outputs(pooled_sites, synthetic_sites, tmp_path):
+    """Issue 16: --force replaces a pooled package pedcomm wrote, never a folder holding someone's files."""
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("x")
     r = runner.invoke(app, ["pool", *map(str, synthetic_sites[:2]), "--out", str(out)])
-    assert r.exit_code == 2 and (out / "keep.txt").exists()
+    assert r.exit_code == 2 and "OUTPUT_EXISTS" in r.output and (out / "keep.txt").read_text() == "x"
     r = runner.invoke(app, ["pool", *map(str, synthetic_sites[:2]), "--out", str(out), "--force"])
-    assert r.exit_code == 0 and not (out / "keep.txt").exists()
+    assert r.exit_code == 2 and "OUTPUT_FOREIGN" in r.output and (out / "keep.txt").read_text() == "x"
+    mine = tmp_path / "mine"
+    assert runner.invoke(app, ["pool", *map(str, synthetic_sites[:2]), "--out", str(mine)]).exit_code == 0
+    r = runner.invoke(app, ["pool", *map(str, synthetic_sites[:3]), "--out", str(mine), "--force"])
+    assert r.exit_code == 0, r.output
+    assert "SITE3" in (mine / "datapackage.json").read_text()
 
 
 def test_site_configurations_apply_to_their_site(synthetic_sites, tmp_path):

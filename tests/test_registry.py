@@ -7,6 +7,7 @@ from pathlib import Path
 import pedcomm.checks  # noqa: F401  registers the checks
 import pedcomm.package  # noqa: F401
 import pedcomm.reader  # noqa: F401
+import pedcomm.refusals  # noqa: F401  registers the file-layer and option codes (outputs, inputs, options)
 import pedcomm.validate  # noqa: F401
 from pedcomm.interop import registered  # noqa: F401  registers the import checks (REDCap, QDA)
 from pedcomm.sites import registered as _sites  # noqa: F401  registers the multi-site checks (config, pool, meta)

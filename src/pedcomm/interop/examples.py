@@ -14,6 +14,8 @@ from ..report import Report
 
 
 def run_example(path: str | Path, workdir: str | Path) -> Report:
+    """The report of the example (for files/commands/ cases: the command's run, whose ``codes()``
+    are the codes its output names)."""
     path, workdir = Path(path), Path(workdir)
     kind = path.relative_to(SUITE / "files").parts[0]
     if kind == "redcap":
@@ -27,6 +29,10 @@ def run_example(path: str | Path, workdir: str | Path) -> Report:
         return import_project(path, workdir / "out", discussions=discussions if discussions.is_file() else None).report
     if kind == "sites":
         from ..sites.examples import run
+
+        return run(path, workdir)
+    if kind == "commands":
+        from ..conformance_commands import run
 
         return run(path, workdir)
     raise ValueError(f"no runner for examples under files/{kind}/")

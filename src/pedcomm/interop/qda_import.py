@@ -28,7 +28,9 @@ from .labels import shown
 from .qda_codebook import (CODEBOOK_NS, ID, PROJECT_NS, SOURCE, Codebook, child, children, local, norm_guid,
                            read_codebook)
 from .qda_project import read_selection
-from .qda_safety import Unsafe, check_archive, parse_xml, read_entry
+from ..files import inputs as files_in
+from ..files.inputs import InputRefused
+from .qda_safety import MAX_XML, Unsafe, check_archive, parse_xml, read_entry
 
 TABLES = ("coding_themes", "coding_codes", "coding_segments")
 MEDIA_SOURCES = ("PictureSource", "PDFSource", "AudioSource", "VideoSource")
@@ -50,13 +52,13 @@ def read_map(path: Path | None) -> dict[str, str] | None:
     if path is None:
         return None
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = files_in.read(path, "map").decode("utf-8-sig")
         rows = list(csv.DictReader(io.StringIO(text)))
     except (OSError, UnicodeDecodeError, csv.Error) as e:
         raise Unsafe("QDA_UNREADABLE", f"the discussions map {shown(Path(path).name)} cannot be read ({type(e).__name__})")
     if not rows or not {"source", "discussion_id"} <= set(rows[0]):
         raise Unsafe("QDA_UNREADABLE", f"the discussions map {shown(Path(path).name)} needs the columns source and discussion_id")
-    return {r["source"].strip().strip("{}").casefold(): r["discussion_id"].strip() for r in rows}
+    return {(r.get("source") or "").strip().strip("{}").casefold(): (r.get("discussion_id") or "").strip() for r in rows}
 
 
 class Project:
@@ -67,13 +69,16 @@ class Project:
 
 
 def load(path: Path, report: Report) -> Project:
-    """Open a .qdpx archive (or a bare .qde/.qdc document); raises Unsafe."""
-    if not path.is_file():
-        raise Unsafe("QDA_UNREADABLE", f"{shown(path.name)} does not exist or is not a file")
+    """Open a .qdpx archive (or a bare .qde/.qdc document); raises Unsafe, or InputRefused for a
+    path that is not a regular file or is too large (pedcomm.files.inputs)."""
+    try:
+        size = files_in.check(path, "qda").st_size
+    except OSError:
+        raise Unsafe("QDA_UNREADABLE", f"{shown(path.name)} does not exist or cannot be opened") from None
     if not zipfile.is_zipfile(path):
-        if path.stat().st_size > 256 * 2**20:
-            raise Unsafe("QDA_UNSAFE_ARCHIVE", f"{shown(path.name)} is larger than 256 MiB")
-        head = path.read_bytes()
+        if size > MAX_XML:
+            raise Unsafe("QDA_UNSAFE_ARCHIVE", f"{shown(path.name)} is larger than {MAX_XML >> 20} MiB")
+        head = files_in.read(path, "qda")
         if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
             raise Unsafe("QDA_UNREADABLE", f"{shown(path.name)} is neither a .qdpx (zip) archive nor a QDA-XML document")
         return Project(parse_xml(head, path.name), None, report)
@@ -246,13 +251,24 @@ def frame(name: str, rows: list[dict]) -> pd.DataFrame:
 def import_project(path: str | Path, out: str | Path, *, discussions: str | Path | None = None,
                    reference: str | Path | None = None, force: bool = False) -> Imported:
     """Convert a QDA project into a package at ``out`` and validate it (nothing is written on QDA_* errors)."""
-    from ..validate import validate
-    from .package_io import merge, text_tables, write_package
+    from ..files.inputs import package_files
+    from ..files.outputs import FOLDER, claim
+    from .package_io import shipped_package
 
     path = Path(path)
     report = Report()
     report.meta = {"tool": "pedcomm", "version": __version__, "schema_version": standard.descriptor()["version"],
                    "package": str(out), "source": str(path)}
+    protect = [path, *([discussions] if discussions else []), *package_files(reference or shipped_package())]
+    with claim(out, kind=FOLDER, command="qda import", force=force, protect=protect) as dest:
+        return _import(path, dest, discussions, reference, report)
+
+
+def _import(path: Path, dest, discussions, reference, report: Report) -> Imported:
+    from ..refusals import input_refused
+    from ..validate import validate
+    from .package_io import merge, text_tables, write_package
+
     report.ran("QDA_UNREADABLE", SOURCE, None, 1)
     report.ran("QDA_UNSAFE_ARCHIVE", SOURCE, None, 1)
     report.ran("QDA_XML_UNSAFE", SOURCE, None, 1)
@@ -261,6 +277,9 @@ def import_project(path: str | Path, out: str | Path, *, discussions: str | Path
         project = load(path, report)
     except Unsafe as e:
         report.add(e.code, resource=SOURCE, detail=e.detail)
+        return Imported(report)
+    except InputRefused as e:
+        input_refused(report, e, resource=SOURCE, path=shown(e.path.name, 120))
         return Imported(report)
     root = project.root
     kind = local(root)
@@ -289,7 +308,7 @@ def import_project(path: str | Path, out: str | Path, *, discussions: str | Path
     all_tables = {**{n: t for n, t in ref_text.items() if n not in TABLES}, **tables}
     from ..sites.declaration import site_of
 
-    validated = write_package(all_tables, out, force=force, name=_name(path), site=site_of(ref),
+    validated = write_package(all_tables, dest, name=_name(path), site=site_of(ref),
                               title=f"Coding data imported from the QDA project {path.name}",
                               description="Codebook and coded segments converted from a REFI-QDA project by "
                                           "`pedcomm qda import`" + (" into a copy of the reference package." if ref_text else "."))

@@ -207,8 +207,20 @@ def pool_tables(loaded: list[Loaded]) -> pd.DataFrame:
 
 def meta(paths: list[str | Path], out: str | Path, *, one_stage: str | Path | None = None, force: bool = False,
          progress=None) -> MetaResult:
-    """Combine site summaries into ``out`` (written only when every summary is usable and compatible)."""
-    from ..atomic import atomic_dir
+    """Combine site summaries into ``out`` (written only when every summary is usable and compatible).
+
+    The output is claimed first (pedcomm.files.outputs): never onto a summary or the one-stage
+    package, never over anything pedcomm did not write.
+    """
+    from ..files.inputs import package_files
+    from ..files.outputs import FOLDER, claim
+
+    protect = [*paths, *(package_files(one_stage) if one_stage is not None else [])]
+    with claim(out, kind=FOLDER, command="meta", force=force, protect=protect) as dest:
+        return _meta(paths, dest, one_stage, progress)
+
+
+def _meta(paths, dest, one_stage, progress) -> MetaResult:
     from .meta_output import write_outputs
 
     report = Report()
@@ -229,9 +241,9 @@ def meta(paths: list[str | Path], out: str | Path, *, one_stage: str | Path | No
         comparison = compare_one_stage(one_stage, result.estimates, report)
         if comparison is None:
             return result
-    with atomic_dir(out, force=force) as tmp:
+    with dest.staging() as tmp:
         write_outputs(result, tmp, comparison)
-    result.out = Path(out)
+    result.out = dest.given
     return result
 
 

@@ -5,7 +5,7 @@ repeated site id, or an incompatible standard version stops the run before anyth
 Identifiers are made unique with the site id as prefix (``SITE1-P0001``; identifiers already
 carrying the prefix are kept); the definitions every site shares (instrument items, codebook) are
 pooled once and must agree. The pooled package is validated in a temporary folder and appears
-only if it is valid (pedcomm.atomic); its descriptor records each source: site, standard version,
+only if it is valid (pedcomm.files.outputs); its descriptor records each source: site, standard version,
 file hashes and the tool that validated and pooled it.
 """
 
@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from .. import __version__, standard
-from ..atomic import atomic_dir
+from ..files.inputs import package_files
+from ..files.outputs import FOLDER, claim
 from ..registry import check
 from ..report import Report
 from ..validate import Validated, validate
@@ -202,8 +203,7 @@ def sources(sites: list[SiteInput]) -> list[dict]:
 
 
 @check("POOL_RESULT_INVALID")
-def write(sites: list[SiteInput], tables: dict[str, pd.DataFrame], out: Path, report: Report, *,
-          force: bool = False) -> Validated:
+def write(sites: list[SiteInput], tables: dict[str, pd.DataFrame], dest, report: Report) -> Validated:
     """Write the pooled package atomically after validating it; raises _Abort (nothing written) if invalid."""
     from ..writer import write_into
 
@@ -221,10 +221,10 @@ def write(sites: list[SiteInput], tables: dict[str, pd.DataFrame], out: Path, re
     report.ran("POOL_RESULT_INVALID", None, None, 1)
     result: dict = {}
     try:
-        with atomic_dir(out, force=force) as tmp:
+        with dest.staging() as tmp:
             write_into(tmp, tables, desc)
             checked = result["validated"] = validate(tmp, config=_sites_config(sites))
-            checked.report.meta["package"] = str(out)
+            checked.report.meta["package"] = str(dest.given)
             if checked.report.status != "valid":
                 t = checked.report.totals()
                 report.add("POOL_RESULT_INVALID", detail=f"{t['error']} errors ({', '.join(error_codes(checked.report))})")
@@ -241,8 +241,20 @@ def _sites_config(sites: list[SiteInput]) -> site_config.SiteConfig | None:
     return site_config.SiteConfig("the sites' configurations", None, overrides) if overrides else None
 
 
-def pool(paths: list[str | Path], out: str | Path, *, configs=(), force: bool = False, progress=None) -> Pooled:
-    """Validate every site package, then pool them into ``out`` (written only if all is well)."""
+def pool(paths: list[str | Path], out: str | Path, *, configs=(), force: bool = False, progress=None,
+         protect=()) -> Pooled:
+    """Validate every site package, then pool them into ``out`` (written only if all is well).
+
+    The output is claimed first (pedcomm.files.outputs): never onto a site's files (nor onto
+    ``protect``, the configurations' files), never over anything pedcomm did not write.
+    """
+    inputs = [f for p in paths for f in package_files(p)] + list(protect)
+    with claim(out, kind=FOLDER, command="pool", force=force, protect=inputs) as dest:
+        return _pool(paths, dest, configs, progress)
+
+
+def _pool(paths, dest, configs, progress) -> Pooled:
+    out = dest.given
     report = Report()
     report.meta = {"tool": "pedcomm", "version": __version__, "schema_version": standard_version(),
                    "command": "pool", "package": str(out)}
@@ -268,7 +280,7 @@ def pool(paths: list[str | Path], out: str | Path, *, configs=(), force: bool = 
         return outcome
     if progress:
         progress("validating the pooled package")
-    outcome.result = write(sites, tables, Path(out), report, force=force)
+    outcome.result = write(sites, tables, dest, report)
     if not report.totals()["error"]:
         outcome.out = Path(out)
     return outcome

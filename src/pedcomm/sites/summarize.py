@@ -20,7 +20,7 @@ import pandas as pd
 from .. import __version__, standard
 from ..validate import Validated, validate
 from .declaration import read, standard_version
-from .suppress import DEFAULT_THRESHOLD, CountTable, as_dict
+from .suppress import DEFAULT_THRESHOLD, MINIMUM_THRESHOLD, CountTable, as_dict
 
 FORMAT = "pedcomm-site-summary"
 FORMAT_VERSION = "1.0"
@@ -159,8 +159,8 @@ def summarize(path: str | Path, *, threshold: int = DEFAULT_THRESHOLD, zeros: bo
     from ..analysis.survey_design import analysis_frame
     from ..analysis.survey_models import ModelSettings
 
-    if threshold < 1:
-        raise ValueError("the suppression threshold must be at least 1")
+    if threshold < MINIMUM_THRESHOLD:
+        raise ValueError(f"the suppression threshold must be at least {MINIMUM_THRESHOLD} (pedcomm's minimum)")
     settings = ModelSettings.from_config(method, cluster)  # ValueError for an unknown choice
     if progress:
         progress("validating")
