@@ -174,3 +174,19 @@ def test_coding_sites_pool(tmp_path):
     seg = rows(tmp_path / "pooled", "coding_segments")
     assert seg["segment_id"].str.startswith(("SITE1-", "SITE2-")).all() and seg["segment_id"].is_unique
     assert len(rows(tmp_path / "pooled", "coding_codes")) == len(rows(tmp_path / "sites/SITE1", "coding_codes"))
+
+
+def test_the_same_rows_under_two_site_ids_are_not_pooled(synthetic_sites, tmp_path):
+    """Issue 16: SITE1 submitted again as SITE9, its files re-saved (rows reordered, Windows line
+    endings): the content fingerprints match, so nothing is pooled."""
+    sites = copy_sites(synthetic_sites[:2], tmp_path / "sites")
+    again = tmp_path / "sites" / "SITE9"
+    shutil.copytree(sites[0], again)
+    _declare(again, site="SITE9")
+    for name in ("survey_parents", "survey_relationships"):
+        frame = rows(again, name)
+        frame.iloc[::-1].to_csv(again / "data" / f"{name}.csv", index=False, lineterminator="\r\n")
+    outcome = pool([*sites, again], tmp_path / "pooled")
+    assert outcome.out is None and not (tmp_path / "pooled").exists()
+    assert outcome.report.codes() == {"POOL_SITE_SAME_DATA"}
+    assert [f.value for f in outcome.report.findings] == ["SITE1 and SITE9"]

@@ -49,29 +49,21 @@ class MetaResult:
 
 
 def _problem(summary) -> str | None:
-    """Why a parsed file is not a usable site summary (None when it is)."""
+    """Why a parsed file is not a site summary of a format this pedcomm reads (None when it is)."""
     if not isinstance(summary, dict) or summary.get("format") != FORMAT:
         return f"it is not a pedcomm site summary (no \"format\": \"{FORMAT}\")"
-    if str(summary.get("formatVersion", "")).split(".")[0] != FORMAT_VERSION.split(".")[0]:
-        return f"its summary format version {summary.get('formatVersion')!r} is not {FORMAT_VERSION.split('.')[0]}.x"
-    for key in ("site", "schemaVersion", "settings", "models", "tables"):
-        if key not in summary:
-            return f"it has no '{key}'"
-    for m in summary["models"]:
-        if not isinstance(m, dict) or "name" not in m or "terms" not in m:
-            return "a model has no name or terms"
-        if m.get("status") == "shared":
-            k = len(m["terms"])
-            cov = m.get("cov")
-            if (len(m.get("coef", [])) != k or not isinstance(cov, list) or len(cov) != k
-                    or any(not isinstance(r, list) or len(r) != k for r in cov)):
-                return f"the {m['name']} model's coefficients or covariance do not match its {k} terms"
+    version = summary.get("formatVersion")
+    if not isinstance(version, str) or version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
+        return f"its summary format version is not {FORMAT_VERSION.split('.')[0]}.x"
     return None
 
 
-@check("SUMMARY_UNREADABLE")
+@check("SUMMARY_UNREADABLE", "SUMMARY_INVALID", "SUMMARY_DISCLOSURE")
 def load(paths: list[str | Path], report: Report) -> list[Loaded]:
-    """Read each summary within bounds (pedcomm.files: a regular file of at most 16 MiB, strict JSON)."""
+    """Read each summary within bounds (pedcomm.files: a regular file of at most 16 MiB, strict
+    JSON), then check it against the summary schema and the sharing rules (summary_rules)."""
+    from . import summary_rules
+
     from ..files.inputs import InputRefused, read
     from ..files.jsonsafe import JSONRefused, loads
     from ..refusals import input_refused
@@ -95,6 +87,15 @@ def load(paths: list[str | Path], report: Report) -> list[Loaded]:
         if why:
             report.add("SUMMARY_UNREADABLE", value=p.name, detail=why)
             continue
+        report.ran("SUMMARY_INVALID", None, None, 1)
+        report.ran("SUMMARY_DISCLOSURE", None, None, 1)
+        invalid, disclosure = summary_rules.check(summary)
+        if invalid:
+            report.add("SUMMARY_INVALID", value=p.name, detail=summary_rules.in_words(invalid))
+        if disclosure:
+            report.add("SUMMARY_DISCLOSURE", value=p.name, detail=summary_rules.in_words(disclosure))
+        if invalid or disclosure:
+            continue
         out.append(Loaded(p, hashlib.sha256(raw).hexdigest(), summary))
     return out
 
@@ -113,6 +114,12 @@ def check_compatible(loaded: list[Loaded], report: Report) -> None:
         if compatibility(d["schemaVersion"], first["schemaVersion"]) == "major":
             report.add("SUMMARY_INCOMPATIBLE", detail=f"the sites {first['site']} and {d['site']} follow incompatible "
                                                       f"versions of the standard ({first['schemaVersion']}, {d['schemaVersion']})")
+        if d["modelSpecification"] != first["modelSpecification"]:
+            report.add("SUMMARY_INCOMPATIBLE", detail=f"the sites {first['site']} and {d['site']} fitted models of different "
+                                                      "specifications (other pedcomm model definitions)")
+        if compatibility(d["tool"]["standard"], first["tool"]["standard"]) == "major":
+            report.add("SUMMARY_INCOMPATIBLE", detail=f"the sites {first['site']} and {d['site']} were summarized by pedcomm "
+                                                      "releases of incompatible versions of the standard")
         if d["settings"] != first["settings"]:
             report.add("SUMMARY_INCOMPATIBLE", detail=f"the sites {first['site']} and {d['site']} used different model "
                                                       f"settings ({_settings(first)}; {_settings(d)})")

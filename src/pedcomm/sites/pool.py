@@ -133,6 +133,42 @@ def check_sites(sites: list[SiteInput], report: Report) -> None:
                        expected=f"{mine} (the pooled package's)")
 
 
+#: The tables whose rows are a site's participants and observations: a package whose tables of
+#: these are all the same as another site's is that site's data again, whatever its site id.
+UNIT_TABLES = ("survey_parents", "survey_relationships", "coding_patients", "coding_discussions")
+
+
+def fingerprint(frame: pd.DataFrame) -> str:
+    """SHA-256 of a table's rows in any order (each row hashed from its cells as text)."""
+    import hashlib
+
+    import numpy as np
+
+    text = frame.astype("string").fillna("\x00missing")
+    rows = np.sort(pd.util.hash_pandas_object(text, index=False).to_numpy())
+    return hashlib.sha256(rows.tobytes() + ",".join(map(str, frame.columns)).encode()).hexdigest()
+
+
+@check("POOL_SITE_SAME_DATA")
+def check_same_data(sites: list[SiteInput], report: Report) -> None:
+    """Refuse two site ids holding the same rows in every unit table (one site submitted twice)."""
+    from itertools import combinations
+
+    report.ran("POOL_SITE_SAME_DATA", None, None, len(sites))
+    prints = {}
+    for i, s in enumerate(sites):
+        if s.site is None or s.validated.report.status != "valid":
+            continue
+        held = {n: s.validated.tables[n] for n in UNIT_TABLES if n in s.validated.tables and len(s.validated.tables[n])}
+        if held:
+            prints[i] = {n: fingerprint(f) for n, f in held.items()}
+    for i, j in combinations(sorted(prints), 2):
+        a, b = sites[i], sites[j]
+        if a.site != b.site and prints[i] == prints[j]:
+            report.add("POOL_SITE_SAME_DATA", value=f"{a.site} and {b.site}",
+                       detail="identical rows in " + " and ".join(sorted(prints[i])))
+
+
 def _read(site: SiteInput, name: str, report: Report) -> pd.DataFrame:
     from ..interop.package_io import read_text
 
@@ -271,6 +307,7 @@ def _pool(paths, dest, configs, progress) -> Pooled:
         sites.append(s)
     outcome = Pooled(report, sites)
     check_sites(sites, report)
+    check_same_data(sites, report)
     if report.totals()["error"]:
         return outcome
     if progress:

@@ -23,7 +23,8 @@ from .declaration import read, standard_version
 from .suppress import DEFAULT_THRESHOLD, MINIMUM_THRESHOLD, CountTable, as_dict
 
 FORMAT = "pedcomm-site-summary"
-FORMAT_VERSION = "1.0"
+#: 1.1 adds ``modelSpecification``; every summary is checked against validation/site-summary.schema.json.
+FORMAT_VERSION = "1.1"
 #: DataSHIELD's nfilter.glm: a model may have at most this share of parameters per observation.
 MAX_PARAMETERS_PER_OBSERVATION = 0.33
 #: Each level of a binary covariate must span this many clusters (clinicians by default): a coefficient
@@ -153,6 +154,26 @@ def model_summaries(frame: pd.DataFrame, settings, threshold: int) -> list[dict]
     return out
 
 
+def model_specification() -> str:
+    """SHA-256 of what defines the survey models (survey.yaml's definitions, models and population,
+    without the wording of titles and assumptions): sites whose summaries differ here fitted
+    different models, and `pedcomm meta` does not combine them."""
+    import json
+
+    from ..analysis.survey_design import config
+
+    def strip(obj):
+        if isinstance(obj, dict):
+            return {k: strip(v) for k, v in obj.items() if k not in ("assumption", "title")}
+        if isinstance(obj, list):
+            return [strip(v) for v in obj]
+        return obj
+
+    cfg = config()
+    spec = {k: strip(cfg[k]) for k in ("definitions", "models", "population") if k in cfg}
+    return "sha256:" + hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
 def summarize(path: str | Path, *, threshold: int = DEFAULT_THRESHOLD, zeros: bool = False, method: str | None = None,
               cluster: str | None = None, config=None, progress=None) -> Summarized:
     """Validate a site package and build its shareable summary (None when the package has errors)."""
@@ -180,6 +201,7 @@ def summarize(path: str | Path, *, threshold: int = DEFAULT_THRESHOLD, zeros: bo
     summary = {
         "format": FORMAT, "formatVersion": FORMAT_VERSION,
         "site": d.site, "schemaVersion": d.schema_version or standard_version(),
+        "modelSpecification": model_specification(),
         "tool": {"name": "pedcomm", "version": __version__, "standard": standard_version()},
         "package": {"name": validated.package.descriptor.get("name"), "version": validated.package.descriptor.get("version"),
                     "descriptorSha256": hashlib.sha256(desc_bytes).hexdigest()},
