@@ -20,12 +20,14 @@ A case::
       - {special: {path: site.yaml, kind: fifo}}    # fifo, folder, socket or link-to-fifo
       - {sparse: {path: big.json, bytes: 20000000}} # a large file without its bytes
       - {link: {path: out, target: real}}            # a symbolic link
+      - {hardlink: {path: r.json, target: pkg/datapackage.json}}  # a hard link
       - {pedcomm: [export, pkg, --format, parquet, --out, out]}   # an earlier run (must succeed)
       - {lock: out}                       # another run holds the lock of this output
     run: [reproduce, pkg, --out, pkg, --force]       # paths are relative to the working folder
     expect: OUTPUT_OVERLAPS_INPUT         # the code the output must name
     exit: 2
     changes: [out]                        # paths the run may create or change (default: none)
+    secret: 555-123-4567                  # a value that must appear in no output and no file written
 """
 
 from __future__ import annotations
@@ -204,6 +206,8 @@ def prepare(case: dict, work: Path) -> list:
             p = work / arg["path"]
             p.parent.mkdir(parents=True, exist_ok=True)
             os.symlink(arg["target"], p)
+        elif op == "hardlink":
+            os.link(work / arg["target"], work / arg["path"])
         elif op == "sparse":
             p = work / arg["path"]
             p.touch()

@@ -95,14 +95,14 @@ class Report:
         key = (code, self.label(resource), self.label(field))
         run = self.runs.get(key)
         if run is None:
-            run = self.runs[key] = CheckRun(code, resource, field)
+            run = self.runs[key] = CheckRun(*key)
         run.checked += int(checked)
         return run
 
     def not_applicable(self, code: str, resource: str | None, reason: str, field: str | None = None):
         run = self.ran(code, resource, field)
         if run.status == "passed" and run.checked == 0:
-            run.status, run.reason = "not_applicable", reason
+            run.status, run.reason = "not_applicable", _param(reason)
 
     def add(self, code: str, *, resource: str | None = None, field: str | None = None,
             row: int | None = None, value: Any = None, sensitive: bool = False, **params):

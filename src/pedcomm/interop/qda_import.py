@@ -170,7 +170,7 @@ def read_segments(project: Project, cb: Codebook, mapping: dict[str, str] | None
             continue
         text, origin = _source_text(src, project)
         for sel in selections:
-            label = shown(sel.get("name") or sel.get("guid") or "")
+            label = _selection_label(sel)
             if text is None:
                 report.add("QDA_SELECTION_UNREADABLE", resource=SOURCE, field="PlainTextSelection", value=label,
                            detail=f"source '{shown(name)}'", hint=origin)
@@ -218,6 +218,19 @@ def read_segments(project: Project, cb: Codebook, mapping: dict[str, str] | None
     if assigned:
         report.add("QDA_ID_ASSIGNED", resource=SOURCE, field="PlainTextSelection", detail=f"{assigned} segments")
     return segments
+
+
+def _selection_label(sel) -> str:
+    """How a finding names a selection: its name when that is an identifier; otherwise its GUID and
+    its name masked (QualCoder names a selection after the text it selects: an excerpt)."""
+    from ..masking import mask
+
+    name, guid = (sel.get("name") or "").strip(), (sel.get("guid") or "").strip()
+    if ID.fullmatch(name):
+        return name
+    if name:
+        return f"{mask(name)}, GUID {shown(guid, 40)}" if guid else mask(name)
+    return shown(guid, 40)
 
 
 def published_names(reference_text: dict[str, pd.DataFrame]) -> set[str]:

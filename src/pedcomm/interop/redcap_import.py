@@ -207,7 +207,7 @@ def convert(header: list[str], body: list[tuple[int, list[str]]], items: pd.Data
                 if k in merged and v and merged[k] and merged[k] != v:
                     var = next((p.variable(k) for p in form.parts if k in part_fields(p)), RECORD_ID)
                     report.add("REDCAP_LINK_CONFLICT", resource=SOURCE, field=var, row=line, value=L.shown(rel_id),
-                               detail=f"the {who} side gives {k} {L.shown(v)!r} but the other side {L.shown(merged[k])!r}")
+                               detail=f"the {who} side gives {k} '{L.shown(v)}' but the other side '{L.shown(merged[k])}'")
                 elif v or k not in merged:
                     merged[k] = v
         for who in respondents:

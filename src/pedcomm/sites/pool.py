@@ -178,7 +178,8 @@ def _read(site: SiteInput, name: str, report: Report) -> pd.DataFrame:
     report.ran("POOL_CONTENT_DROPPED", name, None, 1)
     if extra:
         report.add("POOL_CONTENT_DROPPED", resource=name, value=site.label,
-                   detail=f"the column{'s' if len(extra) > 1 else ''} {', '.join(map(repr, extra))} of {name}")
+                   detail=f"the column{'s' if len(extra) > 1 else ''} "
+                          f"{', '.join(repr(report.label(c)) for c in extra)} of {name}")
     return frame[cols]
 
 
