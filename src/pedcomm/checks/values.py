@@ -33,6 +33,9 @@ def cast(raw: pd.Series, type_: str) -> tuple[pd.Series, pd.Series]:
         if type_ == "integer":  # beyond 18 digits an integer does not fit int64: not a valid value here
             ok_a = pc.fill_null(pc.and_(ok_a, pc.less_equal(pc.utf8_length(a), 19)), False)
         num = pc.cast(pc.if_else(ok_a, a, pa.scalar(None, a.type)), pa.int64() if type_ == "integer" else pa.float64())
+        if type_ == "number":  # 1e400 reads as infinity: not a number any analysis can use
+            ok_a = pc.fill_null(pc.and_(ok_a, pc.is_finite(num)), False)
+            num = pc.if_else(ok_a, num, pa.scalar(None, pa.float64()))
         ok = pd.Series(ok_a.to_numpy(zero_copy_only=False), index=raw.index)
         typed = pd.Series(num.to_numpy(zero_copy_only=False), index=raw.index).astype("Int64" if type_ == "integer" else "Float64")
     elif type_ == "boolean":
@@ -71,6 +74,8 @@ def type_hint(value: str, type_: str) -> str:
         return " Whole numbers must not have decimals (a spreadsheet may have added '.0')."
     if type_ == "integer" and re.fullmatch(NUMBER, s):
         return " A whole number is expected here."
+    if type_ == "number" and re.fullmatch(NUMBER, s):
+        return " The number is too large to represent."
     if type_ == "boolean":
         return " Use true or false."
     return ""

@@ -223,17 +223,24 @@ def _definitions(name: str, stacked: pd.DataFrame, report: Report) -> pd.DataFra
     return distinct.drop_duplicates(subset=key)
 
 
+def _text(value):
+    """A site's own text recorded in the pooled descriptor, through the one masking path."""
+    from ..masking import shown_one
+
+    return None if value is None else shown_one(str(value), limit=2000)
+
+
 def sources(sites: list[SiteInput]) -> list[dict]:
     out = []
     for s in sites:
         r, desc = s.validated.report, s.validated.package.descriptor
         out.append({
             "site": s.site, "schemaVersion": s.declaration.schema_version,
-            "package": {"name": desc.get("name"), "version": desc.get("version")},
+            "package": {"name": _text(desc.get("name")), "version": _text(desc.get("version"))},
             "files": [{"path": i["path"], "bytes": i["bytes"], "sha256": i["sha256"]} for i in r.inputs],
             "validation": {"tool": "pedcomm", "version": __version__, "standard": standard_version(),
                            "status": r.status, "warnings": r.totals()["warning"],
-                           "overrides": [{k: o[k] for k in ("code", "scope", "from", "to", "justification")}
+                           "overrides": [{k: _text(o[k]) for k in ("code", "scope", "from", "to", "justification")}
                                          for o in r.meta.get("overrides", [])]},
         })
     return out

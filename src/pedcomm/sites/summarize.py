@@ -154,6 +154,14 @@ def model_summaries(frame: pd.DataFrame, settings, threshold: int) -> list[dict]
     return out
 
 
+def _text(value, limit: int = 200):
+    """A text of the site's own (package name, a justification) as it may leave the site: through
+    the one masking path (pedcomm.masking), so nothing the identifier screen flags is shared."""
+    from ..masking import shown_one
+
+    return None if value is None else shown_one(str(value), limit=limit)
+
+
 def model_specification() -> str:
     """SHA-256 of what defines the survey models (survey.yaml's definitions, models and population,
     without the wording of titles and assumptions): sites whose summaries differ here fitted
@@ -203,7 +211,8 @@ def summarize(path: str | Path, *, threshold: int = DEFAULT_THRESHOLD, zeros: bo
         "site": d.site, "schemaVersion": d.schema_version or standard_version(),
         "modelSpecification": model_specification(),
         "tool": {"name": "pedcomm", "version": __version__, "standard": standard_version()},
-        "package": {"name": validated.package.descriptor.get("name"), "version": validated.package.descriptor.get("version"),
+        "package": {"name": _text(validated.package.descriptor.get("name")),
+                    "version": _text(validated.package.descriptor.get("version"), 40),
                     "descriptorSha256": hashlib.sha256(desc_bytes).hexdigest()},
         "study": "survey",
         "settings": {"method": settings.method, "cluster": settings.cluster,
@@ -216,7 +225,7 @@ def summarize(path: str | Path, *, threshold: int = DEFAULT_THRESHOLD, zeros: bo
                                 f"relationships at each level of a binary covariate, and at most "
                                 f"{MAX_PARAMETERS_PER_OBSERVATION:g} parameters per relationship; each level of a binary covariate "
                                 f"must also span at least {MIN_CLUSTERS_PER_LEVEL} clusters"),
-                       "overrides": [{k: o[k] for k in ("code", "scope", "from", "to", "justification")}
+                       "overrides": [{k: _text(o[k], 2000) for k in ("code", "scope", "from", "to", "justification")}
                                      for o in validated.report.meta.get("overrides", [])]},
         "models": model_summaries(frame, settings, threshold),
         "tables": [as_dict(tab, threshold, zeros) for tab in descriptive_tables(t, frame)],
