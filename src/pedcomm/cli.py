@@ -56,7 +56,7 @@ def _guarded(format: str = "text", command: str | None = None):
     except Interrupted as e:
         from .refusals import interrupted_message
 
-        _console(True).print(f"[red]{_safe(interrupted_message(e.signum, None))}[/red]")
+        _console(True).print(f"[red]{_safe(interrupted_message(e.signum, e.completed))}[/red]")
         raise typer.Exit(128 + e.signum)
 
 

@@ -7,8 +7,6 @@ report (text or JSON) and ending with exit status 2.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from .files.inputs import ROLES, InputRefused
 from .files.outputs import OutputRefused
 from .registry import check
@@ -62,9 +60,10 @@ def option_report(option: str, detail: str, command: str | None = None) -> Repor
     return report
 
 
-def interrupted_message(signum: int, out: str | Path | None) -> str:
+def interrupted_message(signum: int, completed: bool = False) -> str:
     import signal
 
     name = signal.Signals(signum).name if signum in signal.Signals._value2member_map_ else str(signum)
-    where = f" to {out}" if out else ""
-    return f"Interrupted ({name}): nothing was written{where}; an existing output is unchanged."
+    if completed:
+        return f"Interrupted ({name}) just as the output was put in place: it is complete; the run stopped there."
+    return f"Interrupted ({name}): nothing was written, and an existing output is unchanged."

@@ -18,9 +18,10 @@ from typing import Iterator
 class Interrupted(KeyboardInterrupt):
     """SIGINT, SIGTERM or SIGHUP arrived while an output was claimed (its temporaries are removed)."""
 
-    def __init__(self, signum: int):
+    def __init__(self, signum: int, completed: bool = False):
         super().__init__(signum)
         self.signum = signum
+        self.completed = completed  # the signal was held back while an output was put in place
 
 
 _SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
@@ -65,6 +66,6 @@ def held() -> Iterator[None]:
         if _held:
             signum = _held[0]
             _held.clear()
-            raise Interrupted(signum)
+            raise Interrupted(signum, completed=True)
 
 
