@@ -219,10 +219,11 @@ def test_small_sites_withhold_their_models(synthetic_sites):
 def test_the_minimum_threshold_is_one_fact_in_code_schema_and_cli(tmp_path, synthetic_sites):
     from pedcomm.sites.summarize import summarize
     from pedcomm.sites.summary_rules import schema
-    from pedcomm.sites.suppress import DEFAULT_THRESHOLD, MINIMUM_THRESHOLD
+    from pedcomm.sites.suppress import DEFAULT_THRESHOLD, MAXIMUM_THRESHOLD, MINIMUM_THRESHOLD
 
     assert MINIMUM_THRESHOLD == 5 and DEFAULT_THRESHOLD == 11
     assert schema()["properties"]["disclosure"]["properties"]["threshold"]["minimum"] == MINIMUM_THRESHOLD
+    assert schema()["properties"]["disclosure"]["properties"]["threshold"]["maximum"] == MAXIMUM_THRESHOLD
     with pytest.raises(ValueError, match="at least 5"):
         summarize(synthetic_sites[0], threshold=4)
     r = runner.invoke(app, ["summarize", str(synthetic_sites[0]), "--threshold", "4", "--out", str(tmp_path / "s.json")])

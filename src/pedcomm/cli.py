@@ -553,12 +553,15 @@ def summarize_cmd(
     from .files.outputs import FILE, claim
     from .render import to_terminal
     from .sites.summarize import NotSummarizable, dumps, summarize
-    from .sites.suppress import MINIMUM_THRESHOLD
+    from .sites.suppress import MAXIMUM_THRESHOLD, MINIMUM_THRESHOLD
 
     err = _console(stderr=True)
     if threshold < MINIMUM_THRESHOLD:
         _option_error("--threshold", f"is {threshold}; shared counts are suppressed below at least {MINIMUM_THRESHOLD} "
                                      "(pedcomm's minimum; the default is 11)", command="summarize")
+    if threshold > MAXIMUM_THRESHOLD:
+        _option_error("--threshold", f"is {threshold}; at most {MAXIMUM_THRESHOLD} (the summary format's limit)",
+                      command="summarize")
     try:
         ModelSettings.from_config(method, cluster)
     except ValueError as e:

@@ -35,6 +35,8 @@ DEFAULT_THRESHOLD = 11
 #: floor sits above DataSHIELD's default, at 5, the smallest threshold commonly used for published
 #: health statistics. Sites may always choose more (`pedcomm summarize --threshold`), never less.
 MINIMUM_THRESHOLD = 5
+#: The largest threshold the summary format accepts (validation/site-summary.schema.json).
+MAXIMUM_THRESHOLD = 100_000
 
 
 @dataclass
