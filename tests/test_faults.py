@@ -158,7 +158,7 @@ def tmpfs(path: Path, size: str):
 
 
 FULL_DISK_RUNS = {
-    "synth": lambda pkg, s2, c, d: ["synth", "survey", "--out", d / "out"],
+    "redcap dictionary": lambda pkg, s2, c, d: ["redcap", "dictionary", "--package", pkg, "--out", d / "dict.csv"],
     "export": lambda pkg, s2, c, d: ["export", pkg, "--format", "sav", "--out", d / "out"],
     "validate -o": lambda pkg, s2, c, d: ["validate", pkg, "--format", "json", "-o", d / "report.json"],
     "qda export": lambda pkg, s2, c, d: ["qda", "export", d / "p.qdpx", "--package", c],
@@ -190,8 +190,9 @@ def test_a_full_disk_never_costs_the_previous_output(pkg, tmp_path):
         previous = snapshot(out)
         free = os.statvfs(disk)
         (disk / "filler").write_bytes(b"\0" * (free.f_bavail * free.f_frsize - 8192))  # 8 KiB left
-        r = invoke("synth", "survey", "--out", disk / "other")
-        assert r.exit_code == 2 and "OUTPUT_WRITE_FAILED" in r.output
+        s2 = materialize({"base": "valid", "edits": [S2, S2_DATA]}, tmp_path / "s2")
+        r = invoke("pool", pkg, s2, "--out", disk / "other")
+        assert r.exit_code == 2 and "OUTPUT_WRITE_FAILED" in r.output, r.output
         r = invoke("export", pkg, "--format", "sav", "--out", out, "--force")
         assert r.exit_code == 2 and "OUTPUT_WRITE_FAILED" in r.output, r.output
         assert snapshot(out) == previous and leftovers(disk) == [] and not (disk / "other").exists()
@@ -218,8 +219,9 @@ SIMULATED = [  # (what fails, how to make it fail, errno, words in the message)
 @pytest.mark.parametrize("what, fail, err, words", SIMULATED, ids=[s[0] for s in SIMULATED])
 def test_a_simulated_failing_file_system(pkg, tmp_path, monkeypatch, what, fail, err, words):
     before = snapshot(pkg)
+    s2 = materialize({"base": "valid", "edits": [S2, S2_DATA]}, tmp_path / "s2")
     fail(monkeypatch)
-    r = invoke("synth", "survey", "--out", tmp_path / "out") if what == "writing a file" else \
+    r = invoke("pool", pkg, s2, "--out", tmp_path / "out") if what == "writing a file" else \
         invoke("export", pkg, "--format", "parquet", "--out", tmp_path / "out")
     monkeypatch.undo()
     assert r.exit_code == 2 and "OUTPUT_WRITE_FAILED" in r.output and words in r.output, r.output
