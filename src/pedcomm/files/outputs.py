@@ -185,6 +185,10 @@ class Destination:
         why = overlap(self.path, protect)
         if why:
             raise self.refuse("OUTPUT_OVERLAPS_INPUT", why)
+        here, real = _real(os.getcwd()), _real(self.path)
+        if real == here or real in here.parents:
+            raise self.refuse("OUTPUT_FOREIGN", "it is the folder you are working in (or holds it). "
+                                                "Write into a new folder inside it instead, such as --out out")
 
     def make_parent(self) -> None:
         missing = []
