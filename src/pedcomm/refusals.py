@@ -33,6 +33,7 @@ def output_report(error: OutputRefused, command: str | None = None) -> Report:
     report.ran("OUTPUT_LOCKED", None, "output", 1)
     report.ran("OUTPUT_WRITE_FAILED", None, "output", 1)
     report.add(error.code, field="output", path=str(error.path), detail=error.detail)
+    report.meta["refused"] = "nothing was written" if error.code == "OUTPUT_WRITE_FAILED" else "nothing was done"
     return report
 
 
@@ -57,6 +58,7 @@ def option_report(option: str, detail: str, command: str | None = None) -> Repor
     report = _report(command)
     report.ran("OPTION_INVALID", None, option, 1)
     report.add("OPTION_INVALID", field=option, option=option, detail=detail)
+    report.meta["refused"] = "nothing was read or written"
     return report
 
 

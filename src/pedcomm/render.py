@@ -73,6 +73,10 @@ def to_terminal(report: Report, console) -> None:
         for o in overrides:
             console.print(f"  {o['code']} ({o['scope']}): {o['from']} -> {o['to']}, {o['findings']} findings. "
                           f"Justification: {escape(o['justification'])}")
+    if report.meta.get("refused"):  # an output or option refused before anything was read or written
+        console.print(f"\n[bold red]REFUSED[/]: {report.meta['refused']} (pedcomm {report.meta.get('version')}, "
+                      f"standard {report.meta.get('schema_version')}).")
+        return
     style = {"valid": "bold green", "invalid": "bold red", "unreadable": "bold red"}[report.status]
     n_checks = len(report.runs)
     console.print(f"\n[{style}]{report.status.upper()}[/]: {totals['error']} errors, {totals['warning']} warnings, "
