@@ -49,3 +49,27 @@ def test_case_through_the_command_line(case, tmp_path):
     assert "Traceback" not in result.output and "Exception ignored" not in result.output
     for code in case["expect_codes"]:
         assert code in result.output
+
+
+SECRET_CASES = [c for c in CASES if c.get("secret")]
+
+
+@pytest.mark.parametrize("case", SECRET_CASES, ids=[c["id"] for c in SECRET_CASES])
+def test_masked_values_never_appear_in_any_report(case, tmp_path):
+    """Issue 16: one masking path. The planted identifier is absent from the terminal report, the
+    JSON report and a report file, and appears with --show-values (where the check shows it at all)."""
+    from typer.testing import CliRunner
+
+    from pedcomm.cli import app
+
+    pkg = materialize(case, tmp_path)
+    runner, secret = CliRunner(), case["secret"]
+    for fmt in ("text", "json"):
+        r = runner.invoke(app, ["validate", str(pkg), "--format", fmt])
+        assert r.exit_code == case["exit"] and secret not in r.output, (fmt, r.output)
+        report = tmp_path / f"report.{fmt}"
+        runner.invoke(app, ["validate", str(pkg), "--format", fmt, "-o", str(report)])
+        assert secret not in report.read_text(encoding="utf-8")
+    if case.get("shown_with_show_values", True):
+        r = runner.invoke(app, ["validate", str(pkg), "--format", "json", "--show-values"])
+        assert secret in r.output

@@ -139,14 +139,20 @@ def test_major_versions_are_refused_and_minor_ones_warned(synthetic_sites, tmp_p
     assert warned.report.findings[0].field == "SITE2"
 
 
-def test_existing_output_needs_force(pooled_sites, synthetic_sites, tmp_path):
+def test_existing_output_needs_force_and_force_replaces_only_pedcomm_outputs(pooled_sites, synthetic_sites, tmp_path):
+    """Issue 16: --force replaces a pooled package pedcomm wrote, never a folder holding someone's files."""
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("x")
     r = runner.invoke(app, ["pool", *map(str, synthetic_sites[:2]), "--out", str(out)])
-    assert r.exit_code == 2 and (out / "keep.txt").exists()
+    assert r.exit_code == 2 and "OUTPUT_EXISTS" in r.output and (out / "keep.txt").read_text() == "x"
     r = runner.invoke(app, ["pool", *map(str, synthetic_sites[:2]), "--out", str(out), "--force"])
-    assert r.exit_code == 0 and not (out / "keep.txt").exists()
+    assert r.exit_code == 2 and "OUTPUT_FOREIGN" in r.output and (out / "keep.txt").read_text() == "x"
+    mine = tmp_path / "mine"
+    assert runner.invoke(app, ["pool", *map(str, synthetic_sites[:2]), "--out", str(mine)]).exit_code == 0
+    r = runner.invoke(app, ["pool", *map(str, synthetic_sites[:3]), "--out", str(mine), "--force"])
+    assert r.exit_code == 0, r.output
+    assert "SITE3" in (mine / "datapackage.json").read_text()
 
 
 def test_site_configurations_apply_to_their_site(synthetic_sites, tmp_path):
@@ -172,3 +178,19 @@ def test_coding_sites_pool(tmp_path):
     seg = rows(tmp_path / "pooled", "coding_segments")
     assert seg["segment_id"].str.startswith(("SITE1-", "SITE2-")).all() and seg["segment_id"].is_unique
     assert len(rows(tmp_path / "pooled", "coding_codes")) == len(rows(tmp_path / "sites/SITE1", "coding_codes"))
+
+
+def test_the_same_rows_under_two_site_ids_are_not_pooled(synthetic_sites, tmp_path):
+    """Issue 16: SITE1 submitted again as SITE9, its files re-saved (rows reordered, Windows line
+    endings): the content fingerprints match, so nothing is pooled."""
+    sites = copy_sites(synthetic_sites[:2], tmp_path / "sites")
+    again = tmp_path / "sites" / "SITE9"
+    shutil.copytree(sites[0], again)
+    _declare(again, site="SITE9")
+    for name in ("survey_parents", "survey_relationships"):
+        frame = rows(again, name)
+        frame.iloc[::-1].to_csv(again / "data" / f"{name}.csv", index=False, lineterminator="\r\n")
+    outcome = pool([*sites, again], tmp_path / "pooled")
+    assert outcome.out is None and not (tmp_path / "pooled").exists()
+    assert outcome.report.codes() == {"POOL_SITE_SAME_DATA"}
+    assert [f.value for f in outcome.report.findings] == ["SITE1 and SITE9"]

@@ -332,17 +332,30 @@ def test_an_import_that_would_orphan_kept_segments_is_refused(tmp_path):
     assert not (tmp_path / "pkg").exists()
 
 
-@pytest.mark.parametrize("where", ["package", "package-parent", "inside-package", "project"])
+@pytest.mark.parametrize("where", ["package", "package-parent", "data-folder", "project"])
 def test_the_output_never_replaces_an_input_even_with_force(tmp_path, where):
     pkg = tmp_path / "site" / "pkg"
     shutil.copytree(SUITE / "valid_coding", pkg)
     src = tmp_path / "site" / "p.qdpx"
     src.write_bytes((FILES / "timed-transcript.qdpx").read_bytes())
-    out = {"package": pkg, "package-parent": tmp_path / "site", "inside-package": pkg / "coded", "project": src}[where]
+    out = {"package": pkg, "package-parent": tmp_path / "site", "data-folder": pkg / "data", "project": src}[where]
     before = snapshot(tmp_path)
     r = runner.invoke(app, ["qda", "import", str(src), "--out", str(out), "--package", str(pkg), "--force"])
-    assert r.exit_code == 2 and "never writes over" in " ".join(r.output.split()), r.output
+    assert r.exit_code == 2 and "OUTPUT_OVERLAPS_INPUT" in r.output, r.output
     assert snapshot(tmp_path) == before
+
+
+def test_an_output_folder_beside_the_packages_files_is_fine(tmp_path):
+    """Like `out/` beside datapackage.json (make run): a new folder inside the package folder holds no input."""
+    pkg = tmp_path / "pkg"
+    shutil.copytree(SUITE / "valid_coding", pkg)
+    src = tmp_path / "p.qdpx"
+    src.write_bytes((FILES / "timed-transcript.qdpx").read_bytes())
+    before = snapshot(pkg)
+    r = runner.invoke(app, ["qda", "import", str(src), "--out", str(pkg / "coded"), "--package", str(pkg)])
+    assert r.exit_code == 0, r.output
+    assert (pkg / "coded" / "datapackage.json").is_file()
+    assert {k: v for k, v in snapshot(pkg).items() if not k.startswith("coded")} == before
 
 
 def test_the_readme_qda_import_command_works_as_written(tmp_path):

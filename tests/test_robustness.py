@@ -28,7 +28,8 @@ json_values = st.recursive(
 @st.composite
 def mutation(draw):
     target = draw(st.sampled_from(FILES))
-    kind = draw(st.sampled_from(["flip", "truncate", "insert", "drop_line", "dup_line", "swap_lines", "cell", "json"]))
+    kind = draw(st.sampled_from(["flip", "truncate", "insert", "drop_line", "dup_line", "swap_lines", "cell", "json",
+                                 "special", "deep"]))  # issue 16: special files and deep nesting
     return target, kind, draw(st.integers(0, 10**6)), draw(st.binary(min_size=1, max_size=40)), \
         draw(st.text(max_size=30)), draw(json_values)
 
@@ -36,7 +37,15 @@ def mutation(draw):
 def mutate(pkg: Path, m) -> None:
     target, kind, pos, blob, text, value = m
     p = pkg / target
+    if kind == "special":  # the file replaced by a pipe, a folder or a socket: never opened, never a hang
+        from pedcomm.conformance import _special
+
+        _special(p, ["fifo", "folder", "socket", "link-to-fifo"][pos % 4])
+        return
     data = p.read_bytes()
+    if kind == "deep":  # nesting at a random depth, in the descriptor or a schema
+        depth = 1 + pos % 3000
+        data = b'{"x": ' + b"[" * depth + b"]" * depth + b"}" if target.endswith(".json") else data
     i = pos % (len(data) + 1)
     if kind == "flip" and data:
         j = i % len(data)

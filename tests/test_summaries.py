@@ -18,7 +18,7 @@ THRESHOLD = 11
 ID_FIELDS = {"survey_parents": ["parent_id"], "survey_children": ["child_id"], "survey_clinicians": ["clinician_id"],
              "survey_relationships": ["relationship_id"]}
 ALLOWED_KEYS = {  # every key a summary may hold: no room for a row-level column
-    "format", "formatVersion", "site", "schemaVersion", "tool", "name", "version", "standard", "package",
+    "format", "formatVersion", "site", "schemaVersion", "modelSpecification", "tool", "name", "version", "standard", "package",
     "descriptorSha256", "study", "settings", "method", "cluster", "correlation", "correction", "scale", "disclosure",
     "threshold",
     "zeros_suppressed", "rule", "overrides", "models", "title", "outcome", "terms", "status", "reason", "coef", "cov",
@@ -220,3 +220,40 @@ def test_small_sites_withhold_their_models(synthetic_sites):
     summary = summarize(synthetic_sites[0], threshold=120).summary  # fewer events than the threshold
     assert {m["status"] for m in summary["models"]} == {"withheld"}
     assert all("coef" not in m and "cov" not in m for m in summary["models"])
+
+
+# -- issue 16: sharing rules that cannot be bypassed by accident ----------------------------------
+
+def test_the_minimum_threshold_is_one_fact_in_code_schema_and_cli(tmp_path, synthetic_sites):
+    from pedcomm.sites.summarize import summarize
+    from pedcomm.sites.summary_rules import schema
+    from pedcomm.sites.suppress import DEFAULT_THRESHOLD, MAXIMUM_THRESHOLD, MINIMUM_THRESHOLD
+
+    assert MINIMUM_THRESHOLD == 5 and DEFAULT_THRESHOLD == 11
+    assert schema()["properties"]["disclosure"]["properties"]["threshold"]["minimum"] == MINIMUM_THRESHOLD
+    assert schema()["properties"]["disclosure"]["properties"]["threshold"]["maximum"] == MAXIMUM_THRESHOLD
+    with pytest.raises(ValueError, match="at least 5"):
+        summarize(synthetic_sites[0], threshold=4)
+    r = runner.invoke(app, ["summarize", str(synthetic_sites[0]), "--threshold", "4", "--out", str(tmp_path / "s.json")])
+    assert r.exit_code == 2 and "OPTION_INVALID" in r.output and not (tmp_path / "s.json").exists()
+
+
+def test_every_summary_pedcomm_writes_follows_the_published_schema_and_rules(summaries):
+    from jsonschema import Draft202012Validator
+
+    from pedcomm.sites.summary_rules import check, schema
+
+    Draft202012Validator.check_schema(schema())
+    for path in [*summaries[0], summaries[1]]:
+        doc = json.loads(path.read_text())
+        assert check(doc) == ([], []), path
+        assert doc["modelSpecification"].startswith("sha256:") and doc["formatVersion"] == "1.1"
+
+
+def test_a_summary_below_the_minimum_is_refused_by_meta_even_if_consistent(summaries, tmp_path):
+    """A summary re-written by hand with threshold 3 and its small counts: SUMMARY_DISCLOSURE."""
+    doc = json.loads(summaries[0][1].read_text())
+    doc["disclosure"]["threshold"] = 3
+    (tmp_path / "low.json").write_text(json.dumps(doc))
+    r = runner.invoke(app, ["meta", str(summaries[0][0]), str(tmp_path / "low.json"), "--out", str(tmp_path / "m")])
+    assert r.exit_code == 2 and "SUMMARY_DISCLOSURE" in r.output and not (tmp_path / "m").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -34,6 +35,68 @@ def _console(stderr: bool = False):
     return Console(stderr=stderr, highlight=False, soft_wrap=False, width=160 if not stderr else None)
 
 
+#: What --force means for every writing command (pedcomm.files.outputs).
+FORCE_HELP = "Replace the output if pedcomm wrote it before and nobody changed it since (never anything else)."
+
+
+def _safe(text) -> str:
+    """Text for the terminal: control characters neutralised, rich markup escaped, length bounded."""
+    from rich.markup import escape
+
+    from .masking import bounded, neutralise
+
+    return escape(bounded(neutralise(str(text)), 500))
+
+
+@contextmanager
+def _guarded(format: str = "text", command: str | None = None):
+    """Run a command body; refusals of the file layer become coded findings (exit 2), and an
+    interruption a one-line message (exit 128 + the signal's number)."""
+    from .files.inputs import InputRefused
+    from .files.outputs import Interrupted, OutputRefused
+
+    try:
+        yield
+    except OutputRefused as e:
+        from .refusals import output_report
+
+        _report_out(output_report(e, command), format)
+        raise typer.Exit(2)
+    except InputRefused as e:
+        from .refusals import input_report
+
+        _report_out(input_report(e, command), format)
+        raise typer.Exit(2)
+    except Interrupted as e:
+        from .refusals import interrupted_message
+
+        _console(True).print(f"[red]{_safe(interrupted_message(e.signum, e.completed))}[/red]")
+        raise typer.Exit(128 + e.signum)
+
+
+def _option_error(option: str, detail: str, format: str = "text", command: str | None = None):
+    """Refuse an option value with the OPTION_INVALID finding (exit 2, nothing read or written)."""
+    from .refusals import option_report
+
+    _report_out(option_report(option, detail, command), format if format in ("text", "json") else "text")
+    raise typer.Exit(2)
+
+
+def _protect(*paths) -> list[Path]:
+    """The files of the inputs given (packages by their files, other inputs as they are)."""
+    from .files.inputs import package_files
+
+    out = []
+    for p in paths:
+        if p is None:
+            continue
+        if isinstance(p, tuple):  # ("package", path)
+            out += package_files(p[1])
+        else:
+            out.append(Path(p))
+    return out
+
+
 @app.command()
 def validate(
     path: Path = typer.Argument(..., help="A datapackage.json or the folder holding it."),
@@ -42,44 +105,49 @@ def validate(
     max_findings: int = typer.Option(100, help="Findings listed per check, resource and field (all are counted)."),
     show_values: bool = typer.Option(False, "--show-values", help="Print suspected identifying values in full (they are masked by default)."),
     config: Optional[Path] = typer.Option(None, "--config", help="Site configuration (site.yaml): reclassify or ignore findings of named codes, each with a written justification."),
+    force: bool = typer.Option(False, help="With --output: " + FORCE_HELP),
 ):
     """Check a package against the pedcomm standard. Exit 0: no errors; 1: errors; 2: unreadable input or configuration."""
     from .checks import __name__ as _  # noqa: F401  (registers the checks)
+    from .files.outputs import FILE, claim
     from .render import to_json, to_terminal
     from .validate import validate as run
 
     if format not in ("text", "json"):
-        _console(True).print("[red]--format must be 'text' or 'json'[/red]")
-        raise typer.Exit(2)
-    console = _console(stderr=True)
-    site_config, report = _site_config(config), None
-    if isinstance(site_config, Exception):
-        report, site_config = _config_report(site_config), None
-    if report is None:
-        with console.status("validating ...") as status:
-            result = run(path, max_listed=max_findings, reveal_values=show_values, config=site_config,
-                         progress=lambda m: status.update(f"validating: {m}"))
-        report = result.report
-    if format == "json":
-        text = to_json(report)
-        if output:
-            from .atomic import write_text
+        _option_error("--format", f"is {format!r}; it must be text or json", command="validate")
+    if max_findings < 0:
+        _option_error("--max-findings", "must be 0 or more", format, "validate")
+    with _guarded(format, "validate"):
+        if output is None:
+            report = _validation_report(path, max_findings, show_values, config, run)
+            if format == "json":
+                typer.echo(to_json(report), nl=False)
+            else:
+                to_terminal(report, _console())
+            raise typer.Exit(report.exit_code)
+        with claim(output, kind=FILE, command="validate", force=force, protect=_protect(("package", path), config)) as dest:
+            report = _validation_report(path, max_findings, show_values, config, run)
+            if format == "json":
+                dest.write_text(to_json(report))
+            else:
+                from io import StringIO
 
-            write_text(output, text)
-        else:
-            typer.echo(text, nl=False)
-    else:
-        if output:
-            from rich.console import Console
+                from rich.console import Console
 
-            from .atomic import write_text
-
-            c = Console(record=True, width=160, file=open("/dev/null", "w"))
-            to_terminal(report, c)
-            write_text(output, c.export_text())
-        else:
-            to_terminal(report, _console())
+                c = Console(record=True, width=160, file=StringIO())
+                to_terminal(report, c)
+                dest.write_text(c.export_text())
     raise typer.Exit(report.exit_code)
+
+
+def _validation_report(path, max_findings, show_values, config, run):
+    site_config = _site_config(config)
+    if isinstance(site_config, Exception):
+        return _config_report(site_config)
+    with _console(stderr=True).status("validating ...") as status:
+        result = run(path, max_listed=max_findings, reveal_values=show_values, config=site_config,
+                     progress=lambda m: status.update(f"validating: {m}"))
+    return result.report
 
 
 def _site_config(path: Optional[Path]):
@@ -112,43 +180,46 @@ def reproduce(
     method: Optional[str] = typer.Option(None, help="Model estimator: gee or glm_cluster (default: survey.yaml's, gee)."),
     cluster: Optional[str] = typer.Option(None, help="Cluster by clinician, parent, site, or parent+clinician (two-way; the survey.yaml default). Refused with too few clusters (CLUSTERS_TOO_FEW)."),
     correction: Optional[str] = typer.Option(None, help="Small-sample correction of the clustered covariance: bias_reduced (Mancl-DeRouen; the survey.yaml default) or none."),
-    force: bool = typer.Option(False, help="Replace the output folder if it exists."),
+    force: bool = typer.Option(False, help=FORCE_HELP),
     config: Optional[Path] = typer.Option(None, "--config", help="Site configuration (site.yaml) to validate with, as for pedcomm validate."),
 ):
     """Validate a package, then reproduce the published tables beside the published numbers.
 
     Exit 0: tables written; 1: the package has errors, nothing could be reproduced, or the data have too few clusters for the clustering asked for (nothing is written); 2: unreadable input or a bad option.
     """
-    from rich.markup import escape
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     from . import standard
-    from .analysis.clusters import ClusteringRefused
-    from .analysis.reproduce import NothingToReproduce, reproduce as run
+    from .analysis.reproduce import reproduce as run
     from .analysis.study import Options, studies
-    from .render import to_terminal
 
     err = _console(stderr=True)
-    (site_config,) = _configs([config]) if config else (None,)
     options = Options(method=method, cluster=cluster, correction=correction)
     try:
         for study in studies():
             study.check_options(options)
     except ValueError as e:
-        err.print(f"[red]{escape(str(e))}[/red]")
-        raise typer.Exit(2)
-    if path is None:
-        path = standard.DESCRIPTOR
+        option = next((f"--{o}" for o in ("method", "correction") if o in str(e)), "--cluster")
+        _option_error(option, str(e), command="reproduce")
+    with _guarded(command="reproduce"):
+        (site_config,) = _configs([config]) if config else (None,)
+        if path is None:
+            path = standard.DESCRIPTOR
+        _reproduce(path, out, options, force, site_config, config, run, err)
+
+
+def _reproduce(path, out, options, force, site_config, config, run, err):
+    from rich.markup import escape
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .analysis.clusters import ClusteringRefused
+    from .analysis.reproduce import NothingToReproduce
+    from .render import to_terminal
+
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("reproducing ...", total=None)
         try:
-            outcome = run(path, out, options=options, force=force, config=site_config,
+            outcome = run(path, out, options=options, force=force, config=site_config, protect=_protect(config),
                           progress=lambda m: progress.update(task, description=f"reproducing: {m}"))
-        except FileExistsError as e:
-            progress.stop()
-            err.print(f"[red]{escape(str(e))}[/red]")
-            raise typer.Exit(2)
         except NothingToReproduce as e:
             progress.stop()
             err.print(f"[red]Nothing to reproduce: {escape(str(e))}. Nothing was written.[/red]")
@@ -169,12 +240,12 @@ def reproduce(
     report = outcome.validated.report
     if outcome.out is None:
         to_terminal(report, _console())
-        err.print(f"[red]Not reproduced: the package has errors (see above). Nothing was written to {out}.[/red]")
+        err.print(f"[red]Not reproduced: the package has errors (see above). Nothing was written to {_safe(out)}.[/red]")
         raise typer.Exit(report.exit_code)
     counts = ", ".join(f"{n} {s}" for s, n in outcome.status_counts.items() if n)
     console = _console()
     warned = report.totals()["warning"]
-    console.print(f"Validated {path}: {report.status} ({report.totals()['error']} errors, {warned} warnings"
+    console.print(f"Validated {_safe(path)}: {report.status} ({report.totals()['error']} errors, {warned} warnings"
                   f"{'; run pedcomm validate to see them' if warned else ''}).")
     for result in outcome.results:
         shown = "; ".join(f"{k} {v}" for k, v in result.settings.items() if k in ("method", "cluster", "correction"))
@@ -190,38 +261,40 @@ def reproduce(
     console.print(f"Compared {len(outcome.comparison)} published targets: {counts}.")
     if outcome.status_counts.get("off"):
         console.print("[yellow]Some reproduced values are 'off' the published ones: see comparison.csv.[/yellow]")
-    console.print(f"Tables (CSV, Markdown, HTML, LaTeX) are in {out}/; start with {out / 'index.md'}.")
+    console.print(f"Tables (CSV, Markdown, HTML, LaTeX) are in {_safe(out)}/; start with {_safe(out / 'index.md')}.")
+
+
+#: Seeds are whole numbers from 0 to 2^63 - 1 (what every random number library accepts).
+MAX_SEED = 2 ** 63 - 1
 
 
 def _synth(study: str, seed: int, out: Path, force: bool, sites: Optional[int] = None):
     from .synth import write_package
 
+    command = f"synth {study}"
+    if not 0 <= seed <= MAX_SEED:
+        _option_error("--seed", f"is {seed}; a seed is a whole number from 0 to 2^63 - 1", command=command)
+    if sites is not None and not 1 <= sites <= 99:
+        _option_error("--sites", f"is {sites}; it must be between 1 and 99", command=command)
     console = _console(stderr=True)
-    if sites is not None:
-        from .synth.sites import write_sites
+    with _guarded(command=command):
+        if sites is not None:
+            from .synth.sites import write_sites
 
-        with console.status(f"generating {sites} synthetic {study} sites (seed {seed}) ..."):
-            try:
+            with console.status(f"generating {sites} synthetic {study} sites (seed {seed}) ..."):
                 folders = write_sites(study, sites, seed=seed, out=out, force=force)
-            except (FileExistsError, ValueError) as e:
-                console.print(f"[red]{e}[/red]")
-                raise typer.Exit(2)
-        console.print(f"Wrote {len(folders)} SYNTHETIC {study} site packages (seed {seed}) to {out}/: "
-                      f"{', '.join(f.name for f in folders)}")
-        return
-    with console.status(f"generating synthetic {study} package (seed {seed}) ..."):
-        try:
+            console.print(f"Wrote {len(folders)} SYNTHETIC {study} site packages (seed {seed}) to {_safe(out)}/: "
+                          f"{', '.join(f.name for f in folders)}")
+            return
+        with console.status(f"generating synthetic {study} package (seed {seed}) ..."):
             write_package(study, seed=seed, out=out, force=force)
-        except FileExistsError as e:
-            console.print(f"[red]{e}[/red]")
-            raise typer.Exit(2)
-    console.print(f"Wrote a SYNTHETIC {study} package (seed {seed}) to {out}")
+    console.print(f"Wrote a SYNTHETIC {study} package (seed {seed}) to {_safe(out)}")
 
 
 @synth_app.command("survey")
 def synth_survey(seed: int = typer.Option(2021, help="Random seed; the same seed gives byte-identical files."),
                  out: Path = typer.Option(..., "--out", help="Folder to write the package to."),
-                 force: bool = typer.Option(False, help="Replace the folder if it exists."),
+                 force: bool = typer.Option(False, help=FORCE_HELP),
                  sites: Optional[int] = typer.Option(None, "--sites", help="Write this many site packages (OUT/SITE1 ...) with realistic between-site differences, instead of one calibrated package.")):
     """A synthetic survey-study package (400 parents, 80 clinicians, 676 relationships), or K synthetic sites."""
     _synth("survey", seed, out, force, sites)
@@ -230,7 +303,7 @@ def synth_survey(seed: int = typer.Option(2021, help="Random seed; the same seed
 @synth_app.command("coding")
 def synth_coding(seed: int = typer.Option(2021, help="Random seed; the same seed gives byte-identical files."),
                  out: Path = typer.Option(..., "--out", help="Folder to write the package to."),
-                 force: bool = typer.Option(False, help="Replace the folder if it exists."),
+                 force: bool = typer.Option(False, help=FORCE_HELP),
                  sites: Optional[int] = typer.Option(None, "--sites", help="Write this many site packages (OUT/SITE1 ...), each drawn with its own seed.")):
     """A synthetic transcript-coding package (33 dyads, 17 analysed, 141 discussions, 28 codes in 7 themes), or K synthetic sites."""
     _synth("coding", seed, out, force, sites)
@@ -239,7 +312,7 @@ def synth_coding(seed: int = typer.Option(2021, help="Random seed; the same seed
 @synth_app.command("all")
 def synth_all(seed: int = typer.Option(2021, help="Random seed; the same seed gives byte-identical files."),
               out: Path = typer.Option(..., "--out", help="Folder to write the package to."),
-              force: bool = typer.Option(False, help="Replace the folder if it exists.")):
+              force: bool = typer.Option(False, help=FORCE_HELP)):
     """Both studies in one package: the shipped example package is this output for seed 2021."""
     _synth("all", seed, out, force)
 
@@ -273,7 +346,7 @@ def _redcap_reference(package: Optional[Path]):
     tables = text_tables(ref)
     if any(n not in tables for n in REFERENCE_TABLES):
         _report_out(ref.report, "text")
-        _console(True).print(f"[red]The package {package or shipped_package()} has no readable "
+        _console(True).print(f"[red]The package {_safe(package or shipped_package())} has no readable "
                              f"{' and '.join(REFERENCE_TABLES)}; nothing was written.[/red]")
         raise typer.Exit(2)
     return tables
@@ -283,19 +356,24 @@ def _redcap_reference(package: Optional[Path]):
 def redcap_dictionary(
     out: Path = typer.Option(..., "--out", help="The data dictionary CSV to write (REDCap's 18 columns)."),
     package: Optional[Path] = typer.Option(None, "--package", help=_REFERENCE_HELP),
+    force: bool = typer.Option(False, help=FORCE_HELP),
 ):
     """Write the REDCap data dictionary of the parent and clinician survey instruments."""
-    from .atomic import write_text
+    from .files.outputs import FILE, claim
     from .interop import labels as L
+    from .interop.package_io import shipped_package
     from .interop.redcap_dictionary import dictionary_rows, to_csv
     from .interop.redcap_forms import FORMS
 
     err = _console(stderr=True)
-    rows = dictionary_rows(_redcap_reference(package))
-    write_text(out, to_csv(rows))
+    package = package or shipped_package()
+    with _guarded(command="redcap dictionary"), \
+            claim(out, kind=FILE, command="redcap dictionary", force=force, protect=_protect(("package", package))) as dest:
+        rows = dictionary_rows(_redcap_reference(package))
+        dest.write_text(to_csv(rows))
     codes = " | ".join(f"{c}, {lab}" for c, lab in L.declared_missing("survey_responses").items())
     repeating = ", ".join(f.name for f in FORMS if f.repeating)
-    err.print(f"Wrote {len(rows)} fields on {len(FORMS)} forms to {out}.")
+    err.print(f"Wrote {len(rows)} fields on {len(FORMS)} forms to {_safe(out)}.")
     err.print(f"In REDCap: upload it (Project Setup > Data Dictionary), make {repeating} repeating instruments, "
               f"and set the project's Missing Data Codes to: {codes}. Or create the project in one step from "
               "`pedcomm redcap project --out project.xml`.")
@@ -305,16 +383,20 @@ def redcap_dictionary(
 def redcap_project(
     out: Path = typer.Option(..., "--out", help="The REDCap project XML file to write (CDISC ODM with REDCap's extensions)."),
     package: Optional[Path] = typer.Option(None, "--package", help=_REFERENCE_HELP),
+    force: bool = typer.Option(False, help=FORCE_HELP),
 ):
     """Write the whole REDCap project as one XML file: forms, fields, validation, repeating instruments, missing-data codes."""
-    from .atomic import write_bytes
+    from .files.outputs import FILE, claim
+    from .interop.package_io import shipped_package
     from .interop.redcap_forms import FORMS
     from .interop.redcap_project_xml import project_xml
 
-    data = project_xml(_redcap_reference(package))
-    write_bytes(out, data)
+    package = package or shipped_package()
+    with _guarded(command="redcap project"), \
+            claim(out, kind=FILE, command="redcap project", force=force, protect=_protect(("package", package))) as dest:
+        dest.write_bytes(project_xml(_redcap_reference(package)))
     _console(stderr=True).print(
-        f"Wrote the REDCap project ({len(FORMS)} instruments, {sum(f.repeating for f in FORMS)} repeating) to {out}. "
+        f"Wrote the REDCap project ({len(FORMS)} instruments, {sum(f.repeating for f in FORMS)} repeating) to {_safe(out)}. "
         "In REDCap: New Project > 'Upload a REDCap project XML file', choose this file.")
 
 
@@ -324,22 +406,25 @@ def redcap_import(
     out: Path = typer.Option(..., "--out", help="Folder to write the package to (created; replaced only with --force)."),
     package: Optional[Path] = typer.Option(None, "--package", help=_REFERENCE_HELP),
     format: str = typer.Option("text", "--format", help="Report as text (for people) or json (for machines)."),
-    force: bool = typer.Option(False, help="Replace the output folder if it exists."),
+    force: bool = typer.Option(False, help=FORCE_HELP),
 ):
     """Turn a REDCap records export into a standard package and validate it. Exit 0: valid; 1: errors; 2: unreadable."""
     from .interop.redcap_import import import_export
 
     err = _console(stderr=True)
-    try:
-        result = import_export(export, out, reference=package, force=force)
-    except (FileExistsError, FileNotFoundError) as e:
-        err.print(f"[red]{e}[/red]")
-        raise typer.Exit(2)
+    if format not in ("text", "json"):
+        _option_error("--format", f"is {format!r}; it must be text or json", command="redcap import")
+    with _guarded(format, "redcap import"):
+        try:
+            result = import_export(export, out, reference=package, force=force)
+        except FileNotFoundError as e:
+            err.print(f"[red]{_safe(e)}[/red]")
+            raise typer.Exit(2)
     _report_out(result.report, format)
     if result.validated is None:
-        err.print(f"[red]The export was not converted (see above); nothing was written to {out}.[/red]")
+        err.print(f"[red]The export was not converted (see above); nothing was written to {_safe(out)}.[/red]")
     else:
-        err.print(f"Wrote the package to {out} ({result.report.status}).")
+        err.print(f"Wrote the package to {_safe(out)} ({result.report.status}).")
     raise typer.Exit(result.exit_code)
 
 
@@ -348,39 +433,44 @@ qda_app = typer.Typer(help="REFI-QDA (NVivo, ATLAS.ti, MAXQDA, QualCoder): expor
 app.add_typer(qda_app, name="qda")
 
 
-def _qda_export(kind: str, path: Optional[Path], out: Path):
+def _qda_export(kind: str, path: Optional[Path], out: Path, force: bool):
     from .interop.package_io import shipped_package
     from .interop.qda_export import NotExportable, export_codebook, export_project
 
     err = _console(stderr=True)
-    try:
-        validated, written = (export_codebook if kind == "codebook" else export_project)(path or shipped_package(), out)
-    except NotExportable as e:
-        err.print(f"[red]Not exported: {e}. Nothing was written.[/red]")
-        raise typer.Exit(2)
+    command = "qda export-codebook" if kind == "codebook" else "qda export"
+    with _guarded(command=command):
+        try:
+            validated, written = (export_codebook if kind == "codebook" else export_project)(
+                path or shipped_package(), out, force=force)
+        except NotExportable as e:
+            err.print(f"[red]Not exported: {_safe(e)}. Nothing was written.[/red]")
+            raise typer.Exit(2)
     if written is None:
         _report_out(validated.report, "text")
-        err.print(f"[red]Not exported: the package has errors (see above). Nothing was written to {out}.[/red]")
+        err.print(f"[red]Not exported: the package has errors (see above). Nothing was written to {_safe(out)}.[/red]")
         raise typer.Exit(validated.report.exit_code or 1)
-    err.print(f"Wrote the {kind} to {written}.")
+    err.print(f"Wrote the {kind} to {_safe(written)}.")
 
 
 @qda_app.command("export-codebook")
 def qda_export_codebook(
     out: Path = typer.Option(..., "--out", help="The codebook file to write (.qdc)."),
     package: Optional[Path] = typer.Option(None, "--package", help="The package (default: the shipped example package)."),
+    force: bool = typer.Option(False, help=FORCE_HELP),
 ):
     """Write the codebook (themes as parent codes, codes nested) as a REFI-QDA .qdc file."""
-    _qda_export("codebook", package, out)
+    _qda_export("codebook", package, out, force)
 
 
 @qda_app.command("export")
 def qda_export(
     out: Path = typer.Argument(..., help="The project file to write (.qdpx)."),
     package: Optional[Path] = typer.Option(None, "--package", help="The package (default: the shipped example package)."),
+    force: bool = typer.Option(False, help=FORCE_HELP),
 ):
     """Write the codebook and the coded segments, one transcript per discussion, as a REFI-QDA .qdpx project."""
-    _qda_export("project", package, out)
+    _qda_export("project", package, out, force)
 
 
 @qda_app.command("import")
@@ -396,7 +486,7 @@ def qda_import(
     char_units: str = typer.Option("auto", "--char-units", help="How the tool counted characters in positions: codepoints, utf16 or auto (detect)."),
     show_values: bool = typer.Option(False, "--show-values", help="Print speaker labels, user and source names in full (they are masked by default)."),
     format: str = typer.Option("text", "--format", help="Report as text (for people) or json (for machines)."),
-    force: bool = typer.Option(False, help="Replace the output folder if it exists."),
+    force: bool = typer.Option(False, help=FORCE_HELP),
 ):
     """Read a QDA project into codes, themes and segments, and validate the package. Exit 0: valid; 1: errors; 2: unreadable or unsafe input."""
     from rich.markup import escape
@@ -405,21 +495,21 @@ def qda_import(
     from .interop.qda_positions import LINE_BREAKS, UNITS
 
     err = _console(stderr=True)
-    if line_breaks not in LINE_BREAKS or char_units not in UNITS:
-        err.print(f"[red]--line-breaks must be one of {', '.join(LINE_BREAKS)} and --char-units one of {', '.join(UNITS)}[/red]")
-        raise typer.Exit(2)
-    try:
+    if format not in ("text", "json"):
+        _option_error("--format", f"is {format!r}; it must be text or json", command="qda import")
+    if line_breaks not in LINE_BREAKS:
+        _option_error("--line-breaks", f"is {line_breaks!r}; it must be one of {', '.join(LINE_BREAKS)}", command="qda import")
+    if char_units not in UNITS:
+        _option_error("--char-units", f"is {char_units!r}; it must be one of {', '.join(UNITS)}", command="qda import")
+    with _guarded(format, "qda import"):
         result = import_project(project, out, discussions=discussions, reference=package, force=force, speakers=speakers,
                                 coders=coders, excerpts=excerpts, reveal=show_values, line_breaks=line_breaks,
                                 char_units=char_units)
-    except FileExistsError as e:
-        err.print(f"[red]{escape(str(e))}[/red]")
-        raise typer.Exit(2)
     _report_out(result.report, format)
     if result.validated is None:
-        err.print(f"[red]The project was not converted (see above); nothing was written to {escape(str(out))}.[/red]")
+        err.print(f"[red]The project was not converted (see above); nothing was written to {_safe(out)}.[/red]")
     else:
-        err.print(f"Wrote the package to {escape(str(out))} ({result.report.status}).")
+        err.print(f"Wrote the package to {_safe(out)} ({result.report.status}).")
     raise typer.Exit(result.exit_code)
 
 
@@ -428,7 +518,7 @@ def export_cmd(
     path: Optional[Path] = typer.Argument(None, help="A datapackage.json or its folder (default: the shipped example package)."),
     format: str = typer.Option(..., "--format", help="sav (SPSS), dta (Stata) or parquet."),
     out: Path = typer.Option(..., "--out", help="Folder to write one file per resource to (created; replaced only with --force)."),
-    force: bool = typer.Option(False, help="Replace the output folder if it exists."),
+    force: bool = typer.Option(False, help=FORCE_HELP),
 ):
     """Write every resource as SPSS, Stata or Parquet with the schemas' labels and missing values.
 
@@ -439,21 +529,18 @@ def export_cmd(
 
     err = _console(stderr=True)
     if format not in FORMATS:
-        err.print(f"[red]--format must be one of: {', '.join(FORMATS)}[/red]")
-        raise typer.Exit(2)
-    try:
-        validated, written = export(path or shipped_package(), format, out, force=force)
-    except FileExistsError as e:
-        err.print(f"[red]{e}[/red]")
-        raise typer.Exit(2)
-    except ExportError as e:
-        err.print(f"[red]Not exported: {e}. Nothing was written.[/red]")
-        raise typer.Exit(1)
+        _option_error("--format", f"is {format!r}; it must be one of: {', '.join(FORMATS)}", command="export")
+    with _guarded(command="export"):
+        try:
+            validated, written = export(path or shipped_package(), format, out, force=force)
+        except ExportError as e:
+            err.print(f"[red]Not exported: {_safe(e)}. Nothing was written.[/red]")
+            raise typer.Exit(1)
     if not written:
         _report_out(validated.report, "text")
-        err.print(f"[red]Not exported: the package has errors (see above). Nothing was written to {out}.[/red]")
+        err.print(f"[red]Not exported: the package has errors (see above). Nothing was written to {_safe(out)}.[/red]")
         raise typer.Exit(validated.report.exit_code or 1)
-    err.print(f"Wrote {len(written)} {format} files to {out}/.")
+    err.print(f"Wrote {len(written)} {format} files to {_safe(out)}/.")
 
 
 # -- multi-site: pool rows, or share summaries and combine them (issue 6) -------------------------
@@ -475,27 +562,24 @@ def pool_cmd(
     sites: list[Path] = typer.Argument(..., help="The site packages (datapackage.json files or their folders)."),
     out: Path = typer.Option(..., "--out", help="Folder to write the pooled package to (created; replaced only with --force)."),
     config: list[Path] = typer.Option([], "--config", help="A site configuration (repeat for several); one naming a site applies to that site, one without to all."),
-    force: bool = typer.Option(False, help="Replace the output folder if it exists."),
+    force: bool = typer.Option(False, help=FORCE_HELP),
 ):
     """Validate every site package and pool them into one package with site-prefixed identifiers.
 
     Nothing is written if any site has errors, two sites share an id, or their standard versions are
     incompatible. Exit 0: pooled; 1: not pooled (see the per-site summary); 2: unreadable configuration or existing output.
     """
-    from rich.markup import escape
     from rich.table import Table as RichTable
 
     from .render import to_terminal
     from .sites.pool import error_codes, pool
 
     err = _console(stderr=True)
-    configs = _configs(config)
-    with err.status("pooling ...") as status:
-        try:
-            outcome = pool(sites, out, configs=configs, force=force, progress=lambda m: status.update(f"pooling: {m}"))
-        except FileExistsError as e:
-            err.print(f"[red]{escape(str(e))}[/red]")
-            raise typer.Exit(2)
+    with _guarded(command="pool"):
+        configs = _configs(config)
+        with err.status("pooling ...") as status:
+            outcome = pool(sites, out, configs=configs, force=force, protect=_protect(*config),
+                           progress=lambda m: status.update(f"pooling: {m}"))
     console = _console()
     t = RichTable(title="Sites", title_justify="left")
     for col in ("Site", "Package", "Status", "Errors", "Warnings", "Codes"):
@@ -503,12 +587,12 @@ def pool_cmd(
     for s in outcome.sites:
         r = s.validated.report
         totals = r.totals()
-        t.add_row(escape(s.site or "(undeclared)"), escape(str(s.path)), r.status, str(totals["error"]),
+        t.add_row(_safe(s.site or "(undeclared)"), _safe(s.path), r.status, str(totals["error"]),
                   str(totals["warning"]), ", ".join(error_codes(r)))
     console.print(t)
     for s in outcome.sites:
         if s.validated.report.status != "valid":
-            console.print(f"\n[bold]Findings of site {escape(s.label)} ({escape(str(s.path))})[/bold]")
+            console.print(f"\n[bold]Findings of site {_safe(s.label)} ({_safe(s.path)})[/bold]")
             to_terminal(s.validated.report, console)
     if outcome.result is not None and outcome.out is None:
         console.print("\n[bold]Findings of the pooled package[/bold]")
@@ -517,10 +601,10 @@ def pool_cmd(
         console.print("\n[bold]Pooling[/bold]")
         to_terminal(outcome.report, console)
     if outcome.out is None:
-        err.print(f"[red]Not pooled: see the findings above. Nothing was written to {escape(str(out))}.[/red]")
+        err.print(f"[red]Not pooled: see the findings above. Nothing was written to {_safe(out)}.[/red]")
         raise typer.Exit(1)
     n = {name: len(frame) for name, frame in outcome.result.tables.items()}
-    err.print(f"Pooled {len(outcome.sites)} sites into {out}: "
+    err.print(f"Pooled {len(outcome.sites)} sites into {_safe(out)}: "
               + ", ".join(f"{v} {k}" for k, v in n.items() if k in ("survey_relationships", "coding_segments"))
               + f"; the pooled package is {outcome.result.report.status}.")
 
@@ -529,44 +613,55 @@ def pool_cmd(
 def summarize_cmd(
     path: Path = typer.Argument(..., help="The site's package (a datapackage.json or its folder)."),
     out: Path = typer.Option(..., "--out", help="The summary JSON file to write."),
-    threshold: int = typer.Option(11, help="Suppress every count below this (and complementary counts)."),
+    threshold: int = typer.Option(11, help="Suppress every count below this (and complementary counts); at least 5, pedcomm's minimum (see the pooling guide)."),
     suppress_zeros: bool = typer.Option(False, "--suppress-zeros", help="Suppress zero counts too (by default zeros are shown, as DataSHIELD and CMS do)."),
     config: Optional[Path] = typer.Option(None, "--config", help="The site configuration (site.yaml) to validate with."),
     method: Optional[str] = typer.Option(None, help="Model estimator: gee or glm_cluster (default: survey.yaml's, gee). Every site must use the same."),
     cluster: Optional[str] = typer.Option(None, help="Cluster by clinician, parent, site, or parent+clinician (two-way; the survey.yaml default)."),
     correction: Optional[str] = typer.Option(None, help="Small-sample correction: bias_reduced (Mancl-DeRouen; the survey.yaml default) or none."),
+    force: bool = typer.Option(False, help=FORCE_HELP),
 ):
     """Write what a site may share instead of rows: model coefficients, covariances and counts, and
     descriptive tables with small cells suppressed. Exit 0: written; 1: the package has errors or cannot be summarized; 2: bad option or configuration."""
-    from rich.markup import escape
-
-    from .atomic import write_text
+    from .analysis.survey_models import ModelSettings
+    from .files.outputs import FILE, claim
     from .render import to_terminal
     from .sites.summarize import NotSummarizable, dumps, summarize
+    from .sites.suppress import MAXIMUM_THRESHOLD, MINIMUM_THRESHOLD
 
     err = _console(stderr=True)
-    (site_config,) = _configs([config]) if config else (None,)
+    if threshold < MINIMUM_THRESHOLD:
+        _option_error("--threshold", f"is {threshold}; shared counts are suppressed below at least {MINIMUM_THRESHOLD} "
+                                     "(pedcomm's minimum; the default is 11)", command="summarize")
+    if threshold > MAXIMUM_THRESHOLD:
+        _option_error("--threshold", f"is {threshold}; at most {MAXIMUM_THRESHOLD} (the summary format's limit)",
+                      command="summarize")
     try:
-        with err.status("summarizing ...") as status:
-            result = summarize(path, threshold=threshold, zeros=suppress_zeros, method=method, cluster=cluster,
-                               correction=correction, config=site_config,
-                               progress=lambda m: status.update(f"summarizing: {m}"))
+        ModelSettings.from_config(method, cluster, correction)
     except ValueError as e:
-        err.print(f"[red]{escape(str(e))}[/red]")
-        raise typer.Exit(2)
-    except NotSummarizable as e:
-        err.print(f"[red]Not summarized: {escape(str(e))}. Nothing was written.[/red]")
-        raise typer.Exit(1)
-    if result.summary is None:
-        to_terminal(result.validated.report, _console())
-        err.print(f"[red]Not summarized: the package has errors (see above). Nothing was written to {escape(str(out))}.[/red]")
-        raise typer.Exit(result.validated.report.exit_code or 1)
-    write_text(out, dumps(result.summary))
+        option = next((f"--{o}" for o in ("method", "correction") if o in str(e)), "--cluster")
+        _option_error(option, str(e), command="summarize")
+    with _guarded(command="summarize"), \
+            claim(out, kind=FILE, command="summarize", force=force, protect=_protect(("package", path), config)) as dest:
+        (site_config,) = _configs([config]) if config else (None,)
+        try:
+            with err.status("summarizing ...") as status:
+                result = summarize(path, threshold=threshold, zeros=suppress_zeros, method=method, cluster=cluster,
+                                   correction=correction, config=site_config,
+                                   progress=lambda m: status.update(f"summarizing: {m}"))
+        except NotSummarizable as e:
+            err.print(f"[red]Not summarized: {_safe(e)}. Nothing was written.[/red]")
+            raise typer.Exit(1)
+        if result.summary is None:
+            to_terminal(result.validated.report, _console())
+            err.print(f"[red]Not summarized: the package has errors (see above). Nothing was written to {_safe(out)}.[/red]")
+            raise typer.Exit(result.validated.report.exit_code or 1)
+        dest.write_text(dumps(result.summary))
     s = result.summary
     shared = [m["name"] for m in s["models"] if m["status"] == "shared"]
     withheld = [f"{m['name']} ({m['reason']})" for m in s["models"] if m["status"] != "shared"]
     hidden = sum(t["suppressed"]["primary"] + t["suppressed"]["complementary"] for t in s["tables"])
-    err.print(f"Wrote the summary of site {s['site']} to {out}: models shared: {', '.join(shared) or 'none'}"
+    err.print(f"Wrote the summary of site {_safe(s['site'])} to {_safe(out)}: models shared: {', '.join(shared) or 'none'}"
               + (f"; withheld: {'; '.join(withheld)}" if withheld else "")
               + f"; {len(s['tables'])} tables, {hidden} counts suppressed (threshold {threshold}). No row-level data.")
 
@@ -576,78 +671,60 @@ def meta_cmd(
     summaries: list[Path] = typer.Argument(..., help="Site summary files written by pedcomm summarize."),
     out: Path = typer.Option(..., "--out", help="Folder to write the results to (created; replaced only with --force)."),
     one_stage: Optional[Path] = typer.Option(None, "--one-stage", help="A pooled package of the same sites: fit the one-stage model on its rows and set it beside the pooled estimates."),
-    force: bool = typer.Option(False, help="Replace the output folder if it exists."),
+    force: bool = typer.Option(False, help=FORCE_HELP),
 ):
     """Combine site summaries: random-effects pooled odds ratios, heterogeneity (I², tau²), forest
     plots and pooled descriptive tables. Exit 0: written; 1: summaries incompatible or the one-stage package invalid; 2: unreadable summary."""
-    from rich.markup import escape
-
     from .sites.meta import meta
 
     err = _console(stderr=True)
-    with err.status("combining ...") as status:
-        try:
-            result = meta(summaries, out, one_stage=one_stage, force=force, progress=lambda m: status.update(f"combining: {m}"))
-        except FileExistsError as e:
-            err.print(f"[red]{escape(str(e))}[/red]")
-            raise typer.Exit(2)
+    with _guarded(command="meta"), err.status("combining ...") as status:
+        result = meta(summaries, out, one_stage=one_stage, force=force, progress=lambda m: status.update(f"combining: {m}"))
     if result.report.findings:
         _report_out(result.report, "text")
     if result.out is None:
-        err.print(f"[red]Not combined (see above). Nothing was written to {escape(str(out))}.[/red]")
+        err.print(f"[red]Not combined (see above). Nothing was written to {_safe(out)}.[/red]")
         raise typer.Exit(result.report.exit_code or 1)
     pooled = result.estimates.dropna(subset=["odds_ratio"]) if "odds_ratio" in result.estimates else result.estimates.iloc[:0]
     err.print(f"Combined {len(result.summaries)} site summaries: {len(pooled)} pooled odds ratios. "
-              f"Results in {out}/; start with {out / 'index.md'}.")
+              f"Results in {_safe(out)}/; start with {_safe(out / 'index.md')}.")
 
 
 @app.command("standard")
 def standard_cmd(
     out: Path = typer.Option(..., "--out", help="Folder to write the standard to (created; replaced only with --force)."),
-    force: bool = typer.Option(False, help="Replace the output folder if it exists."),
+    force: bool = typer.Option(False, help=FORCE_HELP),
 ):
     """Write the standard on its own, for a site or another tool to reuse without pedcomm.
 
     The folder holds every Table Schema, the check registry and its conformance suite, a JSON Schema
     of the package descriptor, the codebook (REFI-QDA), the REDCap data dictionary, an empty package
-    template, a README, CITATION.cff, CHANGELOG.md and a manifest of SHA-256 hashes. Exit 0: written; 2: the folder exists.
+    template, a README, CITATION.cff, CHANGELOG.md and a manifest of SHA-256 hashes. Exit 0: written; 2: the output cannot be written (it exists, or is an input).
     """
-    from rich.markup import escape
-
     from . import standard
     from .release import write
 
-    err = _console(stderr=True)
-    try:
+    with _guarded(command="standard"):
         files = write(out, force=force)
-    except FileExistsError as e:
-        err.print(f"[red]{escape(str(e))}[/red]")
-        raise typer.Exit(2)
-    err.print(f"Wrote the pedcomm standard {standard.version()} ({len(files)} files) to {escape(str(out))}/; "
-              f"start with {escape(str(Path(out) / 'README.md'))}.")
+    _console(stderr=True).print(f"Wrote the pedcomm standard {standard.version()} ({len(files)} files) to {_safe(out)}/; "
+                                f"start with {_safe(Path(out) / 'README.md')}.")
 
 
 @app.command("example")
 def example_cmd(
     out: Path = typer.Option(..., "--out", help="Folder to write the example package to (created; replaced only with --force)."),
-    force: bool = typer.Option(False, help="Replace the output folder if it exists."),
+    force: bool = typer.Option(False, help=FORCE_HELP),
 ):
     """Write a copy of the shipped SYNTHETIC example package (both studies), to try every command on.
 
-    It is byte-identical to the package `pedcomm reproduce` uses when given no package. Exit 0: written; 2: the folder exists.
+    It is byte-identical to the package `pedcomm reproduce` uses when given no package. Exit 0: written; 2: the output cannot be written.
     """
-    from rich.markup import escape
-
     from .release import write_example
 
-    err = _console(stderr=True)
-    try:
+    with _guarded(command="example"):
         files = write_example(out, force=force)
-    except FileExistsError as e:
-        err.print(f"[red]{escape(str(e))}[/red]")
-        raise typer.Exit(2)
-    err.print(f"Wrote the SYNTHETIC example package ({len(files)} files) to {escape(str(out))}/; "
-              f"try: pedcomm validate {escape(str(out))}")
+    _console(stderr=True).print(f"Wrote the SYNTHETIC example package ({len(files)} files) to {_safe(out)}/; "
+                                f"try: pedcomm validate {_safe(out)}")
 
 
 @app.command("selftest")

@@ -115,12 +115,53 @@ def apply(edit: dict, pkg: Path) -> None:
         desc = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
         desc["resources"] = [r for r in desc["resources"] if r["name"] != arg["resource"]]
         (pkg / "datapackage.json").write_text(json.dumps(desc, indent=2), encoding="utf-8")
+    elif op == "special":  # a file of the package replaced by a pipe, a folder or a socket (or a link to one)
+        _special(pkg / arg["path"] if "path" in arg else _resource_path(pkg, arg["resource"]), arg["kind"])
+    elif op == "sparse":  # the file grown to a size without writing its bytes (a sparse file)
+        os.truncate(_resource_path(pkg, arg["resource"]) if "resource" in arg else pkg / arg["path"], int(arg["bytes"]))
+    elif op == "add_columns":  # many extra columns (named x1, x2, ...)
+        p = _resource_path(pkg, arg["resource"])
+        rows = _rows(p)
+        extra = [f"x{i}" for i in range(1, arg["count"] + 1)]
+        _write(p, [rows[0] + extra] + [r + [""] * len(extra) for r in rows[1:]])
+    elif op == "drop_header":  # the header line removed (as a spreadsheet export without headers)
+        p = _resource_path(pkg, arg["resource"])
+        _write(p, _rows(p)[1:])
+    elif op == "descriptor_nested":  # the descriptor with a property nested this many levels deep
+        text = (pkg / "datapackage.json").read_text(encoding="utf-8").lstrip()
+        depth = int(arg)
+        (pkg / "datapackage.json").write_text('{"nested": ' + "[" * depth + "]" * depth + ", " + text[1:], encoding="utf-8")
     elif op == "descriptor_add":
         desc = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
         desc["resources"].append(arg)
         (pkg / "datapackage.json").write_text(json.dumps(desc, indent=2), encoding="utf-8")
     else:
         raise ValueError(f"unknown edit {op!r}")
+
+
+def _special(path: Path, kind: str) -> None:
+    """Replace ``path`` by a named pipe, a folder, a socket, or a link to a pipe beside it."""
+    import socket
+
+    if path.exists() or path.is_symlink():
+        path.unlink()
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "socket":  # bound by a relative name: socket paths are limited to about 100 bytes
+        here = os.getcwd()
+        os.chdir(path.parent)
+        try:
+            with socket.socket(socket.AF_UNIX) as s:
+                s.bind(path.name)
+        finally:
+            os.chdir(here)
+    elif kind == "link-to-fifo":
+        os.mkfifo(path.with_name(path.name + ".pipe"))
+        os.symlink(path.name + ".pipe", path)
+    else:
+        raise ValueError(f"unknown special file kind {kind!r}")
 
 
 def materialize(case: dict, dest: Path) -> Path:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import standard
+from .files.inputs import InputRefused, descriptor_path, read
+from .files.jsonsafe import JSONRefused, loads
+from .masking import bounded, neutralise
 from .registry import check
 from .report import Report
 
@@ -67,30 +69,33 @@ def unsafe_reason(root: Path, raw: str) -> str | None:
 
 @check("PACKAGE_UNREADABLE")
 def read_descriptor(path: str | Path, report: Report) -> tuple[Path, dict] | None:
-    p = Path(path)
+    """The descriptor, read within bounds (pedcomm.files: a regular file of at most 64 MiB, JSON
+    nested at most 64 levels, numbers finite and within 64 bits), or None with a finding."""
+    from .refusals import input_refused
+
+    p = descriptor_path(path)
     report.ran("PACKAGE_UNREADABLE", None, None, 1)
-    if p.is_dir():
-        p = p / "datapackage.json"
-    if not p.is_file():
-        report.add("PACKAGE_UNREADABLE", value=str(path), detail=f"'{path}' is not a datapackage.json file or a folder containing one")
+    shown_path = neutralise(bounded(str(path)))
+    if not p.exists() and not p.is_symlink():
+        report.add("PACKAGE_UNREADABLE", value=str(path),
+                   detail=f"'{shown_path}' is not a datapackage.json file or a folder containing one")
         return None
     try:
-        raw = p.read_bytes()
-        text = raw.decode("utf-8-sig")
-        desc = json.loads(text)
-    except UnicodeDecodeError as e:
-        report.add("PACKAGE_UNREADABLE", detail=f"it is not UTF-8 text (byte {e.start})")
+        raw = read(p, "descriptor")
+        desc = loads(raw)
+    except InputRefused as e:
+        input_refused(report, e, path=neutralise(bounded(str(p))))
         return None
-    except json.JSONDecodeError as e:
-        report.add("PACKAGE_UNREADABLE", detail=f"invalid JSON at line {e.lineno}, column {e.colno} ({e.msg})")
+    except JSONRefused as e:
+        report.add("PACKAGE_UNREADABLE", detail=str(e))
         return None
     except OSError as e:
-        report.add("PACKAGE_UNREADABLE", detail=f"it cannot be opened ({e.strerror})")
+        report.add("PACKAGE_UNREADABLE", detail=f"it cannot be opened ({e.strerror or type(e).__name__})")
         return None
     if not isinstance(desc, dict):
         report.add("PACKAGE_UNREADABLE", detail="the JSON is not an object")
         return None
-    report.inputs.append({"path": p.name, "bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest()})
+    report.add_input(p.name, len(raw), hashlib.sha256(raw).hexdigest())
     return p, desc
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from .files.inputs import InputRefused, read
 from .registry import check
 from .report import Report
 
@@ -28,13 +29,28 @@ BLOCK_SIZE = 1 << 24
 
 @check("FILE_MISSING", "FILE_ENCODING", "FILE_BOM", "FILE_EMPTY")
 def read_bytes(path: Path, resource: str, raw_path: str, report: Report) -> bytes | None:
-    """The file's bytes (without a UTF-8 BOM), or None with a finding when it cannot be used."""
+    """The file's bytes (without a UTF-8 BOM), or None with a finding when it cannot be used.
+
+    The file is read through pedcomm.files.inputs: a pipe, a device or a folder in its place, or a
+    file larger than a data file may be, is refused before it is opened (INPUT_NOT_REGULAR,
+    INPUT_TOO_LARGE).
+    """
+    from .refusals import input_refused
+
     report.ran("FILE_MISSING", resource, None, 1)
-    if not path.is_file():
+    try:
+        data = read(path, "data")
+    except FileNotFoundError:
         report.add("FILE_MISSING", resource=resource, value=raw_path)
         return None
-    data = path.read_bytes()
-    report.inputs.append({"path": raw_path, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+    except InputRefused as e:
+        input_refused(report, e, resource=resource, path=report.label(raw_path))
+        return None
+    except OSError as e:  # permission denied, an I/O error
+        report.ran("FILE_FORMAT", resource, None, 1)
+        report.add("FILE_FORMAT", resource=resource, detail=f"it cannot be opened ({e.strerror or type(e).__name__})")
+        return None
+    report.add_input(raw_path, len(data), hashlib.sha256(data).hexdigest())
     for code in ("FILE_ENCODING", "FILE_BOM", "FILE_EMPTY"):
         report.ran(code, resource, None, 1)
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -72,24 +88,61 @@ def encoding_problem(data: bytes) -> str | None:
     return None
 
 
+#: Longest header line read (bytes) and most columns accepted: the standard's widest table has
+#: fewer than 40 columns, so a file beyond these is not one of its tables (and listing its columns
+#: would flood the report).
+MAX_HEADER_BYTES = 1 << 20
+MAX_COLUMNS = 1000
+
+
+class HeaderTooLarge(ValueError):
+    pass
+
+
 def header_of(data: bytes) -> list[str]:
-    head = data[: 1 << 20]
+    head = data[:MAX_HEADER_BYTES]
+    if len(data) > len(head) and b"\n" not in head:
+        raise HeaderTooLarge(f"its first line is longer than {MAX_HEADER_BYTES >> 20} MiB; a header line holds column names")
     cut = head.rfind(b"\n") if len(data) > len(head) else len(head)
     text = head[: cut if cut > 0 else len(head)].decode("utf-8", errors="replace")
     return next(csv.reader(io.StringIO(text)))
 
 
+def _parser_message(e: Exception) -> str:
+    """pyarrow's error in words, without the row text it quotes (a data row may identify someone)."""
+    first = str(e).split("\n")[0]
+    return re.sub(r"(got \d+)\s*:.*$", r"\1", first)
+
+
 @check("FILE_FORMAT", "ROW_RAGGED")
-def parse_csv(data: bytes, resource: str, report: Report, n_fields: int = 2) -> pd.DataFrame | None:
-    """Parse CSV bytes into a frame of strings indexed by row number (header = row 1)."""
+def parse_csv(data: bytes, resource: str, report: Report, n_fields: int = 2,
+              names: list[str] | None = None) -> pd.DataFrame | None:
+    """Parse CSV bytes into a frame of strings indexed by row number (header = row 1).
+
+    ``names``: the columns the standard expects; a first line holding none of them (of a table
+    with several) is taken for a missing header line and not reported column by column, since it
+    is probably a row of data.
+    """
     report.ran("FILE_FORMAT", resource, None, 1)
     try:
         header = header_of(data)
+    except HeaderTooLarge as e:
+        report.add("FILE_FORMAT", resource=resource, detail=str(e))
+        return None
     except (csv.Error, StopIteration) as e:
         report.add("FILE_FORMAT", resource=resource, detail=f"the header line cannot be read ({e})")
         return None
     if not header or not any(h.strip() for h in header):
         report.add("FILE_FORMAT", resource=resource, detail="the first line, which must hold the column names, is blank")
+        return None
+    if len(header) > MAX_COLUMNS:
+        report.add("FILE_FORMAT", resource=resource,
+                   detail=f"its first line has {len(header)} columns, more than the {MAX_COLUMNS} pedcomm reads")
+        return None
+    if names and len(names) > 1 and len(header) > 1 and not set(header) & set(names):
+        report.add("FILE_FORMAT", resource=resource,
+                   detail="its first line holds none of the standard's column names, so the header line is probably "
+                          "missing (the line is not shown: it may hold data)")
         return None
     if len(header) == 1 and n_fields > 1:
         for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
@@ -142,7 +195,7 @@ def parse_csv(data: bytes, resource: str, report: Report, n_fields: int = 2) -> 
             report.ran("FILE_ENCODING", resource, None, 0)
             report.add("FILE_ENCODING", resource=resource, detail=problem)
         else:
-            report.add("FILE_FORMAT", resource=resource, detail=str(e).split("\n")[0])
+            report.add("FILE_FORMAT", resource=resource, detail=_parser_message(e))
         return None
     finally:
         sys.unraisablehook = hook

@@ -125,16 +125,24 @@ def contents() -> dict[str, bytes]:
     return files
 
 
-def write(out: str | Path, *, force: bool = False) -> dict[str, bytes]:
-    """Write the release into the folder ``out`` (atomically); returns what was written."""
-    from .atomic import atomic_dir
+def _write_folder(out: str | Path, files: dict, command: str, force: bool) -> None:
+    """Write ``files`` (path -> bytes, or a source file to copy) as the claimed output folder ``out``."""
+    from .files.inputs import package_files
+    from .files.outputs import FOLDER, claim
 
+    protect = [*package_files(standard.example_package()), standard.VALIDATION, standard.CITATION]
+    with claim(out, kind=FOLDER, command=command, force=force, protect=protect) as dest:
+        with dest.staging() as tmp:
+            for rel, data in files.items():
+                target = tmp / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data if isinstance(data, bytes) else Path(data).read_bytes())
+
+
+def write(out: str | Path, *, force: bool = False) -> dict[str, bytes]:
+    """Write the release into the folder ``out`` (pedcomm.files.outputs); returns what was written."""
     files = contents()
-    with atomic_dir(out, force=force) as tmp:
-        for rel, data in files.items():
-            target = tmp / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+    _write_folder(out, files, "standard", force)
     return files
 
 
@@ -150,13 +158,7 @@ def example_files() -> dict[str, Path]:
 
 
 def write_example(out: str | Path, *, force: bool = False) -> dict[str, Path]:
-    """Copy the shipped example package into ``out`` (atomically), byte for byte."""
-    from .atomic import atomic_dir
-
+    """Copy the shipped example package into ``out`` (pedcomm.files.outputs), byte for byte."""
     files = example_files()
-    with atomic_dir(out, force=force) as tmp:
-        for rel, src in files.items():
-            target = tmp / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(src.read_bytes())
+    _write_folder(out, files, "example", force)
     return files

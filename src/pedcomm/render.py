@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 
 from .registry import spec
@@ -31,7 +30,10 @@ def as_dict(report: Report) -> dict:
 
 
 def to_json(report: Report) -> str:
-    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+    """The report as JSON; always valid JSON (a non-finite number would be written as null)."""
+    from .files.jsonsafe import dumps
+
+    return dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
 
 
 def to_terminal(report: Report, console) -> None:
@@ -71,6 +73,10 @@ def to_terminal(report: Report, console) -> None:
         for o in overrides:
             console.print(f"  {o['code']} ({o['scope']}): {o['from']} -> {o['to']}, {o['findings']} findings. "
                           f"Justification: {escape(o['justification'])}")
+    if report.meta.get("refused"):  # an output or option refused before anything was read or written
+        console.print(f"\n[bold red]REFUSED[/]: {report.meta['refused']} (pedcomm {report.meta.get('version')}, "
+                      f"standard {report.meta.get('schema_version')}).")
+        return
     style = {"valid": "bold green", "invalid": "bold red", "unreadable": "bold red"}[report.status]
     n_checks = len(report.runs)
     console.print(f"\n[{style}]{report.status.upper()}[/]: {totals['error']} errors, {totals['warning']} warnings, "

@@ -6,18 +6,13 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
+from .masking import bounded, mask, neutralise, shown, shown_one  # noqa: F401  (mask: re-exported)
 from .registry import spec
 
 #: Findings listed per (code, resource, field); all of them are always counted.
 DEFAULT_MAX_LISTED = 100
-
-
-def mask(value: Any) -> str:
-    """Show the shape of a possibly identifying value without the value itself."""
-    s = str(value)
-    if len(s) <= 1:
-        return "*"
-    return f"{s[0]}{'*' * min(len(s) - 1, 8)} ({len(s)} characters, masked)"
+#: Longest parameter text (a detail, an expected value) a message formats.
+MAX_PARAM = 300
 
 
 def quote(value: Any) -> str:
@@ -27,6 +22,14 @@ def quote(value: Any) -> str:
     if len(s) > 60:
         s = s[:57] + "..."
     return f"'{s}'"
+
+
+def _param(v: Any) -> Any:
+    """A message parameter, bounded and with control characters neutralised (values embedded in
+    it by a check went through pedcomm.masking.shown already)."""
+    if v is None or isinstance(v, (int, float)):
+        return v
+    return bounded(neutralise(str(v)), MAX_PARAM)
 
 
 @dataclass
@@ -73,6 +76,14 @@ class Report:
     #: (code, resource, field) -> severity set by a site configuration (pedcomm.sites.config)
     severities: dict = field(default_factory=dict)
 
+    def label(self, name: Any) -> str | None:
+        """A resource, field or column name as shown (read from a file, it may be a data value)."""
+        return None if name is None else shown_one(name, reveal=self.reveal_values)
+
+    def add_input(self, path: str, size: int, sha256: str) -> None:
+        """Record an input file read (its path as the descriptor gives it, shown safely)."""
+        self.inputs.append({"path": self.label(path), "bytes": int(size), "sha256": sha256})
+
     def severity(self, code: str, resource: str | None = None, field: str | None = None) -> str:
         """The severity of a check's findings: the registry's, unless a site configuration changed it."""
         return self.severities.get((code, resource, field)) or spec(code).severity
@@ -81,34 +92,39 @@ class Report:
     def ran(self, code: str, resource: str | None = None, field: str | None = None,
             checked: int = 0) -> CheckRun:
         spec(code)
-        key = (code, resource, field)
+        key = (code, self.label(resource), self.label(field))
         run = self.runs.get(key)
         if run is None:
-            run = self.runs[key] = CheckRun(code, resource, field)
+            run = self.runs[key] = CheckRun(*key)
         run.checked += int(checked)
         return run
 
     def not_applicable(self, code: str, resource: str | None, reason: str, field: str | None = None):
         run = self.ran(code, resource, field)
         if run.status == "passed" and run.checked == 0:
-            run.status, run.reason = "not_applicable", reason
+            run.status, run.reason = "not_applicable", _param(reason)
 
     def add(self, code: str, *, resource: str | None = None, field: str | None = None,
             row: int | None = None, value: Any = None, sensitive: bool = False, **params):
+        """Record one failure; see add_many."""
         self.add_many(code, resource=resource, field=field, rows=[row], values=[value],
                       sensitive=sensitive, **{k: [v] for k, v in params.items()})
 
     def add_many(self, code: str, *, resource: str | None, field: str | None,
-                 rows: Iterable, values: Iterable | None = None, sensitive: bool = False,
+                 rows: Iterable, values: Iterable | None = None, sensitive: bool | Iterable[bool] = False,
                  checked: int | None = None, **params):
         """Record failures of one check: all are counted, the first ``max_listed`` are listed.
 
-        ``params`` are per-row sequences (or scalars) filling the message template
-        (``detail``, ``expected``, ``hint`` ...).
+        Every value listed goes through pedcomm.masking.shown (masked when ``sensitive`` says so,
+        per value or for all, or when the identifier screen flags it, unless the report reveals
+        values); resource and field names too, since they may be read from a file. ``params`` are
+        per-row sequences (or scalars) filling the message template (``detail``, ``expected``,
+        ``hint`` ...); they are bounded and neutralised.
         """
         s = spec(code)
         rows = list(rows)
         n = len(rows)
+        resource, field = self.label(resource), self.label(field)
         key = (code, resource, field)
         run = self.ran(code, resource, field, checked or 0)
         if n == 0:
@@ -120,24 +136,22 @@ class Report:
         room = max(0, self.max_listed - already)
         if room == 0:
             return
-        values = list(values)[:room] if values is not None else [None] * min(n, room)
-        for i in range(min(n, room)):
-            raw = values[i] if i < len(values) else None
-            if raw is None or (isinstance(raw, float) and raw != raw):
-                shown = None
-            elif sensitive and not self.reveal_values:
-                shown = mask(raw)
-            else:
-                shown = str(raw)
-            p = _Safe(resource=resource, field=field, row=rows[i], value=quote(shown) if shown is not None else "(blank)")
+        listed = min(n, room)
+        values = list(values)[:room] if values is not None else []
+        values += [None] * (listed - len(values))
+        flags = sensitive if isinstance(sensitive, bool) else list(sensitive)[:room]
+        texts = shown(values, reveal=self.reveal_values, sensitive=flags)
+        for i in range(listed):
+            text = texts[i]
+            p = _Safe(resource=resource, field=field, row=rows[i], value=quote(text) if text is not None else "(blank)")
             for k, v in params.items():
-                p[k] = v[i] if isinstance(v, (list, tuple)) else v
+                p[k] = _param(v[i] if isinstance(v, (list, tuple)) else v)
             p.setdefault("hint", "")
             row = rows[i]
             self.findings.append(Finding(
                 code=code, severity=s.severity, category=s.category, resource=resource,
-                field=field, row=None if row is None else int(row), value=shown,
-                message=s.message.format_map(p), action=s.action))
+                field=field, row=None if row is None else int(row), value=text,
+                message=neutralise(s.message.format_map(p)), action=s.action))
 
     # -- summary -------------------------------------------------------------------------
     def totals(self) -> Counter:

@@ -37,6 +37,7 @@ VALIDATION = ROOT / "validation"
 CHECKS = VALIDATION / "checks.yaml"
 TARGETS = VALIDATION / "targets.csv"
 CONFORMANCE = VALIDATION / "conformance"
+SUMMARY_SCHEMA = VALIDATION / "site-summary.schema.json"
 CITATION = ROOT / "CITATION.cff"
 
 

@@ -10,8 +10,11 @@ import pandas as pd
 
 from . import standard
 from .checks import identifiers, structure
+from .files.inputs import InputRefused, read
+from .files.jsonsafe import JSONRefused, loads
 from .package import Package, open_package
 from .reader import parse_csv, read_bytes
+from .refusals import input_refused
 from .registry import SEMANTIC, check
 from .report import DEFAULT_MAX_LISTED, Report
 
@@ -38,10 +41,16 @@ def compare_schema(pkg: Package, name: str, report: Report):
     report.ran("SCHEMA_MODIFIED", name, "schema", 1)
     if isinstance(declared, str):
         try:
-            declared = json.loads((pkg.root / declared).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            declared = loads(read(pkg.root / declared, "schema"))
+        except InputRefused as e:
+            input_refused(report, e, resource=name, field="schema", path=report.label(declared))
+            return
+        except JSONRefused as e:
+            report.add("SCHEMA_MODIFIED", resource=name, field="schema", detail=f"its file cannot be read: {e}")
+            return
+        except OSError as e:
             report.add("SCHEMA_MODIFIED", resource=name, field="schema",
-                       detail=f"its file cannot be read: {type(e).__name__}")
+                       detail=f"its file cannot be read ({e.strerror or type(e).__name__})")
             return
     if not isinstance(declared, dict):
         report.add("SCHEMA_MODIFIED", resource=name, field="schema", detail="it is not a JSON object")
@@ -96,7 +105,7 @@ def validate(path: str | Path, *, max_listed: int = DEFAULT_MAX_LISTED, reveal_v
         data = read_bytes(ref.path, name, ref.raw_path, report)
         if data is None:
             continue
-        raw = parse_csv(data, name, report, n_fields=len(schema["fields"]))
+        raw = parse_csv(data, name, report, n_fields=len(schema["fields"]), names=[f["name"] for f in schema["fields"]])
         del data
         if raw is None:
             continue

@@ -62,7 +62,7 @@ def to_csv(frame: pd.DataFrame, schema: dict) -> str:
 def write_into(folder: Path, tables: dict[str, pd.DataFrame], descriptor: dict) -> None:
     """Write the descriptor, the tables it lists and their standard schemas into ``folder``.
 
-    ``folder`` is normally the temporary folder of pedcomm.atomic.atomic_dir, so nothing appears at
+    ``folder`` is normally the temporary folder of pedcomm.files.outputs (Destination.staging), so nothing appears at
     the destination unless the whole package was written.
     """
     (folder / "data").mkdir(exist_ok=True)

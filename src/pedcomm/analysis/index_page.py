@@ -13,6 +13,7 @@ import pandas as pd
 
 from .. import __version__
 from .compare import OR_RELATIVE_TOLERANCE, STATUS_MEANING, STATUSES
+from ..render_safe import Markdown, md
 from .render_tables import FORMATS, markdown_table
 
 if TYPE_CHECKING:
@@ -91,8 +92,8 @@ def index_markdown(outcome: "Outcome", titles: dict[str, str], path: str) -> str
     out += [
         "## Input and tool",
         "",
-        f"- Data package: `{shown_path(path)}` ({desc.get('title', desc.get('name', 'untitled'))}, "
-        f"version {desc.get('version', 'not given')})",
+        f"- Data package: {md(shown_path(path))} ({md(desc.get('title', desc.get('name', 'untitled')))}, "
+        f"version {md(desc.get('version', 'not given'))})",
         f"- Data package hash: `sha256:{package_digest(report.inputs)}` (SHA-256 of the manifest of input-file "
         "hashes listed at the end, one `<sha256>  <path>` line per file, sorted by path)",
         f"- Tool: pedcomm {__version__} (standard {report.meta.get('schema_version')})",
@@ -124,7 +125,7 @@ def index_markdown(outcome: "Outcome", titles: dict[str, str], path: str) -> str
                 for r in flagged]
     for result in outcome.results:
         out += ["", f"## {titles.get(result.study, result.study)}", "", "### Tables", ""]
-        rows = [[t.title] + [f"[{ext}]({outcome.files[t.name][ext]})" for ext in FORMATS] for t in result.tables]
+        rows = [[t.title] + [Markdown(f"[{ext}]({outcome.files[t.name][ext]})") for ext in FORMATS] for t in result.tables]
         out += [markdown_table(pd.DataFrame(rows, columns=["Table", *(FORMAT_NAMES[f] for f in FORMATS)])).rstrip()]
         out += _figures(outcome, result)
         findings = getattr(result, "findings", []) or []

@@ -1,6 +1,9 @@
 """Write a Table as CSV (the numbers), Markdown, HTML (great-tables) and LaTeX (the manuscript view).
 
-Every rendering is a pure function of the table, so two runs write identical files.
+Every rendering is a pure function of the table, so two runs write identical files. Text that may
+come from a package or a summary is made safe for each format (pedcomm.render_safe): Markdown
+escapes HTML and link syntax, the CSV defuses spreadsheet formulas; great-tables escapes HTML and
+LaTeX itself.
 """
 
 from __future__ import annotations
@@ -11,22 +14,25 @@ from pathlib import Path
 import pandas as pd
 
 from .. import standard
+from ..render_safe import Markdown, csv_frame, md
 from .table import Table
+
+__all__ = ["FORMATS", "Markdown", "markdown_table", "to_csv", "to_markdown", "write_table"]
 
 FORMATS = ("csv", "md", "html", "tex")
 
 
 def to_csv(table: Table) -> str:
-    return table.data.to_csv(index=False, lineterminator="\n")
+    return csv_frame(table.data).to_csv(index=False, lineterminator="\n")
 
 
 def _md_cell(value) -> str:
-    s = "" if value is None or (isinstance(value, float) and value != value) else str(value)
-    return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return md(value)
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
-    """A GitHub-flavoured pipe table."""
+    """A GitHub-flavoured pipe table; cells are escaped (pedcomm.render_safe.md) unless they are
+    ``Markdown`` pedcomm wrote (links to its own files)."""
     head = "| " + " | ".join(_md_cell(c) for c in frame.columns) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
     body = ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
@@ -34,8 +40,8 @@ def markdown_table(frame: pd.DataFrame) -> str:
 
 
 def to_markdown(table: Table) -> str:
-    notes = "".join(f"- {n}\n" for n in table.notes)
-    return f"# {table.title}\n\n{markdown_table(table.display)}\n{notes}"
+    notes = "".join(f"- {md(n)}\n" for n in table.notes)
+    return f"# {md(table.title)}\n\n{markdown_table(table.display)}\n{notes}"
 
 
 def _gt(table: Table):

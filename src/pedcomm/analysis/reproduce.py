@@ -2,7 +2,7 @@
 published numbers, written atomically into one folder.
 
 Nothing is written when the package has errors, when no study can be reproduced, or when anything
-fails on the way (pedcomm.atomic.atomic_dir).
+fails on the way (pedcomm.files.outputs).
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from typing import Callable
 
 import pandas as pd
 
-from ..atomic import atomic_dir
+from ..files.inputs import package_files
+from ..files.outputs import FOLDER, claim
 from ..validate import Validated, validate
 from .compare import COLUMNS, STATUSES, Reproduced, Row, compare
 from .forest import ForestRow, forest_plot
@@ -108,21 +109,26 @@ def _forest_rows(rows: list[Row]) -> list[ForestRow]:
 
 
 def reproduce(path: str | Path, out: str | Path, *, options: Options = Options(), force: bool = False,
-              progress: Callable[[str], None] | None = None, config=None) -> Outcome:
+              progress: Callable[[str], None] | None = None, config=None, protect=()) -> Outcome:
     """Validate ``path`` (with the site configuration ``config``, if any); if it has no errors,
     reproduce every study it holds into ``out``.
 
-    Raises ValueError for an unknown option, FileExistsError when ``out`` exists and ``force`` is
-    not set (both before reading anything), NothingToReproduce when no study's resources are present.
-    Returns an Outcome whose ``out`` is None when validation found errors (nothing is written).
+    Raises ValueError for an unknown option and pedcomm.files.outputs.OutputRefused for an output
+    that touches the package (or ``protect``, the configuration's file), exists without ``force``
+    or was not written by pedcomm (both before reading anything), NothingToReproduce when no
+    study's resources are present. Returns an Outcome whose ``out`` is None when validation found
+    errors (nothing is written).
     """
-    say = progress or (lambda message: None)
     registry = studies()
     for s in registry:
         s.check_options(options)
-    out = Path(out)
-    if out.exists() and not force and (not out.is_dir() or any(out.iterdir())):
-        raise FileExistsError(f"{out} exists and is not empty; use --force to replace it")
+    with claim(out, kind=FOLDER, command="reproduce", force=force, protect=[*package_files(path), *protect]) as dest:
+        return _reproduce(path, dest, options, progress, config, registry)
+
+
+def _reproduce(path, dest, options, progress, config, registry) -> Outcome:
+    say = progress or (lambda message: None)
+    out = dest.given
     say("validating")
     validated = validate(path, progress=lambda m: say(f"validating: {m}"), config=config)
     outcome = Outcome(validated)
@@ -145,7 +151,7 @@ def reproduce(path: str | Path, out: str | Path, *, options: Options = Options()
         outcome.comparison += compare(name, {})
     say("writing tables")
     titles = {s.name: s.title for s in registry}
-    with atomic_dir(out, force=force) as tmp:
+    with dest.staging() as tmp:
         for result in outcome.results:
             for table in result.tables:
                 outcome.files[table.name] = write_table(table, tmp)

@@ -14,7 +14,7 @@ from .. import standard
 from ..registry import check
 from ..report import Report
 from . import identifiers
-from .values import displayable
+from .values import sensitive
 
 #: Design facts and thresholds (documented in validation/checks.yaml).
 MAX_PLAUSIBLE_MINUTES = 180
@@ -33,7 +33,11 @@ def _flag(mask: pd.Series) -> np.ndarray:
 
 
 def _ids(resource: str, name: str, values, report: Report) -> list:
-    return displayable(standard.field(resource, name), list(values), report.reveal_values)
+    """Identifier values as shown in findings (pedcomm.masking.shown), also inside details."""
+    from ..masking import shown
+
+    vals = list(values)
+    return shown(vals, reveal=report.reveal_values, sensitive=sensitive(standard.field(resource, name), vals))
 
 
 def _num(v) -> str:

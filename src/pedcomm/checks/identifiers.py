@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..registry import check
-from ..report import Report, mask
+from ..report import Report
 from .arrowops import arrow_strings
 
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -72,15 +72,10 @@ def is_age_field(name: str) -> bool:
     return bool(AGE_FIELD.search(str(name).lower()))
 
 
-def mask_ages(values: list, reveal: bool) -> list:
-    """Ages over 89 masked (unless ``reveal``); other values as given."""
-    if reveal:
-        return values
-    out = []
-    for v in values:
-        x = pd.to_numeric(pd.Series([v]), errors="coerce").iloc[0]
-        out.append(mask(v) if x == x and x > MAX_AGE else v)
-    return out
+def over_89(values: list) -> list[bool]:
+    """Which values are ages over 89 (to be masked in every finding that shows them)."""
+    x = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce")
+    return (x > MAX_AGE).fillna(False).astype(bool).tolist()
 
 
 #: Every pattern at once: one pass of RE2 (pyarrow) finds the few texts that need a closer look.

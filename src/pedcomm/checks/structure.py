@@ -6,8 +6,6 @@ fixing findings; frictionless-py's row-by-row loop takes minutes on a million ro
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
@@ -15,7 +13,7 @@ from ..registry import check
 from ..report import Report
 from ..standard import missing_codes
 from . import arrowops, identifiers
-from .values import TYPE_NAMES, cast, displayable, enum_hint, type_hint
+from .values import TYPE_NAMES, cast, enum_hint, sensitive, type_hint
 
 
 @check("COLUMN_MISSING", "COLUMN_UNKNOWN", "COLUMN_DUPLICATE")
@@ -58,7 +56,7 @@ def type_field(resource: str, fd: dict, raw: pd.Series, codes: dict[str, str], r
         vals = raw[bad]
         listed = vals.iloc[: report.max_listed].tolist()
         report.add_many("CELL_TYPE", resource=resource, field=name, rows=rows,
-                        values=displayable(fd, listed, report.reveal_values),
+                        values=listed, sensitive=sensitive(fd, listed),
                         expected=TYPE_NAMES[type_], hint=[type_hint(v, type_) for v in listed])
     if fd.get("constraints", {}).get("required"):
         report.ran("CELL_REQUIRED", resource, name, n)
@@ -79,7 +77,7 @@ def check_enum(resource, fd, raw, typed, report):
     if bad.any():
         vals = typed[bad].iloc[: report.max_listed].astype(str).tolist()
         report.add_many("CELL_ENUM", resource=resource, field=fd["name"], rows=_first_rows(bad),
-                        values=displayable(fd, vals, report.reveal_values),
+                        values=vals, sensitive=sensitive(fd, vals),
                         expected=", ".join(codes), hint=[enum_hint(v, codes) for v in vals])
 
 
@@ -97,10 +95,9 @@ def check_range(resource, fd, raw, typed, report):
     if bad.any():
         expected = f"{lo if lo is not None else '-inf'} to {hi if hi is not None else 'inf'}"
         values = raw[bad].iloc[: report.max_listed].tolist()
-        if identifiers.is_age_field(fd["name"]):  # ages over 89 identify people: never echoed
-            values = identifiers.mask_ages(values, report.reveal_values)
+        old = identifiers.over_89(values) if identifiers.is_age_field(fd["name"]) else False  # never echoed
         report.add_many("CELL_RANGE", resource=resource, field=fd["name"], rows=_first_rows(bad),
-                        values=values, expected=expected)
+                        values=values, sensitive=old, expected=expected)
 
 
 @check("CELL_PATTERN")
@@ -112,7 +109,7 @@ def check_pattern(resource, fd, raw, typed, report):
     if bad.any():
         vals = typed[bad].iloc[: report.max_listed].tolist()
         report.add_many("CELL_PATTERN", resource=resource, field=fd["name"], rows=_first_rows(bad),
-                        values=displayable(fd, vals, report.reveal_values))
+                        values=vals, sensitive=sensitive(fd, vals))
 
 
 @check("CELL_LENGTH")
@@ -150,8 +147,9 @@ def check_unique(resource, fd, raw, typed, report):
     report.ran("CELL_UNIQUE", resource, fd["name"], int(present.sum()))
     dup, first = _duplicates(vals)
     if dup.any():
+        listed = vals[dup].iloc[: report.max_listed, 0].tolist()
         report.add_many("CELL_UNIQUE", resource=resource, field=fd["name"], rows=dup.index[dup.to_numpy()],
-                        values=displayable(fd, vals[dup].iloc[: report.max_listed, 0].tolist(), report.reveal_values),
+                        values=listed, sensitive=sensitive(fd, listed),
                         detail=first.iloc[: report.max_listed].astype(str).tolist())
 
 

@@ -33,6 +33,9 @@ def cast(raw: pd.Series, type_: str) -> tuple[pd.Series, pd.Series]:
         if type_ == "integer":  # beyond 18 digits an integer does not fit int64: not a valid value here
             ok_a = pc.fill_null(pc.and_(ok_a, pc.less_equal(pc.utf8_length(a), 19)), False)
         num = pc.cast(pc.if_else(ok_a, a, pa.scalar(None, a.type)), pa.int64() if type_ == "integer" else pa.float64())
+        if type_ == "number":  # 1e400 reads as infinity: not a number any analysis can use
+            ok_a = pc.fill_null(pc.and_(ok_a, pc.is_finite(num)), False)
+            num = pc.if_else(ok_a, num, pa.scalar(None, pa.float64()))
         ok = pd.Series(ok_a.to_numpy(zero_copy_only=False), index=raw.index)
         typed = pd.Series(num.to_numpy(zero_copy_only=False), index=raw.index).astype("Int64" if type_ == "integer" else "Float64")
     elif type_ == "boolean":
@@ -71,6 +74,8 @@ def type_hint(value: str, type_: str) -> str:
         return " Whole numbers must not have decimals (a spreadsheet may have added '.0')."
     if type_ == "integer" and re.fullmatch(NUMBER, s):
         return " A whole number is expected here."
+    if type_ == "number" and re.fullmatch(NUMBER, s):
+        return " The number is too large to represent."
     if type_ == "boolean":
         return " Use true or false."
     return ""
@@ -92,17 +97,15 @@ def is_free_text(fd: dict) -> bool:
     return fd.get("type", "string") == "string" and "enum" not in c and "pattern" not in c
 
 
-def displayable(fd: dict, values: pd.Series | list, reveal: bool) -> list:
-    """Values fit to print: free text and values failing an identifier pattern are masked."""
-    from ..report import mask
-
+def sensitive(fd: dict, values: pd.Series | list) -> list[bool]:
+    """Which values of a field to mask in findings (pedcomm.masking.shown masks them unless
+    --show-values): free text, values failing an identifier pattern, and values over 40
+    characters. The identifier screen is applied to every value on top of this."""
     vals = list(values)
-    if reveal:
-        return vals
     c = fd.get("constraints", {})
     if is_free_text(fd):
-        return [None if v is None else mask(v) for v in vals]
+        return [True] * len(vals)
     if "pattern" in c:
         rx = re.compile(c["pattern"])
-        return [v if v is None or rx.fullmatch(str(v)) else mask(v) for v in vals]
-    return [v if v is None or len(str(v)) <= 40 else mask(v) for v in vals]
+        return [v is not None and not rx.fullmatch(str(v)) for v in vals]
+    return [v is not None and len(str(v)) > 40 for v in vals]

@@ -51,6 +51,21 @@ def case_block(case: dict, code_: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def example_block(s: CheckSpec) -> str:
+    """The input-file example a code names (``example:``): a command-level case, a multi-site case
+    (shown as they are: YAML) or an input file (named)."""
+    from ..conformance import SUITE
+
+    path = SUITE / s.example
+    where = code("validation/conformance/" + s.example)
+    if path.suffix != ".yaml" or not path.is_file():
+        return f"**Example input** ({where}): run the way the command would, it gives this code.\n"
+    text = path.read_text(encoding="utf-8")
+    lines = [f"**Example that triggers it** ({where}):", "",
+             fence(yaml.safe_dump(_shorten(yaml.safe_load(text)), sort_keys=False, allow_unicode=True, width=100), "yaml")]
+    return "\n".join(lines) + "\n"
+
+
 def _facts(s: CheckSpec) -> str:
     facts = [f"severity **{s.severity}**", f"category {s.category}", f"scope {s.scope}"]
     if s.blocking:
@@ -74,6 +89,8 @@ def section(s: CheckSpec, cases: list[dict]) -> str:
     if cases:
         lines += [f"**Example{'s' if len(cases) > 1 else ''} that trigger{'' if len(cases) > 1 else 's'} it**", ""]
         lines += [case_block(c, s.code) for c in cases]
+    elif s.example:
+        lines += [example_block(s)]
     else:
         lines += ["No conformance case triggers this code yet.", ""]
     return "\n".join(lines)

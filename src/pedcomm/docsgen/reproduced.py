@@ -18,6 +18,7 @@ import typer
 import yaml
 
 from .. import standard
+from ..files.markers import MARKER
 from .codebook import package_dir
 from .md import BANNER, code, demote, table
 
@@ -125,7 +126,7 @@ def generate() -> tuple[str, dict[str, bytes]]:
     with tempfile.TemporaryDirectory(prefix="pedcomm-docs-") as tmp:
         out = Path(tmp) / "out"
         run(out)
-        files = {p.name for p in out.iterdir() if p.is_file()}
+        files = {p.name for p in out.iterdir() if p.is_file() and p.name != MARKER}  # not the output marker
         index = (out / "index.md").read_text(encoding="utf-8")
         index = _H1.sub("", index, count=1).lstrip()
         page = head + [

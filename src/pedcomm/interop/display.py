@@ -4,19 +4,22 @@ Transcript text, speaker labels, selection names and user names may identify peo
 masked (their first character and length) unless the user asked to see them (``--show-values``).
 Identifiers that identify no one (GUIDs, column names, codes) are shown as they are, shortened.
 
-This routes through pedcomm.report.mask today; when the shared masking path (pedcomm.masking)
-lands, only these functions change.
+Both go through the one masking path, pedcomm.masking (neutralised, bounded; ``plain`` values are
+masked too when the identifier screen flags them).
 """
 
 from __future__ import annotations
 
-from ..report import mask
+from ..masking import mask, shown_one
 from .labels import shown
 
 
 def private(value, reveal: bool = False, limit: int = 60) -> str:
-    """A value that may identify a person: masked unless ``reveal``."""
-    return shown(value, limit) if reveal else mask(value)
+    """A value that may identify a person: masked unless ``reveal`` (then neutralised and bounded only)."""
+    if not reveal:
+        return mask(value)
+    s = (shown_one(value, reveal=True, limit=max(limit, 40)) or "").replace("[", "(").replace("]", ")")
+    return s if len(s) <= limit else s[: limit - 3] + "..."
 
 
 def plain(value, limit: int = 60) -> str:

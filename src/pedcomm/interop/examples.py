@@ -17,6 +17,8 @@ from ..report import Report
 
 
 def run_example(path: str | Path, workdir: str | Path) -> Report:
+    """The report of the example (for files/commands/ cases: the command's run, whose ``codes()``
+    are the codes its output names)."""
     path, workdir = Path(path), Path(workdir)
     kind = path.relative_to(SUITE / "files").parts[0]
     if kind == "redcap":
@@ -40,6 +42,10 @@ def run_example(path: str | Path, workdir: str | Path) -> Report:
         return run(path, workdir)
     if kind == "analysis":
         from ..analysis.examples import run
+
+        return run(path, workdir)
+    if kind == "commands":
+        from ..conformance_commands import run
 
         return run(path, workdir)
     raise ValueError(f"no runner for examples under files/{kind}/")

@@ -290,22 +290,26 @@ def read_back(path: str | Path, resource: str) -> pd.DataFrame:
 def export(path: str | Path, fmt: str, out: str | Path, *, force: bool = False):
     """Validate a package, then write each of its resources as ``out/<resource>.<fmt>``.
 
-    Returns (validated, written files); nothing is written when the package has errors.
+    Returns (validated, written files); nothing is written when the package has errors. The output
+    is claimed first (pedcomm.files.outputs: never onto the package, never over anything pedcomm
+    did not write).
     """
-    from ..atomic import atomic_dir
+    from ..files.inputs import package_files
+    from ..files.outputs import FOLDER, claim
     from .package_io import text_tables
     from ..validate import validate
 
     if fmt not in FORMATS:
         raise ValueError(f"--format must be one of {', '.join(FORMATS)}")
-    validated = validate(path)
-    if validated.report.exit_code != 0:
-        return validated, []
-    tables = text_tables(validated)
-    written = []
-    with atomic_dir(out, force=force) as tmp:
-        for name in standard.resource_names():
-            if name in tables:
-                WRITERS[fmt](name, tables[name], tmp / f"{name}.{fmt}")
-                written.append(Path(out) / f"{name}.{fmt}")
+    with claim(out, kind=FOLDER, command="export", force=force, protect=package_files(path)) as dest:
+        validated = validate(path)
+        if validated.report.exit_code != 0:
+            return validated, []
+        tables = text_tables(validated)
+        written = []
+        with dest.staging() as tmp:
+            for name in standard.resource_names():
+                if name in tables:
+                    WRITERS[fmt](name, tables[name], tmp / f"{name}.{fmt}")
+                    written.append(Path(out) / f"{name}.{fmt}")
     return validated, written

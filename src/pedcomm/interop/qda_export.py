@@ -28,26 +28,33 @@ def _tables(path, what: str):
     return validated, tables
 
 
-def export_codebook(path: str | Path, out: str | Path):
+def _claim(path, out, force: bool, command: str):
+    from ..files.inputs import package_files
+    from ..files.outputs import FILE, claim
+
+    return claim(out, kind=FILE, command=command, force=force, protect=package_files(path))
+
+
+def export_codebook(path: str | Path, out: str | Path, *, force: bool = False):
     """Write the codebook as a .qdc; returns (validated, written path or None when the package has errors)."""
-    from ..atomic import write_bytes
     from .qda_codebook import codebook_qdc
 
-    validated, tables = _tables(path, "codebook")
-    if tables is None:
-        return validated, None
-    write_bytes(out, codebook_qdc(tables["coding_themes"], tables["coding_codes"], origin=standard.signature()))
+    with _claim(path, out, force, "qda export-codebook") as dest:
+        validated, tables = _tables(path, "codebook")
+        if tables is None:
+            return validated, None
+        dest.write_bytes(codebook_qdc(tables["coding_themes"], tables["coding_codes"], origin=standard.signature()))
     return validated, Path(out)
 
 
-def export_project(path: str | Path, out: str | Path):
+def export_project(path: str | Path, out: str | Path, *, force: bool = False):
     """Write the codebook, coded segments and their transcripts as a .qdpx."""
-    from ..atomic import write_bytes
     from .qda_project import project_qdpx
 
-    validated, tables = _tables(path, "project")
-    if tables is None:
-        return validated, None
-    name = validated.package.descriptor.get("name") or "pedcomm"
-    write_bytes(out, project_qdpx(tables, name=str(name), origin=standard.signature()))
+    with _claim(path, out, force, "qda export") as dest:
+        validated, tables = _tables(path, "project")
+        if tables is None:
+            return validated, None
+        name = validated.package.descriptor.get("name") or "pedcomm"
+        dest.write_bytes(project_qdpx(tables, name=str(name), origin=standard.signature()))
     return validated, Path(out)

@@ -25,6 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 from .. import standard
+from ..files import inputs as files_in
+from ..files.inputs import InputRefused
 from ..registry import check
 from ..report import Report
 from . import transcripts as T
@@ -35,7 +37,7 @@ from .qda_codebook import (CODEBOOK_NS, ID, PROJECT_NS, SOURCE, Codebook, child,
 from .qda_merge import assign_ids, merge
 from .qda_project import NO_EXCERPT
 from .qda_people import NO_USER, Users, coder_map, read_map as read_two_columns, speaker_roles
-from .qda_safety import Unsafe, check_archive, parse_xml, read_entry
+from .qda_safety import MAX_XML, Unsafe, check_archive, parse_xml, read_entry
 from .qda_selections import Selections
 
 TABLES = ("coding_themes", "coding_codes", "coding_segments")
@@ -69,13 +71,16 @@ class Project:
 
 
 def load(path: Path, report: Report) -> Project:
-    """Open a .qdpx archive (or a bare .qde/.qdc document); raises Unsafe."""
-    if not path.is_file():
-        raise Unsafe("QDA_UNREADABLE", f"{shown(path.name)} does not exist or is not a file")
+    """Open a .qdpx archive (or a bare .qde/.qdc document); raises Unsafe, or InputRefused for a
+    path that is not a regular file or is too large (pedcomm.files.inputs)."""
+    try:
+        size = files_in.check(path, "qda").st_size
+    except OSError:
+        raise Unsafe("QDA_UNREADABLE", f"{shown(path.name)} does not exist or cannot be opened") from None
     if not zipfile.is_zipfile(path):
-        if path.stat().st_size > 256 * 2**20:
-            raise Unsafe("QDA_UNSAFE_ARCHIVE", f"{shown(path.name)} is larger than 256 MiB")
-        head = path.read_bytes()
+        if size > MAX_XML:
+            raise Unsafe("QDA_UNSAFE_ARCHIVE", f"{shown(path.name)} is larger than {MAX_XML >> 20} MiB")
+        head = files_in.read(path, "qda")
         if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
             raise Unsafe("QDA_UNREADABLE", f"{shown(path.name)} is neither a .qdpx (zip) archive nor a QDA-XML document")
         return Project(parse_xml(head, path.name), None, report)
@@ -259,22 +264,37 @@ def import_project(path: str | Path, out: str | Path, *, discussions: str | Path
     coders): the discussions the project codes are replaced, the others kept (qda_merge.py). A
     codebook alone (no coded selections, no ``reference``) becomes a package of themes and codes.
     """
-    from ..validate import validate
-    from .package_io import guard_output, merge as merge_reports, text_tables, write_package
+    from ..files.inputs import package_files
+    from ..files.outputs import FOLDER, claim
 
     path = Path(path)
     report = Report(reveal_values=reveal)
     report.meta = {**standard.provenance(), "package": str(out), "source": str(path)}
+    maps = [Path(m) for m in (discussions, speakers, coders) if m]
+    protect = [path, *maps, *(package_files(reference) if reference else [])]
+    with claim(out, kind=FOLDER, command="qda import", force=force, protect=protect) as dest:
+        return _import(path, dest, report, discussions=discussions, reference=reference, speakers=speakers,
+                       coders=coders, excerpts=excerpts, reveal=reveal, line_breaks=line_breaks, char_units=char_units)
+
+
+def _import(path: Path, dest, report: Report, *, discussions, reference, speakers, coders, excerpts, reveal,
+            line_breaks, char_units) -> Imported:
+    from ..refusals import input_refused
+    from ..validate import validate
+    from .package_io import merge as merge_reports, text_tables, write_package
+
     report.ran("QDA_UNREADABLE", SOURCE, None, 1)
     report.ran("QDA_UNSAFE_ARCHIVE", SOURCE, None, 1)
     report.ran("QDA_XML_UNSAFE", SOURCE, None, 1)
-    guard_output(out, [path] + ([Path(reference)] if reference else []), force=force)
     try:
         mapping = read_map(Path(discussions) if discussions else None)
         roles = speaker_roles(Path(speakers) if speakers else None)
         project = load(path, report)
     except Unsafe as e:
         report.add(e.code, resource=SOURCE, detail=e.detail)
+        return Imported(report)
+    except InputRefused as e:
+        input_refused(report, e, resource=SOURCE, path=shown(e.path.name, 120))
         return Imported(report)
     root = project.root
     kind = local(root)
@@ -313,6 +333,9 @@ def import_project(path: str | Path, out: str | Path, *, discussions: str | Path
         except Unsafe as e:
             report.add(e.code, resource=SOURCE, detail=e.detail)
             return Imported(report)
+        except InputRefused as e:
+            input_refused(report, e, resource=SOURCE, path=shown(e.path.name, 120))
+            return Imported(report)
         found = Selections(root, project.texts, report, discussion_of=_discussion_finder(mapping, report, reveal),
                            excerpts=excerpts, reveal=reveal, line_breaks=line_breaks, units=char_units).read()
         rows = build_segments(found, cb, users, roles, report, reveal)
@@ -343,7 +366,7 @@ def import_project(path: str | Path, out: str | Path, *, discussions: str | Path
     all_tables = {**{n: t for n, t in ref_text.items() if n not in tables}, **tables}
     from ..sites.declaration import site_of
 
-    validated = write_package(all_tables, out, force=force, name=_name(path), site=site_of(ref),
+    validated = write_package(all_tables, dest, name=_name(path), site=site_of(ref),
                               title=f"Coding data imported from the QDA project {path.name}",
                               description="Codebook and coded segments converted from a REFI-QDA project by "
                                           "`pedcomm qda import`" + (" into a copy of the reference package." if ref_text else "."))

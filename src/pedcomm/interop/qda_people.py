@@ -34,11 +34,11 @@ def read_map(path: Path | None, columns: tuple[str, str], what: str) -> dict[str
     """A two-column CSV map (first column compared case-insensitively), or None without a path."""
     if path is None:
         return None
+    from ..files.inputs import read
+
     path = Path(path)
     try:
-        if path.stat().st_size > 16 * 2**20:
-            raise Unsafe("QDA_UNREADABLE", f"the {what} map {shown(path.name)} is larger than 16 MiB")
-        text = path.read_text(encoding="utf-8-sig")
+        text = read(path, "map").decode("utf-8-sig")  # a regular file within a map's size, or InputRefused
         reader = csv.DictReader(io.StringIO(text))
         rows = list(reader)
     except (OSError, UnicodeDecodeError, csv.Error) as e:

@@ -18,6 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from .. import standard
+from ..files.inputs import InputRefused, read
+from ..masking import neutralise
 from ..registry import check
 from ..report import Report
 from . import labels as L
@@ -50,9 +52,14 @@ def read_export(path: Path, report: Report, labels: set[str] = frozenset()) -> t
 
     ``labels``: the dictionary's field labels (casefolded), to recognise a header of labels.
     """
+    from ..refusals import input_refused
+
     report.ran("REDCAP_EXPORT_UNREADABLE", SOURCE, None, 1)
     try:
-        data = Path(path).read_bytes()
+        data = read(path, "redcap")  # a regular file within an export's size, or InputRefused
+    except InputRefused as e:
+        input_refused(report, e, resource=SOURCE, path=neutralise(str(path)))
+        return None
     except OSError as e:
         report.add("REDCAP_EXPORT_UNREADABLE", resource=SOURCE, detail=f"it cannot be opened ({e.strerror or e})")
         return None
@@ -293,18 +300,27 @@ def import_export(export: str | Path, out: str | Path, *, reference: str | Path 
     errors); validation findings about the data are reported, and the package is kept so the
     data manager can look at it.
     """
-    from ..validate import validate
-    from .package_io import guard_output, merge, shipped_package, text_tables, write_package
+    from ..files.inputs import package_files
+    from ..files.outputs import FOLDER, claim
+    from .package_io import shipped_package
 
-    guard_output(out, [Path(export)] + ([Path(reference)] if reference else []), force=force)
     report = Report()
-    report.meta = {**standard.provenance(),
-                   "package": str(out), "source": str(export)}
-    ref = validate(reference or shipped_package())
+    report.meta = {**standard.provenance(), "package": str(out), "source": str(export)}
+    reference = reference or shipped_package()
+    with claim(out, kind=FOLDER, command="redcap import", force=force,
+               protect=[export, *package_files(reference)]) as dest:
+        return _import(Path(export), dest, reference, report)
+
+
+def _import(export: Path, dest, reference, report: Report) -> Imported:
+    from ..validate import validate
+    from .package_io import merge, text_tables, write_package
+
+    ref = validate(reference)
     ref_text = text_tables(ref)
     lacking = [n for n in REFERENCE_TABLES if n not in ref_text]
     if lacking:
-        raise FileNotFoundError(f"the reference package {reference or shipped_package()} has no readable "
+        raise FileNotFoundError(f"the reference package {reference} has no readable "
                                 f"{', '.join(lacking)} (the instruments and sites the dictionary was built from)")
     rows = dictionary_rows(ref_text)
     parsed = read_export(Path(export), report, S.dictionary_labels(rows))
@@ -323,7 +339,7 @@ def import_export(export: str | Path, out: str | Path, *, reference: str | Path 
     name = Path(export).stem.lower().replace(" ", "-") or "redcap-import"
     from ..sites.declaration import site_of
 
-    validated = write_package(tables, out, name=re.sub(r"[^a-z0-9._-]", "-", name), force=force, site=site_of(ref),
+    validated = write_package(tables, dest, name=re.sub(r"[^a-z0-9._-]", "-", name), site=site_of(ref),
                               title=f"Survey data imported from the REDCap export {Path(export).name}",
                               description="Survey-study tables converted from a REDCap raw records export by "
                                           "`pedcomm redcap import`.")

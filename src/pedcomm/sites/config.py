@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from .. import standard
+from ..masking import bounded, neutralise
 from ..registry import check, specs
 from ..report import Report
 
@@ -104,18 +105,27 @@ def parse(data, path: str = "site.yaml") -> SiteConfig:
 
 
 def load(path: str | Path) -> SiteConfig:
+    """Read a configuration within bounds (pedcomm.files): a regular file of at most 1 MiB, YAML
+    without anchors or aliases. Raises ConfigError, or InputRefused (pedcomm.files.inputs) for a
+    path that is not a regular file or is too large."""
+    from ..files.inputs import read
+    from ..files.yamlsafe import YAMLRefused, loads
+
     p = Path(path)
+    name = neutralise(bounded(p.name, 80))
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read(p, "config").decode("utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{p.name} cannot be read ({getattr(e, 'strerror', None) or type(e).__name__})") from None
+        raise ConfigError(f"{name} cannot be read ({getattr(e, 'strerror', None) or type(e).__name__})") from None
     try:
-        data = yaml.safe_load(text)
+        data = loads(text)
+    except YAMLRefused as e:
+        raise ConfigError(f"{name} cannot be used: {e}") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{p.name} is not valid YAML{where}") from None
-    return parse(data, p.name)
+        raise ConfigError(f"{name} is not valid YAML{where}") from None
+    return parse(data, name)
 
 
 @check("SITE_CONFIG_INVALID")

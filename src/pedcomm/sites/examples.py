@@ -20,16 +20,25 @@ import yaml
 from ..conformance import materialize
 from ..report import Report
 
-#: A minimal valid site summary (what `pedcomm summarize` writes, with one small model and no table).
+#: A minimal valid site summary (what `pedcomm summarize` writes, with one small model and one
+#: small table; it follows validation/site-summary.schema.json).
 TEMPLATE = {
-    "format": "pedcomm-site-summary", "formatVersion": "1.0", "site": "A", "schemaVersion": "0.1.0",
+    "format": "pedcomm-site-summary", "formatVersion": "1.1", "site": "A", "schemaVersion": "0.1.0",
+    "modelSpecification": "sha256:" + "0" * 64,
     "tool": {"name": "pedcomm", "version": "0.1.0", "standard": "0.1.0"},
-    "settings": {"method": "gee", "cluster": "clinician_id", "correlation": "exchangeable", "scale": "log odds ratio"},
-    "disclosure": {"threshold": 11},
+    "package": {"name": "example-site-a", "version": "0.1.0", "descriptorSha256": "0" * 64},
+    "study": "survey",
+    "settings": {"method": "gee", "cluster": "clinician_id", "correlation": "exchangeable", "correction": "bias_reduced",
+                 "scale": "log odds ratio"},
+    "disclosure": {"threshold": 11, "zeros_suppressed": False, "rule": "every count from 1 to 10 is suppressed (null)",
+                   "overrides": []},
     "models": [{"name": "parent", "title": "Parent-reported challenging relationship", "outcome": "parent_challenging",
                 "terms": ["const", "anxiety"], "status": "shared", "coef": [-1.2, 0.7],
-                "cov": [[0.04, -0.01], [-0.01, 0.05]], "n_relationships": 120, "events": 30, "n_clusters": 25}],
-    "tables": [],
+                "cov": [[0.04, -0.01], [-0.01, 0.05]], "n_relationships": 120, "events": 30, "n_clusters": 25,
+                "warnings": []}],
+    "tables": [{"name": "parents_sex", "title": "Parents by sex", "unit": "parents", "rows": ["female", "male", "missing"],
+                "columns": ["parents"], "cells": [[80], [40], [0]], "column_totals": [120],
+                "suppressed": {"primary": 0, "complementary": 0}}],
 }
 
 

@@ -12,7 +12,6 @@ any site is shown as a lower bound (">= n").
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,43 +49,52 @@ class MetaResult:
 
 
 def _problem(summary) -> str | None:
-    """Why a parsed file is not a usable site summary (None when it is)."""
+    """Why a parsed file is not a site summary of a format this pedcomm reads (None when it is)."""
     if not isinstance(summary, dict) or summary.get("format") != FORMAT:
         return f"it is not a pedcomm site summary (no \"format\": \"{FORMAT}\")"
-    if str(summary.get("formatVersion", "")).split(".")[0] != FORMAT_VERSION.split(".")[0]:
-        return f"its summary format version {summary.get('formatVersion')!r} is not {FORMAT_VERSION.split('.')[0]}.x"
-    for key in ("site", "schemaVersion", "settings", "models", "tables"):
-        if key not in summary:
-            return f"it has no '{key}'"
-    for m in summary["models"]:
-        if not isinstance(m, dict) or "name" not in m or "terms" not in m:
-            return "a model has no name or terms"
-        if m.get("status") == "shared":
-            k = len(m["terms"])
-            cov = m.get("cov")
-            if (len(m.get("coef", [])) != k or not isinstance(cov, list) or len(cov) != k
-                    or any(not isinstance(r, list) or len(r) != k for r in cov)):
-                return f"the {m['name']} model's coefficients or covariance do not match its {k} terms"
+    version = summary.get("formatVersion")
+    if not isinstance(version, str) or version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
+        return f"its summary format version is not {FORMAT_VERSION.split('.')[0]}.x"
     return None
 
 
-@check("SUMMARY_UNREADABLE")
+@check("SUMMARY_UNREADABLE", "SUMMARY_INVALID", "SUMMARY_DISCLOSURE")
 def load(paths: list[str | Path], report: Report) -> list[Loaded]:
+    """Read each summary within bounds (pedcomm.files: a regular file of at most 16 MiB, strict
+    JSON), then check it against the summary schema and the sharing rules (summary_rules)."""
+    from . import summary_rules
+
+    from ..files.inputs import InputRefused, read
+    from ..files.jsonsafe import JSONRefused, loads
+    from ..refusals import input_refused
+
     out = []
     for p in map(Path, paths):
         report.ran("SUMMARY_UNREADABLE", None, None, 1)
         try:
-            raw = p.read_bytes()
-            summary = json.loads(raw.decode("utf-8"))
-        except OSError as e:
-            report.add("SUMMARY_UNREADABLE", value=p.name, detail=f"it cannot be opened ({e.strerror})")
+            raw = read(p, "summary")
+            summary = loads(raw)
+        except InputRefused as e:
+            input_refused(report, e, path=report.label(p.name))
             continue
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            report.add("SUMMARY_UNREADABLE", value=p.name, detail=f"it is not JSON text ({type(e).__name__})")
+        except OSError as e:
+            report.add("SUMMARY_UNREADABLE", value=p.name, detail=f"it cannot be opened ({e.strerror or type(e).__name__})")
+            continue
+        except JSONRefused as e:
+            report.add("SUMMARY_UNREADABLE", value=p.name, detail=f"it is not JSON pedcomm reads: {e}")
             continue
         why = _problem(summary)
         if why:
             report.add("SUMMARY_UNREADABLE", value=p.name, detail=why)
+            continue
+        report.ran("SUMMARY_INVALID", None, None, 1)
+        report.ran("SUMMARY_DISCLOSURE", None, None, 1)
+        invalid, disclosure = summary_rules.check(summary)
+        if invalid:
+            report.add("SUMMARY_INVALID", value=p.name, detail=summary_rules.in_words(invalid))
+        if disclosure:
+            report.add("SUMMARY_DISCLOSURE", value=p.name, detail=summary_rules.in_words(disclosure))
+        if invalid or disclosure:
             continue
         out.append(Loaded(p, hashlib.sha256(raw).hexdigest(), summary))
     return out
@@ -106,6 +114,12 @@ def check_compatible(loaded: list[Loaded], report: Report) -> None:
         if compatibility(d["schemaVersion"], first["schemaVersion"]) == "major":
             report.add("SUMMARY_INCOMPATIBLE", detail=f"the sites {first['site']} and {d['site']} follow incompatible "
                                                       f"versions of the standard ({first['schemaVersion']}, {d['schemaVersion']})")
+        if d["modelSpecification"] != first["modelSpecification"]:
+            report.add("SUMMARY_INCOMPATIBLE", detail=f"the sites {first['site']} and {d['site']} fitted models of different "
+                                                      "specifications (other pedcomm model definitions)")
+        if compatibility(d["tool"]["standard"], first["tool"]["standard"]) == "major":
+            report.add("SUMMARY_INCOMPATIBLE", detail=f"the sites {first['site']} and {d['site']} were summarized by pedcomm "
+                                                      "releases of incompatible versions of the standard")
         if d["settings"] != first["settings"]:
             report.add("SUMMARY_INCOMPATIBLE", detail=f"the sites {first['site']} and {d['site']} used different model "
                                                       f"settings ({_settings(first)}; {_settings(d)})")
@@ -200,8 +214,20 @@ def pool_tables(loaded: list[Loaded]) -> pd.DataFrame:
 
 def meta(paths: list[str | Path], out: str | Path, *, one_stage: str | Path | None = None, force: bool = False,
          progress=None) -> MetaResult:
-    """Combine site summaries into ``out`` (written only when every summary is usable and compatible)."""
-    from ..atomic import atomic_dir
+    """Combine site summaries into ``out`` (written only when every summary is usable and compatible).
+
+    The output is claimed first (pedcomm.files.outputs): never onto a summary or the one-stage
+    package, never over anything pedcomm did not write.
+    """
+    from ..files.inputs import package_files
+    from ..files.outputs import FOLDER, claim
+
+    protect = [*paths, *(package_files(one_stage) if one_stage is not None else [])]
+    with claim(out, kind=FOLDER, command="meta", force=force, protect=protect) as dest:
+        return _meta(paths, dest, one_stage, progress)
+
+
+def _meta(paths, dest, one_stage, progress) -> MetaResult:
     from .meta_output import write_outputs
 
     report = Report()
@@ -222,9 +248,9 @@ def meta(paths: list[str | Path], out: str | Path, *, one_stage: str | Path | No
         comparison = compare_one_stage(one_stage, result.estimates, report, result.summaries[0].summary["settings"])
         if comparison is None:
             return result
-    with atomic_dir(out, force=force) as tmp:
+    with dest.staging() as tmp:
         write_outputs(result, tmp, comparison)
-    result.out = Path(out)
+    result.out = dest.given
     return result
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 from .. import __version__
 from ..analysis.render_tables import markdown_table, write_table
 from ..analysis.rounding import fmt, fmt_p, p_data
+from ..render_safe import md
 from ..analysis.table import Table
 from .declaration import standard_version
 from .forest import TermRows, meta_forest
@@ -112,14 +113,14 @@ def index_markdown(result, written: dict[str, list[str]], figures: list[str]) ->
                            for s in result.summaries])
     lines += [markdown_table(inputs), "## Settings", ""]
     first = result.summaries[0].summary["settings"]
-    lines += [f"- {k}: {v}" for k, v in first.items() if v is not None]
+    lines += [f"- {md(k)}: {md(v)}" for k, v in first.items() if v is not None]
     lines += ["", "## Files", ""]
     for name, files in written.items():
         lines.append(f"- {name}: " + ", ".join(f"[{f}]({f})" for f in files))
-    lines += [f"- forest plots: " + ", ".join(f"[{f}]({f})" for f in figures), ""]
+    lines += ["- forest plots: " + ", ".join(f"[{f}]({f})" for f in figures), ""]
     warnings = [f.message for f in result.report.findings]
     if warnings:
-        lines += ["## Notes", ""] + [f"- {w}" for w in warnings] + [""]
+        lines += ["## Notes", ""] + [f"- {md(w)}" for w in warnings] + [""]
     return "\n".join(lines)
 
 

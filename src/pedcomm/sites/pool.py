@@ -5,7 +5,7 @@ repeated site id, or an incompatible standard version stops the run before anyth
 Identifiers are made unique with the site id as prefix (``SITE1-P0001``; identifiers already
 carrying the prefix are kept); the definitions every site shares (instrument items, codebook) are
 pooled once and must agree. The pooled package is validated in a temporary folder and appears
-only if it is valid (pedcomm.atomic); its descriptor records each source: site, standard version,
+only if it is valid (pedcomm.files.outputs); its descriptor records each source: site, standard version,
 file hashes and the tool that validated and pooled it.
 """
 
@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from .. import standard
-from ..atomic import atomic_dir
+from ..files.inputs import package_files
+from ..files.outputs import FOLDER, claim
 from ..registry import check
 from ..report import Report
 from ..validate import Validated, validate
@@ -132,6 +133,42 @@ def check_sites(sites: list[SiteInput], report: Report) -> None:
                        expected=f"{mine} (the pooled package's)")
 
 
+#: The tables whose rows are a site's participants and observations: a package whose tables of
+#: these are all the same as another site's is that site's data again, whatever its site id.
+UNIT_TABLES = ("survey_parents", "survey_relationships", "coding_patients", "coding_discussions")
+
+
+def fingerprint(frame: pd.DataFrame) -> str:
+    """SHA-256 of a table's rows in any order (each row hashed from its cells as text)."""
+    import hashlib
+
+    import numpy as np
+
+    text = frame.astype("string").fillna("\x00missing")
+    rows = np.sort(pd.util.hash_pandas_object(text, index=False).to_numpy())
+    return hashlib.sha256(rows.tobytes() + ",".join(map(str, frame.columns)).encode()).hexdigest()
+
+
+@check("POOL_SITE_SAME_DATA")
+def check_same_data(sites: list[SiteInput], report: Report) -> None:
+    """Refuse two site ids holding the same rows in every unit table (one site submitted twice)."""
+    from itertools import combinations
+
+    report.ran("POOL_SITE_SAME_DATA", None, None, len(sites))
+    prints = {}
+    for i, s in enumerate(sites):
+        if s.site is None or s.validated.report.status != "valid":
+            continue
+        held = {n: s.validated.tables[n] for n in UNIT_TABLES if n in s.validated.tables and len(s.validated.tables[n])}
+        if held:
+            prints[i] = {n: fingerprint(f) for n, f in held.items()}
+    for i, j in combinations(sorted(prints), 2):
+        a, b = sites[i], sites[j]
+        if a.site != b.site and prints[i] == prints[j]:
+            report.add("POOL_SITE_SAME_DATA", value=f"{a.site} and {b.site}",
+                       detail="identical rows in " + " and ".join(sorted(prints[i])))
+
+
 def _read(site: SiteInput, name: str, report: Report) -> pd.DataFrame:
     from ..interop.package_io import read_text
 
@@ -141,7 +178,8 @@ def _read(site: SiteInput, name: str, report: Report) -> pd.DataFrame:
     report.ran("POOL_CONTENT_DROPPED", name, None, 1)
     if extra:
         report.add("POOL_CONTENT_DROPPED", resource=name, value=site.label,
-                   detail=f"the column{'s' if len(extra) > 1 else ''} {', '.join(map(repr, extra))} of {name}")
+                   detail=f"the column{'s' if len(extra) > 1 else ''} "
+                          f"{', '.join(repr(report.label(c)) for c in extra)} of {name}")
     return frame[cols]
 
 
@@ -185,24 +223,30 @@ def _definitions(name: str, stacked: pd.DataFrame, report: Report) -> pd.DataFra
     return distinct.drop_duplicates(subset=key)
 
 
+def _text(value):
+    """A site's own text recorded in the pooled descriptor, through the one masking path."""
+    from ..masking import shown_one
+
+    return None if value is None else shown_one(str(value), limit=2000)
+
+
 def sources(sites: list[SiteInput]) -> list[dict]:
     out = []
     for s in sites:
         r, desc = s.validated.report, s.validated.package.descriptor
         out.append({
             "site": s.site, "schemaVersion": s.declaration.schema_version,
-            "package": {"name": desc.get("name"), "version": desc.get("version")},
+            "package": {"name": _text(desc.get("name")), "version": _text(desc.get("version"))},
             "files": [{"path": i["path"], "bytes": i["bytes"], "sha256": i["sha256"]} for i in r.inputs],
             "validation": {**standard.provenance(), "status": r.status, "warnings": r.totals()["warning"],
-                           "overrides": [{k: o[k] for k in ("code", "scope", "from", "to", "justification")}
+                           "overrides": [{k: _text(o[k]) for k in ("code", "scope", "from", "to", "justification")}
                                          for o in r.meta.get("overrides", [])]},
         })
     return out
 
 
 @check("POOL_RESULT_INVALID")
-def write(sites: list[SiteInput], tables: dict[str, pd.DataFrame], out: Path, report: Report, *,
-          force: bool = False) -> Validated:
+def write(sites: list[SiteInput], tables: dict[str, pd.DataFrame], dest, report: Report) -> Validated:
     """Write the pooled package atomically after validating it; raises _Abort (nothing written) if invalid."""
     from ..writer import write_into
 
@@ -220,10 +264,10 @@ def write(sites: list[SiteInput], tables: dict[str, pd.DataFrame], out: Path, re
     report.ran("POOL_RESULT_INVALID", None, None, 1)
     result: dict = {}
     try:
-        with atomic_dir(out, force=force) as tmp:
+        with dest.staging() as tmp:
             write_into(tmp, tables, desc)
             checked = result["validated"] = validate(tmp, config=_sites_config(sites))
-            checked.report.meta["package"] = str(out)
+            checked.report.meta["package"] = str(dest.given)
             if checked.report.status != "valid":
                 t = checked.report.totals()
                 report.add("POOL_RESULT_INVALID", detail=f"{t['error']} errors ({', '.join(error_codes(checked.report))})")
@@ -240,8 +284,20 @@ def _sites_config(sites: list[SiteInput]) -> site_config.SiteConfig | None:
     return site_config.SiteConfig("the sites' configurations", None, overrides) if overrides else None
 
 
-def pool(paths: list[str | Path], out: str | Path, *, configs=(), force: bool = False, progress=None) -> Pooled:
-    """Validate every site package, then pool them into ``out`` (written only if all is well)."""
+def pool(paths: list[str | Path], out: str | Path, *, configs=(), force: bool = False, progress=None,
+         protect=()) -> Pooled:
+    """Validate every site package, then pool them into ``out`` (written only if all is well).
+
+    The output is claimed first (pedcomm.files.outputs): never onto a site's files (nor onto
+    ``protect``, the configurations' files), never over anything pedcomm did not write.
+    """
+    inputs = [f for p in paths for f in package_files(p)] + list(protect)
+    with claim(out, kind=FOLDER, command="pool", force=force, protect=inputs) as dest:
+        return _pool(paths, dest, configs, progress)
+
+
+def _pool(paths, dest, configs, progress) -> Pooled:
+    out = dest.given
     report = Report()
     report.meta = {**standard.provenance(),
                    "command": "pool", "package": str(out)}
@@ -258,6 +314,7 @@ def pool(paths: list[str | Path], out: str | Path, *, configs=(), force: bool = 
         sites.append(s)
     outcome = Pooled(report, sites)
     check_sites(sites, report)
+    check_same_data(sites, report)
     if report.totals()["error"]:
         return outcome
     if progress:
@@ -267,7 +324,7 @@ def pool(paths: list[str | Path], out: str | Path, *, configs=(), force: bool = 
         return outcome
     if progress:
         progress("validating the pooled package")
-    outcome.result = write(sites, tables, Path(out), report, force=force)
+    outcome.result = write(sites, tables, dest, report)
     if not report.totals()["error"]:
         outcome.out = Path(out)
     return outcome

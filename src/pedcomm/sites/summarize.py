@@ -20,10 +20,11 @@ import pandas as pd
 from .. import __version__, standard
 from ..validate import Validated, validate
 from .declaration import read, standard_version
-from .suppress import DEFAULT_THRESHOLD, CountTable, as_dict
+from .suppress import DEFAULT_THRESHOLD, MINIMUM_THRESHOLD, CountTable, as_dict
 
 FORMAT = "pedcomm-site-summary"
-FORMAT_VERSION = "1.0"
+#: 1.1 adds ``modelSpecification``; every summary is checked against validation/site-summary.schema.json.
+FORMAT_VERSION = "1.1"
 #: DataSHIELD's nfilter.glm: a model may have at most this share of parameters per observation.
 MAX_PARAMETERS_PER_OBSERVATION = 0.33
 #: Each level of a binary covariate must span this many clusters (clinicians by default): a coefficient
@@ -162,14 +163,42 @@ def model_summaries(frame: pd.DataFrame, settings, threshold: int) -> list[dict]
     return out
 
 
+def _text(value, limit: int = 200):
+    """A text of the site's own (package name, a justification) as it may leave the site: through
+    the one masking path (pedcomm.masking), so nothing the identifier screen flags is shared."""
+    from ..masking import shown_one
+
+    return None if value is None else shown_one(str(value), limit=limit)
+
+
+def model_specification() -> str:
+    """SHA-256 of what defines the survey models (survey.yaml's definitions, models and population,
+    without the wording of titles and assumptions): sites whose summaries differ here fitted
+    different models, and `pedcomm meta` does not combine them."""
+    import json
+
+    from ..analysis.survey_design import config
+
+    def strip(obj):
+        if isinstance(obj, dict):
+            return {k: strip(v) for k, v in obj.items() if k not in ("assumption", "title")}
+        if isinstance(obj, list):
+            return [strip(v) for v in obj]
+        return obj
+
+    cfg = config()
+    spec = {k: strip(cfg[k]) for k in ("definitions", "models", "population") if k in cfg}
+    return "sha256:" + hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
 def summarize(path: str | Path, *, threshold: int = DEFAULT_THRESHOLD, zeros: bool = False, method: str | None = None,
               cluster: str | None = None, config=None, progress=None, correction: str | None = None) -> Summarized:
     """Validate a site package and build its shareable summary (None when the package has errors)."""
     from ..analysis.survey_design import analysis_frame
     from ..analysis.survey_models import ModelSettings
 
-    if threshold < 1:
-        raise ValueError("the suppression threshold must be at least 1")
+    if threshold < MINIMUM_THRESHOLD:
+        raise ValueError(f"the suppression threshold must be at least {MINIMUM_THRESHOLD} (pedcomm's minimum)")
     settings = ModelSettings.from_config(method, cluster, correction)  # ValueError for an unknown choice
     if progress:
         progress("validating")
@@ -189,8 +218,10 @@ def summarize(path: str | Path, *, threshold: int = DEFAULT_THRESHOLD, zeros: bo
     summary = {
         "format": FORMAT, "formatVersion": FORMAT_VERSION,
         "site": d.site, "schemaVersion": d.schema_version or standard_version(),
+        "modelSpecification": model_specification(),
         "tool": {"name": "pedcomm", "version": __version__, "standard": standard_version()},
-        "package": {"name": validated.package.descriptor.get("name"), "version": validated.package.descriptor.get("version"),
+        "package": {"name": _text(validated.package.descriptor.get("name")),
+                    "version": _text(validated.package.descriptor.get("version"), 40),
                     "descriptorSha256": hashlib.sha256(desc_bytes).hexdigest()},
         "study": "survey",
         "settings": {"method": settings.method, "cluster": settings.cluster,
@@ -204,7 +235,7 @@ def summarize(path: str | Path, *, threshold: int = DEFAULT_THRESHOLD, zeros: bo
                                 f"{MAX_PARAMETERS_PER_OBSERVATION:g} parameters per relationship; each level of a binary covariate "
                                 f"must also span at least {MIN_CLUSTERS_PER_LEVEL} clusters, and each clustering "
                                 "variable have at least CLUSTERS_TOO_FEW's minimum"),
-                       "overrides": [{k: o[k] for k in ("code", "scope", "from", "to", "justification")}
+                       "overrides": [{k: _text(o[k], 2000) for k in ("code", "scope", "from", "to", "justification")}
                                      for o in validated.report.meta.get("overrides", [])]},
         "models": model_summaries(frame, settings, threshold),
         "tables": [as_dict(tab, threshold, zeros) for tab in descriptive_tables(t, frame)],

@@ -23,7 +23,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+#: Counts below this are suppressed by default: 11, the US CMS cell-size suppression policy (no
+#: published cell from 1 to 10), which is what collaborating US paediatric-oncology centres expect.
 DEFAULT_THRESHOLD = 11
+#: No summary may use a lower threshold. DataSHIELD's default minimum non-zero cell count
+#: (nfilter.tab) is 3, but DataSHIELD answers each analysis request inside a controlled server:
+#: only non-disclosive aggregates leave, request by request. A pedcomm summary is a file that is
+#: forwarded, archived and combined with other sites' files and with later releases, where
+#: differencing between releases can narrow a small count further; it describes children with
+#: cancer and their parents at single sites, where a count of 3 or 4 can point to a family. So the
+#: floor sits above DataSHIELD's default, at 5, the smallest threshold commonly used for published
+#: health statistics. Sites may always choose more (`pedcomm summarize --threshold`), never less.
+MINIMUM_THRESHOLD = 5
+#: The largest threshold the summary format accepts (validation/site-summary.schema.json).
+MAXIMUM_THRESHOLD = 100_000
 
 
 @dataclass

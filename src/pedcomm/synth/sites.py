@@ -21,7 +21,7 @@ import pandas as pd
 
 from .. import standard
 from ..analysis.survey_design import clinician_variables, config, parent_variables
-from ..atomic import atomic_dir
+from ..files.outputs import FOLDER, claim
 from ..checks.survey import derive_challenge
 from . import survey as S
 from .calibrate import intercept_for_rate
@@ -181,7 +181,7 @@ def write_sites(study: str, k: int, *, seed: int, out: str | Path, force: bool =
         raise ValueError(f"--sites is available for {', '.join(GENERATORS)}, not {study!r}")
     if not 1 <= k <= 99:
         raise ValueError("--sites must be between 1 and 99")
-    with atomic_dir(out, force=force) as tmp:
+    with claim(out, kind=FOLDER, command="synth", force=force) as dest, dest.staging() as tmp:
         for index, site_id in enumerate(site_ids(k), start=1):
             tables = GENERATORS[study](seed, index, site_id)
             names = [n for n in standard.resource_names() if n in tables]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import standard
-from ..atomic import atomic_dir
+from ..files.outputs import FOLDER, claim
 from ..writer import cell, to_csv, write_into  # noqa: F401  (cell, to_csv: re-exported)
 
 PACKAGE_META = {
@@ -39,9 +39,11 @@ def descriptor_for(study: str, names: list[str]) -> dict:
 
 
 def write_package(study: str, *, seed: int, out: str | Path, force: bool = False) -> Path:
-    tables = generate(study, seed)
-    names = [n for n in standard.resource_names() if n in tables]
-    desc = descriptor_for(study, names)
-    with atomic_dir(out, force=force) as tmp:
-        write_into(tmp, tables, desc)
+    """Generate and write a synthetic package (the output is claimed before anything is generated)."""
+    with claim(out, kind=FOLDER, command="synth", force=force) as dest:
+        tables = generate(study, seed)
+        names = [n for n in standard.resource_names() if n in tables]
+        desc = descriptor_for(study, names)
+        with dest.staging() as tmp:
+            write_into(tmp, tables, desc)
     return Path(out)

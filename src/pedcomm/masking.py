@@ -1,0 +1,100 @@
+"""The one path every value shown to a person takes: screened, masked, neutralised and bounded.
+
+Findings, messages and reports show values read from a site's files (a duplicated key, a value
+that is not a code, a column name, a selection's name in a QDA project). Each goes through
+``shown``, which
+
+1. **masks** it unless the user asked for ``--show-values``: when the caller knows it is sensitive
+   (free text, an age over 89, a malformed identifier) or when the identifier screen
+   (pedcomm.checks.identifiers: names after a title, dates, phone numbers, e-mail and street
+   addresses, record-number-like strings, ages over 89) finds a likely identifier in it, so the
+   same value is masked in every finding that shows it, whatever the check;
+2. **neutralises** control characters (terminal escape sequences, carriage returns, bidirectional
+   overrides): they are shown as visible escapes such as ``\\x1b`` and never reach a terminal, a
+   Markdown file or a log as themselves;
+3. **bounds** the length, so no message formats an unbounded value.
+
+Renderings add their own escaping on top (rich markup in the terminal, HTML in Markdown, formula
+triggers in CSV tables for people: pedcomm.neutralise).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, Iterable
+
+#: Longest value shown in a finding (the message quotes at most 60 characters of it).
+MAX_SHOWN = 200
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(m: re.Match) -> str:
+    c = ord(m.group())
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+
+def neutralise(text: str) -> str:
+    """Control characters and bidirectional overrides as visible escapes ('\\x1b', '\\u202e')."""
+    return _CONTROL.sub(_escape, text)
+
+
+def bounded(text: str, limit: int = MAX_SHOWN) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 30]}... ({len(text)} characters)"
+
+
+def mask(value: Any) -> str:
+    """Show the shape of a possibly identifying value without the value itself."""
+    s = str(value)
+    if len(s) <= 1:
+        return "*"
+    return neutralise(f"{s[0]}{'*' * min(len(s) - 1, 8)} ({len(s)} characters, masked)")
+
+
+def flagged(texts: list[str]) -> list[bool]:
+    """For each text, whether the identifier screen finds a likely identifier in it."""
+    if not texts:
+        return []
+    from .checks.identifiers import find
+
+    where, _ = find(texts)
+    out = [False] * len(texts)
+    for i in where:
+        out[int(i)] = True
+    return out
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and v != v) or v.__class__.__name__ in ("NAType", "NaTType")
+
+
+def shown(values: Iterable, *, reveal: bool = False, sensitive: bool | Iterable[bool] = False,
+          limit: int = MAX_SHOWN) -> list[str | None]:
+    """Values fit to show: None for missing ones, masked ones where needed (see the module docstring)."""
+    vals = list(values)
+    texts = [None if _missing(v) else str(v) for v in vals]
+    if reveal:
+        return [None if t is None else bounded(neutralise(t), limit) for t in texts]
+    flags = list(sensitive) if not isinstance(sensitive, bool) else [sensitive] * len(texts)
+    flags += [False] * (len(texts) - len(flags))
+    present = [i for i, t in enumerate(texts) if t is not None and not flags[i]]
+    for i, hit in zip(present, flagged([texts[i] for i in present])):
+        flags[i] = hit
+    return [None if t is None else mask(t) if flags[i] else bounded(neutralise(t), limit) for i, t in enumerate(texts)]
+
+
+@lru_cache(maxsize=4096)
+def _label(text: str, reveal: bool, limit: int) -> str:
+    return shown([text], reveal=reveal, limit=limit)[0]
+
+
+def shown_one(value: Any, *, reveal: bool = False, sensitive: bool = False, limit: int = MAX_SHOWN) -> str | None:
+    """One value fit to show (``shown`` for a single value; None stays None)."""
+    if _missing(value):
+        return None
+    if sensitive and not reveal:
+        return mask(value)
+    return _label(str(value), reveal, limit)
