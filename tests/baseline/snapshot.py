@@ -1,0 +1,147 @@
+"""Digests of pedcomm's outputs, to show a restructuring changed no behaviour (issue 13).
+
+Three outputs, each produced through the command line (the interface users see, which no internal
+move changes):
+
+- ``reproduce``: every file `pedcomm reproduce --out OUT` writes for the shipped package;
+- ``synth``: every file `pedcomm synth all --seed 2021 --out OUT` writes;
+- ``conformance``: the JSON validation report (`pedcomm validate pkg --format json`, run inside
+  the case's working folder so the report names the package ``pkg``) of every conformance case.
+
+``python tests/baseline/snapshot.py record`` writes ``digests.json`` beside this file (and the text
+of reproduce's index.md, so a documented change to it can be read line by line);
+``python tests/baseline/snapshot.py check`` recomputes everything and prints each difference.
+tests/test_baseline.py runs the same comparison in the test suite.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DIGESTS = HERE / "digests.json"
+INDEX = HERE / "reproduce-index.md"
+#: Files whose content names where pedcomm keeps its sources, with each documented difference:
+#: (file, text in the baseline, text now), each explained where it is added.
+DOCUMENTED_CHANGES: list[tuple[str, str, str]] = []
+#: The marker lists the SHA-256 of every other file: it follows from them and is compared through them.
+DERIVED = {".pedcomm-output.json"}
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def files_digest(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): _sha(p.read_bytes())
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    from typer.testing import CliRunner
+
+    from pedcomm.cli import app
+
+    r = CliRunner().invoke(app, list(args))
+    return r.exit_code, r.stdout
+
+
+def reproduce(out: Path) -> Path:
+    code, output = _cli("reproduce", "--out", str(out))
+    assert code == 0, output
+    return out
+
+
+def synth(out: Path) -> Path:
+    code, output = _cli("synth", "all", "--seed", "2021", "--out", str(out))
+    assert code == 0, output
+    return out
+
+
+@contextlib.contextmanager
+def _inside(folder: Path):
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(here)
+
+
+def conformance_cases() -> list[dict]:
+    from pedcomm.conformance import cases
+
+    return cases()
+
+
+def conformance_report(case: dict, work: Path) -> bytes:
+    """The JSON report of one case, validated as `pedcomm validate pkg --format json` in ``work``."""
+    from pedcomm.conformance import materialize
+
+    materialize(case, work)
+    with _inside(work):
+        _, output = _cli("validate", "pkg", "--format", "json")
+    return output.encode("utf-8")
+
+
+def record_all(tmp: Path) -> dict:
+    out = {"reproduce": files_digest(reproduce(tmp / "reproduce")),
+           "synth": files_digest(synth(tmp / "synth")),
+           "conformance": {}}
+    for i, case in enumerate(conformance_cases()):
+        work = tmp / "cases" / str(i)
+        work.mkdir(parents=True)
+        out["conformance"][case["id"]] = _sha(conformance_report(case, work))
+    out["index_md"] = (tmp / "reproduce" / "index.md").read_text(encoding="utf-8")
+    return out
+
+
+def index_as_baseline(text: str) -> str:
+    """Today's index.md with each documented change undone (what the baseline's must equal)."""
+    for name, before, now in DOCUMENTED_CHANGES:
+        if name == "index.md":
+            text = text.replace(now, before)
+    return text
+
+
+def differences(now: dict, base: dict) -> list[str]:
+    out = []
+    for part in ("reproduce", "synth", "conformance"):
+        a, b = now[part], base[part]
+        for key in sorted(set(a) | set(b)):
+            if key in DERIVED or (part == "reproduce" and key == "index.md"):
+                continue
+            if a.get(key) != b.get(key):
+                out.append(f"{part}: {key}: {'missing now' if key not in a else 'new' if key not in b else 'differs'}")
+    if index_as_baseline(now["index_md"]) != base["index_md"]:
+        out.append("reproduce: index.md differs beyond the documented changes")
+    return out
+
+
+def main(argv: list[str]) -> int:
+    with tempfile.TemporaryDirectory(prefix="pedcomm-baseline-") as tmp:
+        now = record_all(Path(tmp))
+    if argv[1:] == ["record"]:
+        index = now.pop("index_md")
+        DIGESTS.write_text(json.dumps(now, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        INDEX.write_text(index, encoding="utf-8", newline="")
+        print(f"recorded {sum(len(v) for v in now.values())} digests")
+        return 0
+    base = json.loads(DIGESTS.read_text(encoding="utf-8"))
+    base["index_md"] = INDEX.read_text(encoding="utf-8")
+    diffs = differences(now, base)
+    for d in diffs:
+        print(d)
+    n = sum(len(now[k]) for k in ("reproduce", "synth", "conformance"))
+    print(f"{n} outputs compared: {'identical' if not diffs else f'{len(diffs)} differ'}")
+    return 1 if diffs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
