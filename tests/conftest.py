@@ -14,7 +14,7 @@ def repo() -> Path:
 @pytest.fixture(scope="session")
 def shipped():
     """The shipped example package, validated once: (report, typed tables)."""
-    from pedcomm.validate import validate
+    from pedcomm.validation.run import validate
 
     result = validate(REPO)
     return result

@@ -104,7 +104,7 @@ CRLF = "[00:01:05] Dr. Smith: Hello.\r\n[00:01:20] Mother: Hi.\r\n[00:01:31] Dr.
 
 def fixtures() -> dict[str, bytes]:
     """File name -> bytes of every fixture (see the check registry's ``example`` entries); QDA projects are
-    imported into validation/conformance/valid_coding/ (pedcomm.interop.examples) with the maps and
+    imported into validation/conformance/valid_coding/ (pedcomm.commands.examples) with the maps and
     options beside them."""
     speakers = b"label,role\nDr. Smith,primary_oncologist\nMother,parent\n"
     crlf_at = CRLF.index("not know")  # the selection's position, CR LF counted once (ATLAS.ti)

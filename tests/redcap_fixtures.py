@@ -18,7 +18,7 @@ FILES = Path(__file__).resolve().parents[1] / "validation" / "conformance" / "fi
 
 def raw_export(missing_codes: bool = True) -> list[list[str]]:
     from pedcomm import standard
-    from pedcomm.conformance import SUITE
+    from pedcomm.validation.conformance import SUITE
     from pedcomm.interop.package_io import read_text
     from pedcomm.interop.redcap_records import records
 

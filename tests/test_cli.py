@@ -10,8 +10,8 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from pedcomm.cli import app
-from pedcomm.conformance import apply
-from pedcomm.targets import count
+from pedcomm.validation.conformance import apply
+from pedcomm.standard.targets import count
 
 from .conftest import snapshot
 
@@ -108,7 +108,7 @@ def test_json_report_is_flat_and_complete(repo):
 
 
 def test_free_text_values_are_masked_unless_asked(tmp_path, repo):
-    from pedcomm.conformance import SUITE, materialize
+    from pedcomm.validation.conformance import SUITE, materialize
 
     case = {"edits": [{"set": {"resource": "survey_sites", "row": 2, "field": "site_name",
                                "value": "Dr Jane Smith's clinic " + "x" * 190}}]}

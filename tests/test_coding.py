@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 from pedcomm import standard
 from pedcomm.checks.coding import identifier_kinds
 from pedcomm.cli import app
-from pedcomm.conformance import SUITE
+from pedcomm.validation.conformance import SUITE
 from pedcomm.synth.coding import generate, per_patient_counts
-from pedcomm.targets import value
-from pedcomm.validate import validate
+from pedcomm.standard.targets import value
+from pedcomm.validation.run import validate
 
 from .conftest import REPO
 
@@ -184,7 +184,7 @@ def test_excerpt_screen(text, kinds):
 
 
 def test_excerpt_findings_never_echo_the_excerpt(tmp_path):
-    from pedcomm.conformance import cases, materialize
+    from pedcomm.validation.conformance import cases, materialize
 
     case = next(c for c in cases() if c["id"] == "coding-excerpt-name-and-date")
     pkg = materialize(case, tmp_path)

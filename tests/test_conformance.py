@@ -2,8 +2,8 @@
 
 import pytest
 
-from pedcomm.conformance import SUITE, cases, check_case, materialize
-from pedcomm.validate import validate
+from pedcomm.validation.conformance import SUITE, cases, check_case, materialize
+from pedcomm.validation.run import validate
 
 
 CASES = cases()

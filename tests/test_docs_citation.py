@@ -22,7 +22,7 @@ def load():
 
 
 def test_the_tool_version_is_written_once_and_cited():
-    """The tool version lives in pedcomm/__init__.py; pyproject reads it; the citation files cite it."""
+    """The tool version lives in pedcomm/_base.py; pyproject reads it; the citation files cite it."""
     cff, zenodo, package, project = load()
     assert "version" not in project and "version" in project["dynamic"]
     assert {str(cff["version"]), zenodo["version"]} == {pedcomm.__version__}

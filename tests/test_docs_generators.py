@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from pedcomm import conformance, docsgen, standard
+from pedcomm.validation import conformance
+from pedcomm import docsgen, standard
 from pedcomm.docsgen import checks, codebook, dictionary, md, reproduced
-from pedcomm.registry import specs
+from pedcomm.validation.registry import specs
 
 REPO = Path(__file__).resolve().parents[1]
 

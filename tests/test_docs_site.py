@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from pedcomm import conformance, standard
+from pedcomm.validation import conformance
+from pedcomm import standard
 from pedcomm.docsgen import codebook, dictionary, reproduced
-from pedcomm.registry import specs
-from pedcomm.render import DOCS_CHECKS
+from pedcomm.validation.registry import specs
+from pedcomm.validation.render import DOCS_CHECKS
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / ".docs-artifacts"
@@ -118,7 +119,7 @@ def test_reproduced_page_has_tables_figure_and_published_targets(site):
 
 def test_api_reference_is_rendered(site):
     text = html(site, "api")
-    assert 'id="pedcomm.validate.validate"' in text
+    assert 'id="pedcomm.validation.run.validate"' in text
 
 
 def require_chromium():

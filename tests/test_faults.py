@@ -22,7 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pedcomm.cli import app
-from pedcomm.conformance import materialize
+from pedcomm.validation.conformance import materialize
 from pedcomm.files import markers, outputs
 
 from .conftest import snapshot
@@ -289,7 +289,7 @@ def test_outputs_follow_the_umask_and_temporaries_are_private(pkg, tmp_path, mon
 def test_meta_outputs_escape_markup_and_defuse_formulas(tmp_path):
     """Labels of a received summary reach meta's tables: never as HTML in Markdown or HTML, never as
     a formula in the CSV, never as a terminal escape."""
-    from pedcomm.conformance_commands import _summary
+    from pedcomm.commands.conformance import _summary
 
     rows = ["<img src=x onerror=alert(1)>", "=HYPERLINK(\"http://evil.example\",\"x\")", "missing"]
     for name, site in (("a.json", "A"), ("b.json", "B")):

@@ -9,9 +9,9 @@ import pytest
 from pedcomm.files import jsonsafe, markers, yamlsafe
 from pedcomm.files.inputs import ROLES, InputRefused, _size, package_files, read
 from pedcomm.files.outputs import FILE, FOLDER, OutputRefused, claim, overlap
-from pedcomm.masking import mask, neutralise, shown
-from pedcomm.registry import spec
-from pedcomm.render_safe import Markdown, csv_cell, md
+from pedcomm.validation.masking import mask, neutralise, shown
+from pedcomm.validation.registry import spec
+from pedcomm.validation.render_safe import Markdown, csv_cell, md
 
 
 @pytest.mark.parametrize("text, words", [

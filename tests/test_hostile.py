@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from pedcomm.conformance_commands import cases, run
+from pedcomm.commands.conformance import cases, run
 
 CASES = cases()
 

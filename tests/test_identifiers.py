@@ -7,11 +7,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from pedcomm.checks import coding, identifiers
-from pedcomm.checks.identifiers import column_kind, identifier_kinds
+from pedcomm.checks import coding
+from pedcomm.validation import identifiers
+from pedcomm.validation.identifiers import column_kind, identifier_kinds
 from pedcomm.cli import app
-from pedcomm.conformance import materialize
-from pedcomm.validate import validate
+from pedcomm.validation.conformance import materialize
+from pedcomm.validation.run import validate
 
 runner = CliRunner()
 

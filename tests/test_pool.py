@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from pedcomm import __version__, standard
 from pedcomm.cli import app
 from pedcomm.sites.pool import id_fields, pool, prefix
-from pedcomm.validate import validate
+from pedcomm.validation.run import validate
 
 runner = CliRunner()
 SITES = ["SITE1", "SITE2", "SITE3", "SITE4"]

@@ -17,7 +17,7 @@ from pedcomm.interop.qda_codebook import guid
 from pedcomm.interop.qda_export import export_codebook, export_project
 from pedcomm.interop.qda_import import import_project
 
-from pedcomm.conformance import SUITE
+from pedcomm.validation.conformance import SUITE
 
 from .conftest import REPO, snapshot
 from .qda_fixtures import FILES, archive, fixtures, project, text_source, zip_bomb

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from pedcomm.conformance import SUITE
+from pedcomm.validation.conformance import SUITE
 from pedcomm.interop.package_io import read_text
 from pedcomm.interop.qda_import import import_project
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from pedcomm import standard
 from pedcomm.cli import app
-from pedcomm.conformance import SUITE
+from pedcomm.validation.conformance import SUITE
 from pedcomm.interop import labels as L
 from pedcomm.interop.package_io import read_text
 from pedcomm.interop.redcap_dictionary import COLUMNS, dictionary_rows, export_columns
@@ -227,7 +227,7 @@ def test_export_columns_follow_redcaps_rules_on_real_exports(project):
 def test_real_exports_read_cell_by_cell(project):
     """REDCap's quoting (line breaks and commas inside cells) and blank repeat columns read as REDCap wrote them."""
     from pedcomm.interop.redcap_import import read_export
-    from pedcomm.report import Report
+    from pedcomm.validation.report import Report
 
     report = Report()
     parsed = read_export(REAL / project / "data.csv", report)

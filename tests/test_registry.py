@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pedcomm.checks
 import pedcomm.registered  # noqa: F401  registers every implementation
-from pedcomm.conformance import cases
-from pedcomm.registry import CATEGORIES, IMPLEMENTATIONS, SEVERITIES, specs
+from pedcomm.validation.conformance import cases
+from pedcomm.validation.registry import CATEGORIES, IMPLEMENTATIONS, SEVERITIES, specs
 
 SRC = Path(pedcomm.checks.__file__).resolve().parents[1]
 EMITTERS = {"add", "add_many", "ran", "not_applicable"}
@@ -56,8 +56,8 @@ def test_every_code_has_a_minimal_invalid_example():
 
 
 def test_declared_example_files_exist_and_produce_their_code(tmp_path):
-    from pedcomm.conformance import SUITE
-    from pedcomm.interop.examples import run_example
+    from pedcomm.validation.conformance import SUITE
+    from pedcomm.commands.examples import run_example
 
     for code, s in specs().items():
         if s.example:

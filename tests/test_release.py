@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from pedcomm import __version__, standard
 from pedcomm.cli import app
-from pedcomm.conformance import SUITE
-from pedcomm.profile import profile
+from pedcomm.validation.conformance import SUITE
+from pedcomm.standard.profile import profile
 
 from .conftest import REPO
 
@@ -36,7 +36,7 @@ def test_version_prints_tool_and_standard_versions():
     r = runner.invoke(app, ["--version"])
     assert r.exit_code == 0
     std_version = json.loads((REPO / "datapackage.json").read_text())["version"]
-    init = re.search(r'__version__ = "([^"]+)"', (REPO / "src/pedcomm/__init__.py").read_text())[1]
+    init = re.search(r'__version__ = "([^"]+)"', (REPO / "src/pedcomm/_base.py").read_text())[1]
     assert r.output.strip() == f"pedcomm {init}, standard {std_version}"
 
 

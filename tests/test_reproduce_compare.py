@@ -6,7 +6,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from pedcomm.analysis.compare import OR_RELATIVE_TOLERANCE, Reproduced, compare, status
-from pedcomm.targets import targets
+from pedcomm.standard.targets import targets
 
 
 def T(name):

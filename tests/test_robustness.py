@@ -9,9 +9,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pedcomm.conformance import SUITE
-from pedcomm.registry import specs
-from pedcomm.validate import validate
+from pedcomm.validation.conformance import SUITE
+from pedcomm.validation.registry import specs
+from pedcomm.validation.run import validate
 
 from .conftest import snapshot
 
@@ -38,7 +38,7 @@ def mutate(pkg: Path, m) -> None:
     target, kind, pos, blob, text, value = m
     p = pkg / target
     if kind == "special":  # the file replaced by a pipe, a folder or a socket: never opened, never a hang
-        from pedcomm.conformance import _special
+        from pedcomm.validation.conformance import _special
 
         _special(p, ["fifo", "folder", "socket", "link-to-fifo"][pos % 4])
         return

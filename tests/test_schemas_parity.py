@@ -5,7 +5,7 @@ import pandera.pandas as pa
 import pytest
 
 from pedcomm import standard
-from pedcomm.schemas import DTYPES, all_schemas, dataframe_schema
+from pedcomm.validation.dataframes import DTYPES, all_schemas, dataframe_schema
 
 NAMES = standard.resource_names()
 

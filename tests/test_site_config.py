@@ -9,11 +9,11 @@ from typer.testing import CliRunner
 
 from pedcomm import standard
 from pedcomm.cli import app
-from pedcomm.conformance import materialize
-from pedcomm.render import to_terminal
-from pedcomm.sites import config as C
-from pedcomm.sites.declaration import compatibility, read
-from pedcomm.validate import validate
+from pedcomm.validation.conformance import materialize
+from pedcomm.validation.render import to_terminal
+from pedcomm.validation import config as C
+from pedcomm.standard.declaration import compatibility, read
+from pedcomm.validation.run import validate
 
 runner = CliRunner()
 WHY = "Reviewed by our privacy officer; the flagged text is a public name."
@@ -51,7 +51,7 @@ def test_unusable_configurations_are_refused_with_the_reason(data, fragment):
 
 
 def test_blocking_codes_are_exactly_the_ones_that_cannot_be_changed():
-    from pedcomm.registry import specs
+    from pedcomm.validation.registry import specs
 
     for code, s in specs().items():
         data = {"overrides": [override(code, "warning")]}

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from pedcomm.synth import SHIPPED_SEED, write_package
-from pedcomm.targets import count, targets, value
+from pedcomm.standard.targets import count, targets, value
 
 from .conftest import snapshot
 
@@ -153,9 +153,9 @@ def test_prior_visits_fit_the_days_since_diagnosis(repo):
 def test_visit_rate_check_reads_its_threshold_and_skips_unknown_days(tmp_path):
     """RELATIONSHIP_VISIT_RATE: more prior visits than max_visits_per_day x days since diagnosis
     (validation/checks.yaml); a relationship whose child has no days_since_diagnosis is not checked."""
-    from pedcomm.conformance import materialize
-    from pedcomm.registry import parameter
-    from pedcomm.validate import validate
+    from pedcomm.validation.conformance import materialize
+    from pedcomm.validation.registry import parameter
+    from pedcomm.validation.run import validate
 
     assert parameter("RELATIONSHIP_VISIT_RATE", "max_visits_per_day") == 1
     # valid package: R1 belongs to P1 (child C1, 40 days); R2, R3 to P2 (75 days)

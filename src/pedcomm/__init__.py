@@ -1,10 +1,8 @@
 """pedcomm: data standard, validator and reference analyses for pediatric-oncology communication research."""
 
-__version__ = "0.1.0"
+from ._base import StandardMissing, __version__
 
-
-class StandardMissing(RuntimeError):
-    """The standard's files are not where an installed or checked-out pedcomm keeps them (a broken install)."""
+__all__ = ["StandardMissing", "__version__", "load"]
 
 
 def load(path):
@@ -13,7 +11,7 @@ def load(path):
     Raises ``ValueError`` with the validation summary when the package has errors.
     """
     from . import checks  # noqa: F401  (registers the checks)
-    from .validate import validate
+    from .validation.run import validate
 
     result = validate(path)
     if result.report.status != "valid":

@@ -43,7 +43,7 @@ def _safe(text) -> str:
     """Text for the terminal: control characters neutralised, rich markup escaped, length bounded."""
     from rich.markup import escape
 
-    from .masking import bounded, neutralise
+    from .validation.masking import bounded, neutralise
 
     return escape(bounded(neutralise(str(text)), 500))
 
@@ -58,17 +58,17 @@ def _guarded(format: str = "text", command: str | None = None):
     try:
         yield
     except OutputRefused as e:
-        from .refusals import output_report
+        from .validation.refusals import output_report
 
         _report_out(output_report(e, command), format)
         raise typer.Exit(2)
     except InputRefused as e:
-        from .refusals import input_report
+        from .validation.refusals import input_report
 
         _report_out(input_report(e, command), format)
         raise typer.Exit(2)
     except Interrupted as e:
-        from .refusals import interrupted_message
+        from .validation.refusals import interrupted_message
 
         _console(True).print(f"[red]{_safe(interrupted_message(e.signum, e.completed))}[/red]")
         raise typer.Exit(128 + e.signum)
@@ -76,7 +76,7 @@ def _guarded(format: str = "text", command: str | None = None):
 
 def _option_error(option: str, detail: str, format: str = "text", command: str | None = None):
     """Refuse an option value with the OPTION_INVALID finding (exit 2, nothing read or written)."""
-    from .refusals import option_report
+    from .validation.refusals import option_report
 
     _report_out(option_report(option, detail, command), format if format in ("text", "json") else "text")
     raise typer.Exit(2)
@@ -110,8 +110,8 @@ def validate(
     """Check a package against the pedcomm standard. Exit 0: no errors; 1: errors; 2: unreadable input or configuration."""
     from .checks import __name__ as _  # noqa: F401  (registers the checks)
     from .files.outputs import FILE, claim
-    from .render import to_json, to_terminal
-    from .validate import validate as run
+    from .validation.render import to_json, to_terminal
+    from .validation.run import validate as run
 
     if format not in ("text", "json"):
         _option_error("--format", f"is {format!r}; it must be text or json", command="validate")
@@ -154,7 +154,7 @@ def _site_config(path: Optional[Path]):
     """The site configuration at ``path`` (None without one), or the ConfigError saying why it is unusable."""
     if path is None:
         return None
-    from .sites.config import ConfigError, load
+    from .validation.config import ConfigError, load
 
     try:
         return load(path)
@@ -165,8 +165,8 @@ def _site_config(path: Optional[Path]):
 def _config_report(error):
     """A report holding the SITE_CONFIG_INVALID finding of an unusable configuration (exit 2)."""
     from . import standard
-    from .report import Report
-    from .sites.config import refuse
+    from .validation.report import Report
+    from .validation.config import refuse
 
     report = Report()
     report.meta = {**standard.provenance()}
@@ -212,7 +212,7 @@ def _reproduce(path, out, options, force, site_config, config, run, err):
 
     from .analysis.clusters import ClusteringRefused
     from .analysis.reproduce import NothingToReproduce
-    from .render import to_terminal
+    from .validation.render import to_terminal
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
@@ -328,7 +328,7 @@ _REFERENCE_HELP = ("Package holding the instrument items and sites the REDCap pr
 
 def _report_out(report, format: str) -> None:
     """Print a report (text for people, JSON for machines) on standard output."""
-    from .render import to_json, to_terminal
+    from .validation.render import to_json, to_terminal
 
     if format == "json":
         typer.echo(to_json(report), nl=False)
@@ -340,7 +340,7 @@ def _redcap_reference(package: Optional[Path]):
     """The text tables of the reference package, or exit 2 when it lacks the instruments and sites."""
     from .interop.package_io import shipped_package, text_tables
     from .interop.redcap_forms import REFERENCE_TABLES
-    from .validate import validate as run
+    from .validation.run import validate as run
 
     ref = run(package or shipped_package())
     tables = text_tables(ref)
@@ -571,7 +571,7 @@ def pool_cmd(
     """
     from rich.table import Table as RichTable
 
-    from .render import to_terminal
+    from .validation.render import to_terminal
     from .sites.pool import error_codes, pool
 
     err = _console(stderr=True)
@@ -625,7 +625,7 @@ def summarize_cmd(
     descriptive tables with small cells suppressed. Exit 0: written; 1: the package has errors or cannot be summarized; 2: bad option or configuration."""
     from .analysis.survey_models import ModelSettings
     from .files.outputs import FILE, claim
-    from .render import to_terminal
+    from .validation.render import to_terminal
     from .sites.summarize import NotSummarizable, dumps, summarize
     from .sites.suppress import MAXIMUM_THRESHOLD, MINIMUM_THRESHOLD
 
@@ -702,7 +702,7 @@ def standard_cmd(
     template, a README, CITATION.cff, CHANGELOG.md and a manifest of SHA-256 hashes. Exit 0: written; 2: the output cannot be written (it exists, or is an input).
     """
     from . import standard
-    from .release import write
+    from .commands.release import write
 
     with _guarded(command="standard"):
         files = write(out, force=force)
@@ -719,7 +719,7 @@ def example_cmd(
 
     It is byte-identical to the package `pedcomm reproduce` uses when given no package. Exit 0: written; 2: the output cannot be written.
     """
-    from .release import write_example
+    from .commands.release import write_example
 
     with _guarded(command="example"):
         files = write_example(out, force=force)
@@ -735,7 +735,7 @@ def selftest_cmd():
     """
     from rich.markup import escape
 
-    from .selftest import run
+    from .commands.selftest import run
 
     console = _console()
     failures = 0
@@ -750,7 +750,7 @@ def selftest_cmd():
 
 
 def main():  # console-script entry point
-    from . import StandardMissing
+    from ._base import StandardMissing
 
     try:
         app()

@@ -4,7 +4,8 @@ The one list of implementing modules, for what needs them all at once (`pedcomm 
 registry tests, the check catalogue); commands import only what they run.
 """
 
-from . import checks, package, reader, refusals, validate  # noqa: F401  (the validator, the study rules, the file layer)
+from . import checks  # noqa: F401  (the study rules)
 from .analysis import clusters  # noqa: F401  (cluster counts of the analyses)
 from .interop import registered as _interop  # noqa: F401  (REDCap and QDA imports)
-from .sites import registered as _sites  # noqa: F401  (site configurations, pooling, meta-analysis)
+from .sites import registered as _sites  # noqa: F401  (pooling, meta-analysis)
+from .validation import config, declaration, identifiers, package, read, refusals, run, structure  # noqa: F401

@@ -75,14 +75,14 @@ def _inside(folder: Path):
 
 
 def conformance_cases() -> list[dict]:
-    from pedcomm.conformance import cases
+    from pedcomm.validation.conformance import cases
 
     return cases()
 
 
 def conformance_report(case: dict, work: Path) -> bytes:
     """The JSON report of one case, validated as `pedcomm validate pkg --format json` in ``work``."""
-    from pedcomm.conformance import materialize
+    from pedcomm.validation.conformance import materialize
 
     materialize(case, work)
     with _inside(work):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from ..registry import check, parameter
-from ..report import Finding, Report
+from ..validation.registry import check, parameter
+from ..validation.report import Finding, Report
 
 REFUSED, FEW = "CLUSTERS_TOO_FEW", "CLUSTERS_FEW"
 

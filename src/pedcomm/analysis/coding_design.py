@@ -1,7 +1,7 @@
 """From validated coding-study tables to the frames every coding analysis uses.
 
 The choices (analysed population, analysed coder, course positions) come from coding.yaml, nowhere
-else. Works on the typed tables of pedcomm.validate (nullable dtypes) and on plain frames alike.
+else. Works on the typed tables of pedcomm.validation.run (nullable dtypes) and on plain frames alike.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..targets import Target, targets
+from ..standard.targets import Target, targets
 from .rounding import fmt, round_half_up
 
 #: A reproduced odds ratio is 'within' if |reproduced / published - 1| <= this (and the CIs overlap).

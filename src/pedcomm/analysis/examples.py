@@ -3,7 +3,7 @@
 Each example is a small YAML file with a ``command``:
 
 - ``reproduce``: ``package`` made like a conformance case (a ``base`` package of the suite with
-  ``edits``, pedcomm.conformance.materialize) and the reproduce ``options`` (method, cluster,
+  ``edits``, pedcomm.validation.conformance.materialize) and the reproduce ``options`` (method, cluster,
   correction); returns the validation report, or the refusal's report;
 - ``clusters``: ``counts`` ({analysis: {clustering variable: clusters}}) judged by the cluster check.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from ..report import Report
+from ..validation.report import Report
 
 
 def run(path: str | Path, workdir: str | Path) -> Report:
@@ -23,7 +23,7 @@ def run(path: str | Path, workdir: str | Path) -> Report:
     work.mkdir(parents=True, exist_ok=True)
     command = spec["command"]
     if command == "reproduce":
-        from ..conformance import materialize
+        from ..validation.conformance import materialize
         from .clusters import ClusteringRefused
         from .reproduce import reproduce
         from .study import Options

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .. import __version__
+from .._base import __version__
 from .compare import OR_RELATIVE_TOLERANCE, STATUS_MEANING, STATUSES
-from ..render_safe import Markdown, md
+from ..validation.render_safe import Markdown, md
 from .render_tables import FORMATS, markdown_table
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """Write a Table as CSV (the numbers), Markdown, HTML (great-tables) and LaTeX (the manuscript view).
 
 Every rendering is a pure function of the table, so two runs write identical files. Text that may
-come from a package or a summary is made safe for each format (pedcomm.render_safe): Markdown
+come from a package or a summary is made safe for each format (pedcomm.validation.render_safe): Markdown
 escapes HTML and link syntax, the CSV defuses spreadsheet formulas; great-tables escapes HTML and
 LaTeX itself.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import standard
-from ..render_safe import Markdown, csv_frame, md
+from ..validation.render_safe import Markdown, csv_frame, md
 from .table import Table
 
 __all__ = ["FORMATS", "Markdown", "markdown_table", "to_csv", "to_markdown", "write_table"]
@@ -31,7 +31,7 @@ def _md_cell(value) -> str:
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
-    """A GitHub-flavoured pipe table; cells are escaped (pedcomm.render_safe.md) unless they are
+    """A GitHub-flavoured pipe table; cells are escaped (pedcomm.validation.render_safe.md) unless they are
     ``Markdown`` pedcomm wrote (links to its own files)."""
     head = "| " + " | ".join(_md_cell(c) for c in frame.columns) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..files.inputs import package_files
 from ..files.outputs import FOLDER, claim
-from ..validate import Validated, validate
+from ..validation.run import Validated, validate
 from .compare import COLUMNS, STATUSES, Reproduced, Row, compare
 from .forest import ForestRow, forest_plot
 from .index_page import index_markdown

@@ -1,6 +1,6 @@
 """Semantic rules of the transcript-coding study (Kaye et al. 2021).
 
-Each rule is vectorized over typed tables (as checks/structure.py yields them: index = file row
+Each rule is vectorized over typed tables (as pedcomm.validation.structure yields them: index = file row
 number, nullable dtypes) and tolerates broken references and duplicated keys, which the
 structural phase has already reported.
 """
@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 
 from .. import standard
-from ..registry import check
-from ..report import Report
-from . import identifiers
-from .values import sensitive
+from ..validation.registry import check
+from ..validation.report import Report
+from ..validation import identifiers
+from ..validation.cast import sensitive
 
 #: Design facts and thresholds (documented in validation/checks.yaml).
 MAX_PLAUSIBLE_MINUTES = 180
@@ -22,7 +22,7 @@ MAX_PLAUSIBLE_MINUTES = 180
 DURATION_ROUNDING_SECONDS = 30
 ONCOLOGIST_ROLE = "oncologist"
 
-#: Likely identifiers in an excerpt: the one screen of checks/identifiers.py, shared with TEXT_IDENTIFIER.
+#: Likely identifiers in an excerpt: the one screen of pedcomm.validation.identifiers, shared with TEXT_IDENTIFIER.
 IDENTIFIER_PATTERNS = identifiers.IDENTIFIER_PATTERNS
 identifier_kinds = identifiers.identifier_kinds
 
@@ -33,8 +33,8 @@ def _flag(mask: pd.Series) -> np.ndarray:
 
 
 def _ids(resource: str, name: str, values, report: Report) -> list:
-    """Identifier values as shown in findings (pedcomm.masking.shown), also inside details."""
-    from ..masking import shown
+    """Identifier values as shown in findings (pedcomm.validation.masking.shown), also inside details."""
+    from ..validation.masking import shown
 
     vals = list(values)
     return shown(vals, reveal=report.reveal_values, sensitive=sensitive(standard.field(resource, name), vals))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..registry import check, parameter
-from . import arrowops
-from ..report import Report
+from ..validation.registry import check, parameter
+from ..validation import arrowops
+from ..validation.report import Report
 
 #: Eligibility and design facts of the published study (published-facts.md).
 MIN_PRIOR_VISITS = 3

@@ -1,6 +1,6 @@
 """The check catalogue: one section per code of validation/checks.yaml, anchored at the lower-case code.
 
-The validator's messages link to ``checks.md#<code in lower case>`` (pedcomm.render.DOCS_CHECKS), so
+The validator's messages link to ``checks.md#<code in lower case>`` (pedcomm.validation.render.DOCS_CHECKS), so
 the anchor of each section is exactly that. Each section shows the conformance case(s) that trigger it.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import yaml
 
-from .. import conformance
-from ..registry import CheckSpec, specs
+from ..validation import conformance
+from ..validation.registry import CheckSpec, specs
 from .md import BANNER, code, fence, table
 
 MAX_SHOWN = 100  # characters of a long value shown in an example edit
@@ -54,7 +54,7 @@ def case_block(case: dict, code_: str) -> str:
 def example_block(s: CheckSpec) -> str:
     """The input-file example a code names (``example:``): a command-level case, a multi-site case
     (shown as they are: YAML) or an input file (named)."""
-    from ..conformance import SUITE
+    from ..validation.conformance import SUITE
 
     path = SUITE / s.example
     where = code("validation/conformance/" + s.example)

@@ -34,7 +34,7 @@ What a claim guarantees, in the order it checks:
    a permission problem is OUTPUT_WRITE_FAILED, with nothing half-written.
 
 Refusals raise ``OutputRefused`` (``code``, ``path``, ``detail``); the commands report it as a
-coded finding and exit 2 (pedcomm.refusals).
+coded finding and exit 2 (pedcomm.validation.refusals).
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ WRITE_ERRORS = {
 
 
 class OutputRefused(Exception):
-    """The output must not or cannot be written; nothing was (pedcomm.refusals reports it)."""
+    """The output must not or cannot be written; nothing was (pedcomm.validation.refusals reports it)."""
 
     def __init__(self, code: str, path: Path, detail: str):
         super().__init__(f"{code}: {path}: {detail}")

@@ -4,13 +4,13 @@ Transcript text, speaker labels, selection names and user names may identify peo
 masked (their first character and length) unless the user asked to see them (``--show-values``).
 Identifiers that identify no one (GUIDs, column names, codes) are shown as they are, shortened.
 
-Both go through the one masking path, pedcomm.masking (neutralised, bounded; ``plain`` values are
+Both go through the one masking path, pedcomm.validation.masking (neutralised, bounded; ``plain`` values are
 masked too when the identifier screen flags them).
 """
 
 from __future__ import annotations
 
-from ..masking import mask, shown_one
+from ..validation.masking import mask, shown_one
 from .labels import shown
 
 

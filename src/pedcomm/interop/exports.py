@@ -230,7 +230,7 @@ WRITERS = {"sav": write_sav, "dta": write_dta, "parquet": write_parquet}
 # -- reading back ----------------------------------------------------------------------------
 
 def _text_of_number(fd: dict, v) -> str:
-    from ..writer import cell
+    from ..standard.writer import cell
 
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
@@ -271,7 +271,7 @@ def read_back(path: str | Path, resource: str) -> pd.DataFrame:
         return pd.DataFrame(out, dtype=str)
     if fmt == "parquet":
         import pyarrow.parquet as pq
-        from ..writer import cell
+        from ..standard.writer import cell
 
         table = pq.read_table(str(path))
         coded = json.loads(table.schema.metadata[b"pedcomm:missing"])
@@ -297,7 +297,7 @@ def export(path: str | Path, fmt: str, out: str | Path, *, force: bool = False):
     from ..files.inputs import package_files
     from ..files.outputs import FOLDER, claim
     from .package_io import text_tables
-    from ..validate import validate
+    from ..validation.run import validate
 
     if fmt not in FORMATS:
         raise ValueError(f"--format must be one of {', '.join(FORMATS)}")

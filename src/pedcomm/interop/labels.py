@@ -81,9 +81,9 @@ def parse_scale_labels(text: str) -> dict[int, str]:
 
 def shown(text, limit: int = 60) -> str:
     """Text from an input file, fit to quote in a finding: through the one masking path
-    (pedcomm.masking: masked when the identifier screen flags it, control characters neutralised),
+    (pedcomm.validation.masking: masked when the identifier screen flags it, control characters neutralised),
     shortened, with square brackets made round (the terminal report reads '[...]' as styling)."""
-    from ..masking import shown_one
+    from ..validation.masking import shown_one
 
     s = (shown_one(text, limit=max(limit, 40)) or "").replace("[", "(").replace("]", ")")
     return s if len(s) <= limit else s[: limit - 3] + "..."

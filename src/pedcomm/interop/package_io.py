@@ -12,8 +12,8 @@ import pandas as pd
 
 from .. import standard
 from ..files.inputs import read
-from ..report import Report
-from ..validate import Validated, validate
+from ..validation.report import Report
+from ..validation.run import Validated, validate
 
 
 def read_text(path: Path) -> pd.DataFrame:
@@ -44,11 +44,11 @@ def write_package(tables: dict[str, pd.DataFrame], dest, *, name: str, title: st
     """Write text tables as a standard package into the claimed output ``dest``
     (pedcomm.files.outputs.Destination) and validate it; ``check(validated)`` may raise to abort.
 
-    ``site``: the site the package declares (usually the reference package's, pedcomm.sites.declaration).
+    ``site``: the site the package declares (usually the reference package's, pedcomm.standard.declaration).
 
     The folder appears only when the block succeeds, so a refused conversion leaves nothing behind.
     """
-    from ..writer import write_into
+    from ..standard.writer import write_into
 
     names = [n for n in standard.resource_names() if n in tables]
     desc = standard.build_descriptor(names, synthetic=False, name=name, title=title, description=description, site=site)

@@ -19,7 +19,7 @@ import xml.etree.ElementTree as ET
 
 import pandas as pd
 
-from ..report import Report
+from ..validation.report import Report
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_NS = "urn:QDA-XML:project:1.0"

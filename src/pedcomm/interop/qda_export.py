@@ -15,7 +15,7 @@ class NotExportable(Exception):
 
 
 def _tables(path, what: str):
-    from ..validate import validate
+    from ..validation.run import validate
     from .package_io import text_tables
 
     validated = validate(path)

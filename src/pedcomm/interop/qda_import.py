@@ -27,8 +27,8 @@ import pandas as pd
 from .. import standard
 from ..files import inputs as files_in
 from ..files.inputs import InputRefused
-from ..registry import check
-from ..report import Report
+from ..validation.registry import check
+from ..validation.report import Report
 from . import transcripts as T
 from .display import listing, plain, private
 from .labels import shown
@@ -279,8 +279,8 @@ def import_project(path: str | Path, out: str | Path, *, discussions: str | Path
 
 def _import(path: Path, dest, report: Report, *, discussions, reference, speakers, coders, excerpts, reveal,
             line_breaks, char_units) -> Imported:
-    from ..refusals import input_refused
-    from ..validate import validate
+    from ..validation.refusals import input_refused
+    from ..validation.run import validate
     from .package_io import merge as merge_reports, text_tables, write_package
 
     report.ran("QDA_UNREADABLE", SOURCE, None, 1)
@@ -364,7 +364,7 @@ def _import(path: Path, dest, report: Report, *, discussions, reference, speaker
             return Imported(report, tables=tables)
         tables["coding_segments"] = merged
     all_tables = {**{n: t for n, t in ref_text.items() if n not in tables}, **tables}
-    from ..sites.declaration import site_of
+    from ..standard.declaration import site_of
 
     validated = write_package(all_tables, dest, name=_name(path), site=site_of(ref),
                               title=f"Coding data imported from the QDA project {path.name}",

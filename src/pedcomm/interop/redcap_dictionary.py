@@ -15,7 +15,7 @@ import re
 import pandas as pd
 
 from .. import standard
-from ..checks.values import is_free_text
+from ..validation.cast import is_free_text
 from . import labels as L
 from .redcap_forms import CHOICES_FROM, FORMS, NAME, RECORD_ID, Part, checkbox_column, part_fields
 

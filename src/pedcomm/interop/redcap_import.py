@@ -19,9 +19,9 @@ import pandas as pd
 
 from .. import standard
 from ..files.inputs import InputRefused, read
-from ..masking import neutralise
-from ..registry import check
-from ..report import Report
+from ..validation.masking import neutralise
+from ..validation.registry import check
+from ..validation.report import Report
 from . import labels as L
 from . import redcap_shape as S
 from .redcap_dictionary import dictionary_rows, export_columns
@@ -39,7 +39,7 @@ class ImportRefused(Exception):
 @dataclass
 class Imported:
     report: Report
-    validated: object | None = None  # pedcomm.validate.Validated of the written package
+    validated: object | None = None  # pedcomm.validation.run.Validated of the written package
 
     @property
     def exit_code(self) -> int:
@@ -52,7 +52,7 @@ def read_export(path: Path, report: Report, labels: set[str] = frozenset()) -> t
 
     ``labels``: the dictionary's field labels (casefolded), to recognise a header of labels.
     """
-    from ..refusals import input_refused
+    from ..validation.refusals import input_refused
 
     report.ran("REDCAP_EXPORT_UNREADABLE", SOURCE, None, 1)
     try:
@@ -313,7 +313,7 @@ def import_export(export: str | Path, out: str | Path, *, reference: str | Path 
 
 
 def _import(export: Path, dest, reference, report: Report) -> Imported:
-    from ..validate import validate
+    from ..validation.run import validate
     from .package_io import merge, text_tables, write_package
 
     ref = validate(reference)
@@ -337,7 +337,7 @@ def _import(export: Path, dest, reference, report: Report) -> Imported:
     derive_flags(tables, ref.tables["survey_items"])
     tables.update({n: ref_text[n] for n in REFERENCE_TABLES})
     name = Path(export).stem.lower().replace(" ", "-") or "redcap-import"
-    from ..sites.declaration import site_of
+    from ..standard.declaration import site_of
 
     validated = write_package(tables, dest, name=re.sub(r"[^a-z0-9._-]", "-", name), site=site_of(ref),
                               title=f"Survey data imported from the REDCap export {Path(export).name}",

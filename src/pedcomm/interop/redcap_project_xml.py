@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from .. import __version__, standard
+from .. import standard
+from .._base import __version__
 from . import labels as L
 from .redcap_dictionary import COLUMNS, choice_pairs, dictionary_rows
 from .redcap_forms import FORMS, RECORD_ID, checkbox_column

@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 from collections import Counter
 
-from ..registry import check
+from ..validation.registry import check
 from . import labels as L
 from .display import listing
 from .redcap_dictionary import choice_pairs

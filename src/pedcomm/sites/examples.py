@@ -3,7 +3,7 @@
 Each example is a small YAML file: ``command`` (validate, pool or meta) and its inputs:
 
 - ``package`` (validate) and ``sites`` (pool): packages made like conformance cases, a ``base``
-  package of the suite with ``edits`` (pedcomm.conformance.apply);
+  package of the suite with ``edits`` (pedcomm.validation.conformance.apply);
 - ``config`` (validate): the site configuration, written to site.yaml;
 - ``summaries`` (meta): site summaries, each merged onto a minimal valid summary (TEMPLATE);
   ``files``: JSON documents written as they are.
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import yaml
 
-from ..conformance import materialize
-from ..report import Report
+from ..validation.conformance import materialize
+from ..validation.report import Report
 
 #: A minimal valid site summary (what `pedcomm summarize` writes, with one small model and one
 #: small table; it follows validation/site-summary.schema.json).
@@ -48,8 +48,8 @@ def run(path: str | Path, workdir: str | Path) -> Report:
     work.mkdir(parents=True, exist_ok=True)
     command = spec["command"]
     if command == "validate":
-        from .config import ConfigError, parse, refuse
-        from ..validate import validate
+        from ..validation.config import ConfigError, parse, refuse
+        from ..validation.run import validate
 
         pkg = materialize(spec.get("package", {}), work / "package")
         try:

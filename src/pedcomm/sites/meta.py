@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from .. import standard
-from ..registry import check
-from ..report import Report
-from .declaration import compatibility
+from ..validation.registry import check
+from ..validation.report import Report
+from ..standard.declaration import compatibility
 from .summarize import FORMAT, FORMAT_VERSION
 
 Z95 = 1.959963984540054
@@ -66,7 +66,7 @@ def load(paths: list[str | Path], report: Report) -> list[Loaded]:
 
     from ..files.inputs import InputRefused, read
     from ..files.jsonsafe import JSONRefused, loads
-    from ..refusals import input_refused
+    from ..validation.refusals import input_refused
 
     out = []
     for p in map(Path, paths):
@@ -261,7 +261,7 @@ def compare_one_stage(path: str | Path, estimates: pd.DataFrame, report: Report,
 
     Returns None (and puts the package's findings into ``report``) when the package has errors.
     """
-    from ..validate import validate
+    from ..validation.run import validate
     from .onestage import one_stage as fit_one_stage
 
     validated = validate(path)

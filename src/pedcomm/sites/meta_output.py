@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import __version__
+from .._base import __version__
 from ..analysis.render_tables import markdown_table, write_table
 from ..analysis.rounding import fmt, fmt_p, p_data
-from ..render_safe import md
+from ..validation.render_safe import md
 from ..analysis.table import Table
-from .declaration import standard_version
+from ..standard.declaration import standard_version
 from .forest import TermRows, meta_forest
 
 

@@ -19,11 +19,11 @@ import pandas as pd
 from .. import standard
 from ..files.inputs import package_files
 from ..files.outputs import FOLDER, claim
-from ..registry import check
-from ..report import Report
-from ..validate import Validated, validate
-from . import config as site_config
-from .declaration import DEFINITIONS, Declaration, compatibility, read, standard_version
+from ..validation.registry import check
+from ..validation.report import Report
+from ..validation.run import Validated, validate
+from ..validation import config as site_config
+from ..standard.declaration import DEFINITIONS, Declaration, compatibility, read, standard_version
 
 SYNTHETIC_KEYWORD = "synthetic data"
 
@@ -225,7 +225,7 @@ def _definitions(name: str, stacked: pd.DataFrame, report: Report) -> pd.DataFra
 
 def _text(value):
     """A site's own text recorded in the pooled descriptor, through the one masking path."""
-    from ..masking import shown_one
+    from ..validation.masking import shown_one
 
     return None if value is None else shown_one(str(value), limit=2000)
 
@@ -248,7 +248,7 @@ def sources(sites: list[SiteInput]) -> list[dict]:
 @check("POOL_RESULT_INVALID")
 def write(sites: list[SiteInput], tables: dict[str, pd.DataFrame], dest, report: Report) -> Validated:
     """Write the pooled package atomically after validating it; raises _Abort (nothing written) if invalid."""
-    from ..writer import write_into
+    from ..standard.writer import write_into
 
     names = [n for n in standard.resource_names() if n in tables]
     ids = [s.site for s in sites]

@@ -1,3 +1,3 @@
-"""Importing this module registers the checks of the multi-site commands (config, pool, meta)."""
+"""Importing this module registers the checks of the multi-site commands (pool, meta)."""
 
-from . import config, declaration, meta, pool  # noqa: F401
+from . import meta, pool  # noqa: F401

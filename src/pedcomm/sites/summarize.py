@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import __version__, standard
-from ..validate import Validated, validate
-from .declaration import read, standard_version
+from .. import standard
+from .._base import __version__
+from ..validation.run import Validated, validate
+from ..standard.declaration import read, standard_version
 from .suppress import DEFAULT_THRESHOLD, MINIMUM_THRESHOLD, CountTable, as_dict
 
 FORMAT = "pedcomm-site-summary"
@@ -165,8 +166,8 @@ def model_summaries(frame: pd.DataFrame, settings, threshold: int) -> list[dict]
 
 def _text(value, limit: int = 200):
     """A text of the site's own (package name, a justification) as it may leave the site: through
-    the one masking path (pedcomm.masking), so nothing the identifier screen flags is shared."""
-    from ..masking import shown_one
+    the one masking path (pedcomm.validation.masking), so nothing the identifier screen flags is shared."""
+    from ..validation.masking import shown_one
 
     return None if value is None else shown_one(str(value), limit=limit)
 

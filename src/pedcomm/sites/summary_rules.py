@@ -11,7 +11,7 @@
    non-events than the threshold.
 
 ``check`` returns the problems of 1-2 (SUMMARY_INVALID) and of 3 (SUMMARY_DISCLOSURE) in words.
-No value of the summary is quoted in them except through pedcomm.masking.
+No value of the summary is quoted in them except through pedcomm.validation.masking.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import math
 from functools import cache
 
 from .. import standard
-from ..masking import shown_one
+from ..validation.masking import shown_one
 from .suppress import MINIMUM_THRESHOLD, published_numbers, single_suppressions
 
 SCHEMA_FILE = "site-summary.schema.json"

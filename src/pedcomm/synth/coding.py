@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .. import standard
-from ..targets import count, value
+from ..standard.targets import count, value
 
 #: The 7 published themes (Kaye 2021), in published order. Definitions are illustrative.
 THEMES = [

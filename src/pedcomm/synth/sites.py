@@ -25,7 +25,7 @@ from ..files.outputs import FOLDER, claim
 from ..checks.survey import derive_challenge
 from . import survey as S
 from .calibrate import intercept_for_rate
-from ..writer import write_into
+from ..standard.writer import write_into
 
 #: Published shares (Mack 2021) that site mixes scatter around: race/ethnicity incl. missing.
 RACE_SHARES = {"white": 0.558, "hispanic": 0.243, "black": 0.070, "asian": 0.063, "other": 0.025, None: 0.043}

@@ -27,7 +27,7 @@ import pandas as pd
 from .. import standard
 from ..analysis.survey_design import clinician_variables, config, parent_variables
 from ..checks.survey import derive_challenge
-from ..targets import count, odds_ratios, value
+from ..standard.targets import count, odds_ratios, value
 from ..analysis.models import fit_logistic
 from .calibrate import draw_exact, intercept_for_rate, swap_search
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from .. import standard
 from ..files.outputs import FOLDER, claim
-from ..writer import cell, to_csv, write_into  # noqa: F401  (cell, to_csv: re-exported)
+from ..standard.writer import cell, to_csv, write_into  # noqa: F401  (cell, to_csv: re-exported)
 
 PACKAGE_META = {
     "survey": ("pedcomm-example-survey", "pedcomm example package, survey study (SYNTHETIC data)"),

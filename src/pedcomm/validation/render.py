@@ -31,7 +31,7 @@ def as_dict(report: Report) -> dict:
 
 def to_json(report: Report) -> str:
     """The report as JSON; always valid JSON (a non-finite number would be written as null)."""
-    from .files.jsonsafe import dumps
+    from ..files.jsonsafe import dumps
 
     return dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
 

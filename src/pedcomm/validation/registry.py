@@ -8,7 +8,7 @@ from typing import Callable
 
 import yaml
 
-from .standard import CHECKS
+from ..standard import CHECKS
 
 SEVERITIES = ("error", "warning", "info")
 CATEGORIES = ("conformance", "completeness", "plausibility")
@@ -62,17 +62,24 @@ def parameter(code: str, name: str):
     return params[name]
 
 
-#: code -> implementing function; filled by the @check decorator when pedcomm.checks is imported.
+#: code -> implementing function; filled by the @check decorator as the implementing modules are imported.
 IMPLEMENTATIONS: dict[str, Callable] = {}
-#: semantic checks run after the structural phase: (function, resources it needs)
+#: semantic checks run after the structural phase: (function, resources it needs), in registration order
 SEMANTIC: list[tuple[Callable, tuple[str, ...]]] = []
+#: The stages of `pedcomm validate` (pedcomm.validation.run): stage -> the codes registered for it.
+#: A stage's checks take the run's pedcomm.validation.context.Validation (and, in the resource
+#: stage, the resource's name); semantic checks take the typed tables and the report.
+STAGES = ("package", "resource", "tables", "semantic", "declaration")
+STAGED: dict[str, list[str]] = {s: [] for s in STAGES}
 
 
-def check(*codes: str, needs: tuple[str, ...] | None = None):
+def check(*codes: str, needs: tuple[str, ...] | None = None, stage: str | None = None):
     """Register a function as the implementation of one or more codes.
 
-    With ``needs`` the function is a semantic check run on the typed tables it names; it is
-    reported as not applicable when any of them is absent or unreadable.
+    ``stage``: the validator runs the function in that stage of every validation (see STAGES),
+    found here by its first code. With ``needs`` the function is a semantic check run on the typed
+    tables it names; it is reported as not applicable when any of them is absent or unreadable.
+    Without either, the function is a check a command calls itself (an import, a summary, an output).
     """
 
     def deco(fn):
@@ -82,6 +89,10 @@ def check(*codes: str, needs: tuple[str, ...] | None = None):
                 raise ValueError(f"{code} implemented twice")
             IMPLEMENTATIONS[code] = fn
         fn.codes = codes
+        if stage is not None:
+            if stage not in STAGES or stage == "semantic":
+                raise ValueError(f"unknown stage {stage!r}")
+            STAGED[stage].append(codes[0])
         if needs is not None:
             fn.needs = needs
             SEMANTIC.append((fn, needs))

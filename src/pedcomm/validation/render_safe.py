@@ -3,7 +3,7 @@
 Values in these files can come from a site's data (a code's definition, a site's name, a file
 name) or from a site summary received from elsewhere. Every one of them is rendered through here:
 
-- ``md``: Markdown inline text: control characters neutralised (pedcomm.masking.neutralise),
+- ``md``: Markdown inline text: control characters neutralised (pedcomm.validation.masking.neutralise),
   whatever could start HTML escaped (``<`` before a letter, ``/``, ``!`` or ``?``; ``&`` before a
   letter or ``#``: ``<script>`` shows as text, never runs in a Markdown viewer or a docs site,
   while ``<0.001`` stays as journals print it), link
@@ -14,7 +14,7 @@ name) or from a site summary received from elsewhere. Every one of them is rende
   LibreOffice show them instead of evaluating them (OWASP's advice for CSV injection). Numbers,
   including negative ones, are left as they are.
 
-Data packages (pedcomm.writer) are never altered: they hold the data exactly; only the tables
+Data packages (pedcomm.standard.writer) are never altered: they hold the data exactly; only the tables
 written for reading are protected.
 """
 

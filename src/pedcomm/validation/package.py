@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import standard
-from .files.inputs import InputRefused, descriptor_path, read
-from .files.jsonsafe import JSONRefused, loads
+from .. import standard
+from ..files.inputs import InputRefused, descriptor_path, read
+from ..files.jsonsafe import JSONRefused, loads
 from .masking import bounded, neutralise
 from .registry import check
 from .report import Report
@@ -67,7 +68,6 @@ def unsafe_reason(root: Path, raw: str) -> str | None:
     return None
 
 
-@check("PACKAGE_UNREADABLE")
 def read_descriptor(path: str | Path, report: Report) -> tuple[Path, dict] | None:
     """The descriptor, read within bounds (pedcomm.files: a regular file of at most 64 MiB, JSON
     nested at most 64 levels, numbers finite and within 64 bits), or None with a finding."""
@@ -99,7 +99,8 @@ def read_descriptor(path: str | Path, report: Report) -> tuple[Path, dict] | Non
     return p, desc
 
 
-@check("PACKAGE_INVALID", "RESOURCE_PATH_UNSAFE", "RESOURCE_UNKNOWN", "RESOURCE_MISSING")
+@check("PACKAGE_UNREADABLE", "PACKAGE_INVALID", "RESOURCE_PATH_UNSAFE", "RESOURCE_UNKNOWN", "RESOURCE_MISSING",
+       stage="package")
 def open_package(path: str | Path, report: Report) -> Package | None:
     got = read_descriptor(path, report)
     if got is None:
@@ -151,3 +152,51 @@ def open_package(path: str | Path, report: Report) -> Package | None:
             if name not in declared:
                 report.add("RESOURCE_MISSING", resource=name, study=study)
     return pkg
+
+
+def _schema_summary(schema: dict) -> list:
+    return [(f.get("name"), f.get("type", "string"), json.dumps(f.get("constraints", {}), sort_keys=True))
+            for f in schema.get("fields", [])] + [json.dumps(schema.get("primaryKey")), json.dumps(schema.get("foreignKeys"))]
+
+
+def compare_schema(pkg: Package, name: str, report: Report):
+    declared = pkg.resources[name].schema
+    if declared is None:
+        return
+    report.ran("SCHEMA_MODIFIED", name, "schema", 1)
+    if isinstance(declared, str):
+        try:
+            declared = loads(read(pkg.root / declared, "schema"))
+        except InputRefused as e:
+            from .refusals import input_refused
+
+            input_refused(report, e, resource=name, field="schema", path=report.label(declared))
+            return
+        except JSONRefused as e:
+            report.add("SCHEMA_MODIFIED", resource=name, field="schema", detail=f"its file cannot be read: {e}")
+            return
+        except OSError as e:
+            report.add("SCHEMA_MODIFIED", resource=name, field="schema",
+                       detail=f"its file cannot be read ({e.strerror or type(e).__name__})")
+            return
+    if not isinstance(declared, dict):
+        report.add("SCHEMA_MODIFIED", resource=name, field="schema", detail="it is not a JSON object")
+        return
+    std = standard.schema(name)
+    a, b = _schema_summary(declared), _schema_summary(std)
+    if a != b:
+        names_a = {x[0] for x in a if isinstance(x, tuple)}
+        names_b = {x[0] for x in b if isinstance(x, tuple)}
+        if names_a != names_b:
+            diff = sorted(names_a ^ names_b, key=str)
+            detail = "fields differ: " + ", ".join(map(str, diff[:5]))
+        else:
+            detail = "types, constraints or keys differ"
+        report.add("SCHEMA_MODIFIED", resource=name, field="schema", detail=detail)
+
+
+@check("SCHEMA_MODIFIED", stage="resource")
+def schema_step(v, name: str) -> bool:
+    """Resource stage: the schema a resource declares, if any, against the standard's."""
+    compare_schema(v.package, name, v.report)
+    return True

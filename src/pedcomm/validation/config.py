@@ -21,9 +21,9 @@ from pathlib import Path
 import yaml
 
 from .. import standard
-from ..masking import bounded, neutralise
-from ..registry import check, specs
-from ..report import Report
+from .masking import bounded, neutralise
+from .registry import check, specs
+from .report import Report
 
 SEVERITIES = ("error", "warning", "info", "ignore")
 KEYS = {"site", "overrides"}

@@ -2,15 +2,15 @@
 
 Generated from the same facts the validator uses: the standard's resource names and studies
 (pedcomm.standard), the site-id and version patterns and the shape of the site declaration
-(pedcomm.sites.declaration). It checks what a JSON Schema can check of a descriptor: resources
+(pedcomm.standard.declaration). It checks what a JSON Schema can check of a descriptor: resources
 named and pathed, the resources of a study all present once one is, and the ``pedcomm`` site
 declaration. Everything about the tables themselves is in the Table Schemas and the check registry.
 """
 
 from __future__ import annotations
 
-from . import standard
-from .sites import declaration
+from .. import standard
+from . import declaration
 
 #: Where the profile is published inside the standard release (``pedcomm standard --out``).
 FILE_NAME = "datapackage.profile.json"

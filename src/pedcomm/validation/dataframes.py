@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from . import standard
+from .. import standard
 
 DTYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean", "date": "datetime64[ns]", "string": "str"}
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..registry import check
-from ..report import Report
+from .registry import IMPLEMENTATIONS, check
+from .report import Report
 from ..standard import missing_codes
 from . import arrowops, identifiers
-from .values import TYPE_NAMES, cast, enum_hint, sensitive, type_hint
+from .cast import TYPE_NAMES, cast, enum_hint, sensitive, type_hint
 
 
-@check("COLUMN_MISSING", "COLUMN_UNKNOWN", "COLUMN_DUPLICATE")
 def check_header(resource: str, schema: dict, columns: list[str], report: Report) -> list[str]:
     """Header findings; returns the schema fields present in the file."""
     names = [f["name"] for f in schema["fields"]]
@@ -42,7 +41,6 @@ def _first_rows(bad: pd.Series) -> np.ndarray:
     return bad.index[bad.to_numpy()].to_numpy()
 
 
-@check("CELL_TYPE", "CELL_REQUIRED")
 def type_field(resource: str, fd: dict, raw: pd.Series, codes: dict[str, str], report: Report) -> pd.Series:
     """Type one column; report unreadable and missing required cells. Returns typed values."""
     name, type_ = fd["name"], fd.get("type", "string")
@@ -153,10 +151,11 @@ def check_unique(resource, fd, raw, typed, report):
                         detail=first.iloc[: report.max_listed].astype(str).tolist())
 
 
+#: The check of each field constraint, by the code it is registered under (dispatched through the registry).
 CONSTRAINT_CHECKS = (
-    ("enum", check_enum), ("minimum", check_range), ("maximum", check_range),
-    ("pattern", check_pattern), ("minLength", check_length), ("maxLength", check_length),
-    ("unique", check_unique),
+    ("enum", "CELL_ENUM"), ("minimum", "CELL_RANGE"), ("maximum", "CELL_RANGE"),
+    ("pattern", "CELL_PATTERN"), ("minLength", "CELL_LENGTH"), ("maxLength", "CELL_LENGTH"),
+    ("unique", "CELL_UNIQUE"),
 )
 
 
@@ -173,15 +172,14 @@ def check_fields(resource: str, schema: dict, raw: pd.DataFrame, present: list[s
             col = col.iloc[:, 0]
         typed = type_field(resource, fd, col, codes, report)
         done = set()
-        for key, fn in CONSTRAINT_CHECKS:
-            if key in fd.get("constraints", {}) and fn not in done and (key != "unique" or fd["constraints"]["unique"]):
-                done.add(fn)
-                fn(resource, fd, col, typed, report)
+        for key, code in CONSTRAINT_CHECKS:
+            if key in fd.get("constraints", {}) and code not in done and (key != "unique" or fd["constraints"]["unique"]):
+                done.add(code)
+                IMPLEMENTATIONS[code](resource, fd, col, typed, report)
         typed_cols[name] = typed
     return pd.DataFrame(typed_cols, index=raw.index)
 
 
-@check("PRIMARY_KEY")
 def check_primary_key(resource: str, schema: dict, typed: pd.DataFrame, report: Report) -> bool:
     """Report repeated keys; True when every row's key is unique (blank keys are CELL_REQUIRED's)."""
     pk = schema.get("primaryKey")
@@ -203,7 +201,6 @@ def check_primary_key(resource: str, schema: dict, typed: pd.DataFrame, report: 
     return True
 
 
-@check("FOREIGN_KEY")
 def check_foreign_keys(resource: str, schema: dict, typed: dict[str, pd.DataFrame], report: Report):
     frame = typed.get(resource)
     for fk in schema.get("foreignKeys", []):
@@ -228,3 +225,35 @@ def check_foreign_keys(resource: str, schema: dict, typed: dict[str, pd.DataFram
             vals = child[bad].iloc[: report.max_listed].astype(str).agg(", ".join, axis=1).tolist()
             report.add_many("FOREIGN_KEY", resource=resource, field=label, rows=child.index[bad.to_numpy()],
                             values=vals, expected=f"{target}.{', '.join(rfields)}")
+
+
+# -- the steps the validator dispatches (pedcomm.validation.run) ----------------------------------
+
+@check("COLUMN_MISSING", "COLUMN_UNKNOWN", "COLUMN_DUPLICATE", stage="resource")
+def header_step(v, name: str) -> bool:
+    v.present[name] = check_header(name, v.schemas[name], list(v.raw[name].columns), v.report)
+    return True
+
+
+@check("CELL_TYPE", "CELL_REQUIRED", stage="resource")
+def fields_step(v, name: str) -> bool:
+    """Type every present field and run its constraints; a table missing columns is checked cell by
+    cell but goes no further (no keys, no cross-table rules)."""
+    schema = v.schemas[name]
+    typed = check_fields(name, schema, v.raw[name], v.present[name], v.report)
+    if len(v.present[name]) < len(schema["fields"]):
+        return False
+    v.typed[name] = typed
+    return True
+
+
+@check("PRIMARY_KEY", stage="resource")
+def key_step(v, name: str) -> bool:
+    if not check_primary_key(name, v.schemas[name], v.typed[name], v.report):
+        v.unkeyed.add(name)
+    return True
+
+
+@check("FOREIGN_KEY", stage="tables")
+def foreign_key_step(v, name: str) -> None:
+    check_foreign_keys(name, v.schemas[name], v.typed, v.report)

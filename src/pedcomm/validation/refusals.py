@@ -7,14 +7,15 @@ report (text or JSON) and ending with exit status 2.
 
 from __future__ import annotations
 
-from .files.inputs import ROLES, InputRefused
-from .files.outputs import OutputRefused
+from ..files.inputs import ROLES, InputRefused
+from ..files.outputs import OutputRefused
 from .registry import check
 from .report import Report
 
 
 def _report(command: str | None = None) -> Report:
-    from . import __version__, standard
+    from .. import standard
+    from .._base import __version__
 
     report = Report()
     report.meta = {"tool": "pedcomm", "version": __version__, "schema_version": standard.descriptor()["version"]}

@@ -15,13 +15,13 @@ import json
 from functools import cache
 from pathlib import Path
 
-from . import StandardMissing
+from .._base import StandardMissing
 
 
 def _locate() -> Path:
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # the pedcomm package folder
     bundled = here / "_standard"  # an installed wheel
-    checkout = here.parents[1]  # src/pedcomm/standard.py -> the repository
+    checkout = here.parents[1]  # src/pedcomm/standard/__init__.py -> the repository
     for root in (bundled, checkout):
         if (root / "datapackage.json").is_file() and (root / "validation" / "checks.yaml").is_file():
             return root
@@ -68,7 +68,7 @@ def version() -> str:
 
 def provenance() -> dict:
     """What every report and output records about who made it: the tool and the standard versions."""
-    from . import __version__
+    from .._base import __version__
 
     return {"tool": "pedcomm", "version": __version__, "schema_version": version()}
 
@@ -139,7 +139,7 @@ def build_descriptor(names: list[str], *, synthetic: bool, name: str, title: str
 
     Descriptions come from the standard; the synthetic note is added or removed so that a real
     site's package never claims to be synthetic and a synthetic one always says it is. The site
-    declaration (``pedcomm``: site id and the standard's version, see pedcomm.sites.declaration)
+    declaration (``pedcomm``: site id and the standard's version, see pedcomm.standard.declaration)
     names ``site``; without one, a synthetic package keeps the example's site and a real one
     declares none (it never claims the example's site).
     """

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from .standard import CONFORMANCE
+from ..standard import CONFORMANCE
 
 SUITE = CONFORMANCE
 
@@ -179,7 +179,7 @@ def check_case(case: dict, workdir: Path) -> list[str]:
     The one comparison used by the tests and by `pedcomm selftest`: exactly the expected codes, each
     expected finding at its resource, row and field, the expected exit code, and the input unchanged.
     """
-    from .validate import validate
+    from .run import validate
 
     pkg = materialize(case, workdir)
     before = {p: p.read_bytes() for p in sorted(pkg.rglob("*")) if p.is_file() and not p.is_symlink()}

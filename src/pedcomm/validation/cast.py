@@ -98,7 +98,7 @@ def is_free_text(fd: dict) -> bool:
 
 
 def sensitive(fd: dict, values: pd.Series | list) -> list[bool]:
-    """Which values of a field to mask in findings (pedcomm.masking.shown masks them unless
+    """Which values of a field to mask in findings (pedcomm.validation.masking.shown masks them unless
     --show-values): free text, values failing an identifier pattern, and values over 40
     characters. The identifier screen is applied to every value on top of this."""
     vals = list(values)

@@ -1,6 +1,6 @@
 """Read one CSV file as text, fast (pyarrow), reporting every problem as a coded finding.
 
-All cells stay text here; typing happens field by field in checks/structure.py so that each bad
+All cells stay text here; typing happens field by field in structure.py so that each bad
 cell is reported once, with its row number, instead of failing the whole file.
 """
 
@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from .files.inputs import InputRefused, read
+from ..files.inputs import InputRefused, read
 from .registry import check
 from .report import Report
 
@@ -27,7 +27,6 @@ from .report import Report
 BLOCK_SIZE = 1 << 24
 
 
-@check("FILE_MISSING", "FILE_ENCODING", "FILE_BOM", "FILE_EMPTY")
 def read_bytes(path: Path, resource: str, raw_path: str, report: Report) -> bytes | None:
     """The file's bytes (without a UTF-8 BOM), or None with a finding when it cannot be used.
 
@@ -114,7 +113,6 @@ def _parser_message(e: Exception) -> str:
     return re.sub(r"(got \d+)\s*:.*$", r"\1", first)
 
 
-@check("FILE_FORMAT", "ROW_RAGGED")
 def parse_csv(data: bytes, resource: str, report: Report, n_fields: int = 2,
               names: list[str] | None = None) -> pd.DataFrame | None:
     """Parse CSV bytes into a frame of strings indexed by row number (header = row 1).
@@ -217,3 +215,28 @@ def parse_csv(data: bytes, resource: str, report: Report, n_fields: int = 2,
 
 def duplicated_columns(columns: list[str]) -> dict[str, int]:
     return {c: n for c, n in Counter(columns).items() if n > 1}
+
+
+@check("FILE_MISSING", "FILE_ENCODING", "FILE_BOM", "FILE_EMPTY", stage="resource")
+def file_step(v, name: str) -> bool:
+    """Resource stage: the file's bytes, when its path is safe and the file can be used."""
+    ref = v.package.resources[name]
+    if ref.path is None:
+        return False
+    data = read_bytes(ref.path, name, ref.raw_path, v.report)
+    if data is None:
+        return False
+    v.data[name] = data
+    return True
+
+
+@check("FILE_FORMAT", "ROW_RAGGED", stage="resource")
+def csv_step(v, name: str) -> bool:
+    """Resource stage: the bytes parsed as CSV text cells (the bytes are then dropped)."""
+    fields = v.schemas[name]["fields"]
+    raw = parse_csv(v.data.pop(name), name, v.report, n_fields=len(fields), names=[f["name"] for f in fields])
+    if raw is None:
+        return False
+    v.raw[name] = raw
+    v.rows[name] = len(raw)
+    return True

@@ -58,7 +58,7 @@ def flagged(texts: list[str]) -> list[bool]:
     """For each text, whether the identifier screen finds a likely identifier in it."""
     if not texts:
         return []
-    from .checks.identifiers import find
+    from .identifiers import find
 
     where, _ = find(texts)
     out = [False] * len(texts)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 
 def run() -> Iterator[tuple[bool, str]]:
-    from . import standard
+    from .. import standard
 
     yield True, f"{standard.signature()}, standard files in {standard.ROOT}"
     names = standard.resource_names()
@@ -26,8 +26,8 @@ def run() -> Iterator[tuple[bool, str]]:
 
 
 def _registry() -> Iterator[tuple[bool, str]]:
-    from . import registered  # noqa: F401  (registers every implementation)
-    from .registry import IMPLEMENTATIONS, specs
+    from .. import registered  # noqa: F401  (registers every implementation)
+    from ..validation.registry import IMPLEMENTATIONS, specs
 
     unimplemented = sorted(c for c in specs() if c not in IMPLEMENTATIONS)
     yield not unimplemented, f"check registry: {len(specs())} codes" + (
@@ -35,15 +35,15 @@ def _registry() -> Iterator[tuple[bool, str]]:
 
 
 def _targets() -> Iterator[tuple[bool, str]]:
-    from .targets import targets
+    from ..standard.targets import targets
 
     n = len(targets())
     yield n > 0, f"published targets: {n}"
 
 
 def _example() -> Iterator[tuple[bool, str]]:
-    from . import standard
-    from .validate import validate
+    from .. import standard
+    from ..validation.run import validate
 
     report = validate(standard.example_package()).report
     totals = report.totals()
@@ -52,7 +52,7 @@ def _example() -> Iterator[tuple[bool, str]]:
 
 
 def _conformance() -> Iterator[tuple[bool, str]]:
-    from .conformance import cases, check_case
+    from ..validation.conformance import cases, check_case
 
     all_cases = cases()
     failed = []

@@ -6,7 +6,7 @@ import csv
 from dataclasses import dataclass
 from functools import cache
 
-from .standard import TARGETS
+from . import TARGETS
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..conformance import SUITE
-from ..report import Report
+from ..validation.conformance import SUITE
+from ..validation.report import Report
 
 
 def run_example(path: str | Path, workdir: str | Path) -> Report:
@@ -22,13 +22,13 @@ def run_example(path: str | Path, workdir: str | Path) -> Report:
     path, workdir = Path(path), Path(workdir)
     kind = path.relative_to(SUITE / "files").parts[0]
     if kind == "redcap":
-        from .redcap_import import import_export
+        from ..interop.redcap_import import import_export
 
         return import_export(path, workdir / "out", reference=SUITE / "valid").report
     if kind == "qda":
         import json
 
-        from .qda_import import import_project
+        from ..interop.qda_import import import_project
 
         side = {k: path.with_suffix(f".{k}.csv") for k in ("discussions", "speakers", "coders")}
         options = path.with_suffix(".options.json")
@@ -45,7 +45,7 @@ def run_example(path: str | Path, workdir: str | Path) -> Report:
 
         return run(path, workdir)
     if kind == "commands":
-        from ..conformance_commands import run
+        from .conformance import run
 
         return run(path, workdir)
     raise ValueError(f"no runner for examples under files/{kind}/")

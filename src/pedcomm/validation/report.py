@@ -26,7 +26,7 @@ def quote(value: Any) -> str:
 
 def _param(v: Any) -> Any:
     """A message parameter, bounded and with control characters neutralised (values embedded in
-    it by a check went through pedcomm.masking.shown already)."""
+    it by a check went through pedcomm.validation.masking.shown already)."""
     if v is None or isinstance(v, (int, float)):
         return v
     return bounded(neutralise(str(v)), MAX_PARAM)
@@ -73,7 +73,7 @@ class Report:
     runs: dict = field(default_factory=dict)  # (code, resource, field) -> CheckRun
     inputs: list[dict] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
-    #: (code, resource, field) -> severity set by a site configuration (pedcomm.sites.config)
+    #: (code, resource, field) -> severity set by a site configuration (pedcomm.validation.config)
     severities: dict = field(default_factory=dict)
 
     def label(self, name: Any) -> str | None:
@@ -115,7 +115,7 @@ class Report:
                  checked: int | None = None, **params):
         """Record failures of one check: all are counted, the first ``max_listed`` are listed.
 
-        Every value listed goes through pedcomm.masking.shown (masked when ``sensitive`` says so,
+        Every value listed goes through pedcomm.validation.masking.shown (masked when ``sensitive`` says so,
         per value or for all, or when the identifier screen flags it, unless the report reveals
         values); resource and field names too, since they may be read from a file. ``params`` are
         per-row sequences (or scalars) filling the message template (``detail``, ``expected``,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import standard
+from .. import standard
 
 
 def cell(v) -> str:

@@ -2,7 +2,7 @@
 
 One implementation of the patterns for every check that screens for identifiers: free text and
 identifier fields of any resource (TEXT_IDENTIFIER), excerpts of coded segments
-(EXCERPT_IDENTIFIER, in checks/coding.py), the names of columns the standard does not define
+(EXCERPT_IDENTIFIER, in the coding study's checks), the names of columns the standard does not define
 (COLUMN_IDENTIFIER) and age-like numbers (AGE_OVER_89). It is a heuristic: it misses names without
 a cue and may flag harmless text, so findings are errors a site may reclassify, with a written
 justification, in its site configuration. Suspected values are always masked in reports.
@@ -17,8 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..registry import check
-from ..report import Report
+from .registry import check
+from .report import Report
 from .arrowops import arrow_strings
 
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -135,7 +135,6 @@ def _screened_as_text(fd: dict | None) -> bool:
 OWN_SCREEN = {("coding_segments", "excerpt")}
 
 
-@check("TEXT_IDENTIFIER", "COLUMN_IDENTIFIER", "AGE_OVER_89")
 def screen(resource: str, schema: dict, raw: pd.DataFrame, report: Report) -> None:
     """Screen one table as read (cells as text) for likely direct identifiers."""
     fields = {f["name"]: f for f in schema["fields"]}
@@ -169,3 +168,10 @@ def _ages(resource: str, col: str, values: pd.Series, report: Report) -> None:
     if bad.any():
         report.add_many("AGE_OVER_89", resource=resource, field=col, rows=values.index[bad],
                         values=values[bad].tolist(), sensitive=True)
+
+
+@check("TEXT_IDENTIFIER", "COLUMN_IDENTIFIER", "AGE_OVER_89", stage="resource")
+def screen_step(v, name: str) -> bool:
+    """Resource stage: the identifier screen of the table as read."""
+    screen(name, v.schemas[name], v.raw[name], v.report)
+    return True

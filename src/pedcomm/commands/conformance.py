@@ -1,6 +1,6 @@
 """Command-level conformance cases: a pedcomm command run on prepared inputs, and what must follow.
 
-Where the conformance suite (pedcomm.conformance) edits a package and validates it, these cases
+Where the conformance suite (pedcomm.validation.conformance) edits a package and validates it, these cases
 (validation/conformance/files/commands/*.yaml, one case per file) prepare a working folder, run one
 command line in it, and state the finding code and exit status it must end with. They cover what
 a package edit cannot: outputs aimed at inputs, existing and locked outputs, special files given
@@ -43,7 +43,7 @@ from pathlib import Path
 
 import yaml
 
-from .conformance import SUITE, _special, materialize
+from ..validation.conformance import SUITE, _special, materialize
 
 CASES = SUITE / "files" / "commands"
 #: Names the file layer gives its temporaries and locks: none may remain after a run.
@@ -92,7 +92,7 @@ class CommandRun:
     def codes(self) -> set[str]:
         """The codes of the findings the output shows (a JSON report's findings, or the codes a
         text report names)."""
-        from .registry import specs
+        from ..validation.registry import specs
 
         start = self.output.find("{")
         if start >= 0:
@@ -125,7 +125,7 @@ class CommandRun:
 
 
 def _summary(spec: dict) -> dict:
-    from .sites.examples import TEMPLATE
+    from ..sites.examples import TEMPLATE
 
     doc = copy.deepcopy(TEMPLATE)
     for key, value in (spec.get("set") or {}).items():
@@ -159,7 +159,7 @@ def _held_lock(path: Path):
 def _invoke(args: list[str]):
     from typer.testing import CliRunner
 
-    from .cli import app
+    from ..cli import app
 
     return CliRunner().invoke(app, [str(a) for a in args])
 
