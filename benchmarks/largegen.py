@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from pedcomm import standard
-from pedcomm.checks.survey import derive_challenge
-from pedcomm.synth.survey import ITEMS
+from pedcomm.studies.survey.checks import derive_challenge
+from pedcomm.studies.survey.synth import ITEMS
 from pedcomm.synth.write import descriptor_for
 
 

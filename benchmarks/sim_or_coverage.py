@@ -32,7 +32,7 @@ from scipy import stats
 
 from pedcomm import __version__
 from pedcomm.analysis.models import fit_logistic
-from pedcomm.analysis.survey_design import config
+from pedcomm.studies.survey.analysis.design import config
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from pedcomm import standard
-from pedcomm.checks.coding import identifier_kinds
+from pedcomm.studies.coding.checks import identifier_kinds
 from pedcomm.cli import app
 from pedcomm.validation.conformance import SUITE
-from pedcomm.synth.coding import generate, per_patient_counts
+from pedcomm.studies.coding.synth import generate, per_patient_counts
 from pedcomm.standard.targets import value
 from pedcomm.validation.run import validate
 

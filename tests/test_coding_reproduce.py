@@ -14,13 +14,13 @@ import pytest
 from typer.testing import CliRunner
 
 from pedcomm.analysis.agreement import cohen_kappa, cohen_kappa_2x2
-from pedcomm.analysis.coding_agreement import agreement_frame, span_overlap
-from pedcomm.analysis.coding_cohort import cohort
-from pedcomm.analysis.coding_cooccurrence import cooccurrence, cooccurrence_counts
-from pedcomm.analysis.coding_course import course_counts
-from pedcomm.analysis.coding_design import config, frame
-from pedcomm.analysis.coding_discussions import discussions
-from pedcomm.analysis.coding_frequencies import frequencies
+from pedcomm.studies.coding.analysis.agreement import agreement_frame, span_overlap
+from pedcomm.studies.coding.analysis.cohort import cohort
+from pedcomm.studies.coding.analysis.cooccurrence import cooccurrence, cooccurrence_counts
+from pedcomm.studies.coding.analysis.course import course_counts
+from pedcomm.studies.coding.analysis.design import config, frame
+from pedcomm.studies.coding.analysis.discussions import discussions
+from pedcomm.studies.coding.analysis.frequencies import frequencies
 from pedcomm.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
@@ -311,7 +311,7 @@ def test_coding_outputs_are_written_and_listed(out):
         assert (out / f"{name}.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
         assert f"[PNG]({name}.png)" in index and f"[SVG]({name}.svg)" in index
         assert any(line.startswith("![") and line.endswith(f"]({name}.png)") for line in index.splitlines())
-    assert "## Transcript-coding study" in index and "src/pedcomm/analysis/coding.yaml" in index
+    assert "## Transcript-coding study" in index and "src/pedcomm/studies/coding/coding.yaml" in index
     for _, what in [(k, v["assumption"]) for k, v in config().items() if isinstance(v, dict) and "assumption" in v]:
         assert what in index
     assert "each discussion's primary coder" in index
@@ -365,9 +365,9 @@ def test_coding_tables_do_not_list_participants_or_excerpts(out):
 @pytest.mark.parametrize("variant", ["tiny", "no_double_coding", "no_segments"])
 def test_the_whole_study_runs_on_small_packages(variant, tmp_path):
     """Every table and figure, also without double coding or without any coded segment."""
-    from pedcomm.analysis.coding_study import run
+    from pedcomm.studies.coding.analysis.run import run
     from pedcomm.analysis.render_tables import write_table
-    from pedcomm.analysis.study import Options
+    from pedcomm.analysis.result import Options
 
     t = tiny()
     if variant == "no_double_coding":

@@ -162,7 +162,7 @@ def _fake_results(coverages: dict[tuple[str, str, str], list[float]]) -> dict:
 
 
 def test_simulation_page_shows_the_results_file_and_judges_the_default(tmp_path, monkeypatch):
-    from pedcomm.analysis import survey_design
+    from pedcomm.studies.survey.analysis import design as survey_design
     from pedcomm.docsgen import simulation
 
     path = tmp_path / "sim.json"
@@ -187,7 +187,7 @@ def test_shipped_simulation_results_cover_the_default_within_93_to_97_percent():
     """The committed benchmark results (benchmarks/results/sim_or_coverage.json) were written with
     survey.yaml's current default, over at least 500 replicates, with a rare exposure and crossed
     clustering, and the default covers every planted odds ratio within 93-97%."""
-    from pedcomm.analysis.survey_design import config
+    from pedcomm.studies.survey.analysis.design import config
     from pedcomm.docsgen import simulation
 
     result = simulation.load()

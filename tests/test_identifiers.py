@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from pedcomm.checks import coding
+from pedcomm.studies.coding import checks as coding
 from pedcomm.validation import identifiers
 from pedcomm.validation.identifiers import column_kind, identifier_kinds
 from pedcomm.cli import app

@@ -9,7 +9,7 @@ import pytest
 from scipy import optimize
 
 from pedcomm.analysis.models import fit_logistic
-from pedcomm.analysis.survey_models import ModelSettings
+from pedcomm.studies.survey.analysis.models import ModelSettings
 
 
 def simulate(seed=11, clusters=40, per=10, beta=(-0.7, 0.9, -0.6, 0.4)):

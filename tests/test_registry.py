@@ -4,12 +4,13 @@ import ast
 import re
 from pathlib import Path
 
-import pedcomm.checks
-import pedcomm.registered  # noqa: F401  registers every implementation
+import pedcomm
+from pedcomm.commands.registered import load_all
 from pedcomm.validation.conformance import cases
 from pedcomm.validation.registry import CATEGORIES, IMPLEMENTATIONS, SEVERITIES, specs
 
-SRC = Path(pedcomm.checks.__file__).resolve().parents[1]
+load_all()  # registers every implementation
+SRC = Path(pedcomm.__file__).resolve().parent
 EMITTERS = {"add", "add_many", "ran", "not_applicable"}
 
 

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pedcomm import __version__
-from pedcomm.analysis.survey_design import config
+from pedcomm.studies.survey.analysis.design import config
 from pedcomm.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
@@ -227,8 +227,8 @@ def test_default_gee_models_against_a_fit_on_the_raw_design(out):
 
 def test_glm_models_equal_maximum_likelihood_on_the_raw_design(shipped):
     """The cluster-robust GLM option against scipy's maximum likelihood on the independent design."""
-    from pedcomm.analysis.survey_design import analysis_frame
-    from pedcomm.analysis.survey_models import ModelSettings, fit
+    from pedcomm.studies.survey.analysis.design import analysis_frame
+    from pedcomm.studies.survey.analysis.models import ModelSettings, fit
 
     from .test_models import ml_logit
 
@@ -242,7 +242,7 @@ def test_glm_models_equal_maximum_likelihood_on_the_raw_design(shipped):
 
 def test_characteristics_count_missing_values(shipped):
     """Blank (missing) cells are counted in a 'Missing' row and kept in the denominators."""
-    from pedcomm.analysis.survey_characteristics import characteristics
+    from pedcomm.studies.survey.analysis.characteristics import characteristics
 
     t = {k: v.copy() for k, v in shipped.tables.items()}
     t["survey_clinicians"].loc[t["survey_clinicians"].index[:3], "years_in_practice"] = pd.NA
@@ -334,7 +334,7 @@ def test_existing_output_needs_force(tmp_path, runs):
 
 
 def test_failure_leaves_no_output(tmp_path, monkeypatch):
-    from pedcomm.analysis import reproduce as mod
+    from pedcomm.reproduce import run as mod
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
@@ -346,18 +346,19 @@ def test_failure_leaves_no_output(tmp_path, monkeypatch):
 
 
 def test_a_study_absent_from_the_package_is_skipped(tmp_path, monkeypatch):
-    """A second study plugs in through the registry; one whose resources are absent is skipped."""
-    from pedcomm.analysis import reproduce as mod
-    from pedcomm.analysis import study as study_mod
-    from pedcomm.analysis.survey_study import STUDY
+    """A second study plugs in through its record; one whose resources are absent is skipped."""
+    import pedcomm.studies
+    from pedcomm.reproduce import run as mod
+    from pedcomm.studies import Study, get
 
     called = []
-    absent = study_mod.Study("absent_study", "A study not in the package", lambda t, o: called.append(1))
-    monkeypatch.setattr(mod, "studies", lambda: [STUDY, absent])
+    absent = Study(name="absent_study", prefix="absent_", title="A study not in the package",
+                   reproduce=lambda t, o: called.append(1))
+    monkeypatch.setattr(pedcomm.studies, "registered", lambda: (get("survey"), absent))
     outcome = mod.reproduce(REPO / "datapackage.json", tmp_path / "o")
     assert outcome.skipped == ["absent_study"] and not called
     assert "A study not in the package: its resources are not in the package." in (tmp_path / "o" / "index.md").read_text()
-    monkeypatch.setattr(mod, "studies", lambda: [absent])
+    monkeypatch.setattr(pedcomm.studies, "registered", lambda: (absent,))
     with pytest.raises(mod.NothingToReproduce):
         mod.reproduce(REPO / "datapackage.json", tmp_path / "p")
     assert not (tmp_path / "p").exists()

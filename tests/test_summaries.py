@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pedcomm.cli import app
-from pedcomm.sites.suppress import CountTable, as_dict, published_numbers, single_suppressions, suppress
+from pedcomm.analysis.suppress import CountTable, as_dict, published_numbers, single_suppressions, suppress
 
 runner = CliRunner()
 THRESHOLD = 11
@@ -227,7 +227,7 @@ def test_small_sites_withhold_their_models(synthetic_sites):
 def test_the_minimum_threshold_is_one_fact_in_code_schema_and_cli(tmp_path, synthetic_sites):
     from pedcomm.sites.summarize import summarize
     from pedcomm.sites.summary_rules import schema
-    from pedcomm.sites.suppress import DEFAULT_THRESHOLD, MAXIMUM_THRESHOLD, MINIMUM_THRESHOLD
+    from pedcomm.analysis.suppress import DEFAULT_THRESHOLD, MAXIMUM_THRESHOLD, MINIMUM_THRESHOLD
 
     assert MINIMUM_THRESHOLD == 5 and DEFAULT_THRESHOLD == 11
     assert schema()["properties"]["disclosure"]["properties"]["threshold"]["minimum"] == MINIMUM_THRESHOLD

@@ -65,7 +65,7 @@ def test_published_survey_counts_with_plain_pandas(repo):
 
 
 def test_flags_derive_from_responses_not_stored_freely(shipped):
-    from pedcomm.checks.survey import derive_challenge
+    from pedcomm.studies.survey.checks import derive_challenge
 
     t = shipped.tables
     for who in ("parent", "clinician"):
@@ -97,7 +97,7 @@ def test_refusals_are_independent_of_the_answer_and_never_empty_a_report(monkeyp
     so challenging reports lost fewer items."""
     import numpy as np
 
-    from pedcomm.synth import survey as S
+    from pedcomm.studies.survey import synth as S
 
     monkeypatch.setattr(S, "REFUSAL_RATE", 0.3)
     n = 4000
@@ -114,7 +114,7 @@ def test_refusals_are_independent_of_the_answer_and_never_empty_a_report(monkeyp
         assert abs(rate - expected) < 4 * np.sqrt(expected * (1 - expected) / (3 * n / 2)), (challenging, rate)
     assert not refused.groupby([resp["relationship_id"], resp["respondent"]]).all().any()
     # the flags the validator derives are the calibrated ones, also with many refusals
-    from pedcomm.checks.survey import derive_challenge
+    from pedcomm.studies.survey.checks import derive_challenge
 
     typed = resp.assign(response=pd.to_numeric(resp["response"].astype(str).replace("-7", np.nan)))
     derived = derive_challenge(typed, items, "parent", rel["relationship_id"])
@@ -129,7 +129,7 @@ def test_a_report_whose_every_item_is_refused_is_not_given_an_answer():
     ever invented: every value is a drawn answer within the item's range or the refusal code."""
     import numpy as np
 
-    from pedcomm.synth import survey as S
+    from pedcomm.studies.survey import synth as S
 
     assert not hasattr(S, "_ensure_answered")
     rel = _relationships(500, paired_every=1)

@@ -10,8 +10,7 @@ def load(path):
 
     Raises ``ValueError`` with the validation summary when the package has errors.
     """
-    from . import checks  # noqa: F401  (registers the checks)
-    from .validation.run import validate
+    from .validation import validate
 
     result = validate(path)
     if result.report.status != "valid":

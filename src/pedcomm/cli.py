@@ -108,7 +108,6 @@ def validate(
     force: bool = typer.Option(False, help="With --output: " + FORCE_HELP),
 ):
     """Check a package against the pedcomm standard. Exit 0: no errors; 1: errors; 2: unreadable input or configuration."""
-    from .checks import __name__ as _  # noqa: F401  (registers the checks)
     from .files.outputs import FILE, claim
     from .validation.render import to_json, to_terminal
     from .validation.run import validate as run
@@ -188,8 +187,9 @@ def reproduce(
     Exit 0: tables written; 1: the package has errors, nothing could be reproduced, or the data have too few clusters for the clustering asked for (nothing is written); 2: unreadable input or a bad option.
     """
     from . import standard
-    from .analysis.reproduce import reproduce as run
-    from .analysis.study import Options, studies
+    from .reproduce.run import reproduce as run
+    from .analysis.result import Options
+    from .studies import registered as studies
 
     err = _console(stderr=True)
     options = Options(method=method, cluster=cluster, correction=correction)
@@ -211,7 +211,7 @@ def _reproduce(path, out, options, force, site_config, config, run, err):
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from .analysis.clusters import ClusteringRefused
-    from .analysis.reproduce import NothingToReproduce
+    from .reproduce.run import NothingToReproduce
     from .validation.render import to_terminal
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
@@ -291,22 +291,39 @@ def _synth(study: str, seed: int, out: Path, force: bool, sites: Optional[int] =
     console.print(f"Wrote a SYNTHETIC {study} package (seed {seed}) to {_safe(out)}")
 
 
-@synth_app.command("survey")
-def synth_survey(seed: int = typer.Option(2021, help="Random seed; the same seed gives byte-identical files."),
-                 out: Path = typer.Option(..., "--out", help="Folder to write the package to."),
-                 force: bool = typer.Option(False, help=FORCE_HELP),
-                 sites: Optional[int] = typer.Option(None, "--sites", help="Write this many site packages (OUT/SITE1 ...) with realistic between-site differences, instead of one calibrated package.")):
-    """A synthetic survey-study package (400 parents, 80 clinicians, 676 relationships), or K synthetic sites."""
-    _synth("survey", seed, out, force, sites)
+def _synth_command(name: str, help_text: str, sites_help: str | None):
+    """`pedcomm synth NAME` for one registered study (with --sites when its record has a site generator)."""
+    if sites_help is None:
+        def command(seed: int = typer.Option(2021, help="Random seed; the same seed gives byte-identical files."),
+                    out: Path = typer.Option(..., "--out", help="Folder to write the package to."),
+                    force: bool = typer.Option(False, help=FORCE_HELP)):
+            _synth(name, seed, out, force)
+    else:
+        def command(seed: int = typer.Option(2021, help="Random seed; the same seed gives byte-identical files."),
+                    out: Path = typer.Option(..., "--out", help="Folder to write the package to."),
+                    force: bool = typer.Option(False, help=FORCE_HELP),
+                    sites: Optional[int] = typer.Option(None, "--sites", help=sites_help)):
+            _synth(name, seed, out, force, sites)
+    command.__doc__ = help_text
+    synth_app.command(name)(command)
 
 
-@synth_app.command("coding")
-def synth_coding(seed: int = typer.Option(2021, help="Random seed; the same seed gives byte-identical files."),
-                 out: Path = typer.Option(..., "--out", help="Folder to write the package to."),
-                 force: bool = typer.Option(False, help=FORCE_HELP),
-                 sites: Optional[int] = typer.Option(None, "--sites", help="Write this many site packages (OUT/SITE1 ...), each drawn with its own seed.")):
-    """A synthetic transcript-coding package (33 dyads, 17 analysed, 141 discussions, 28 codes in 7 themes), or K synthetic sites."""
-    _synth("coding", seed, out, force, sites)
+def _register_synth_commands() -> None:
+    """One `synth` subcommand per registered study with a generator, from its record (pedcomm.studies)."""
+    from ._base import StandardMissing
+
+    try:
+        from .studies import registered
+
+        studies = registered()
+    except StandardMissing:  # a broken installation: main() says so when a command needs the standard
+        return
+    for study in studies:
+        if study.generate is not None:
+            _synth_command(study.name, study.synth_help(), study.sites_help if study.generate_site else None)
+
+
+_register_synth_commands()
 
 
 @synth_app.command("all")
@@ -619,15 +636,15 @@ def summarize_cmd(
     method: Optional[str] = typer.Option(None, help="Model estimator: gee or glm_cluster (default: survey.yaml's, gee). Every site must use the same."),
     cluster: Optional[str] = typer.Option(None, help="Cluster by clinician, parent, site, or parent+clinician (two-way; the survey.yaml default)."),
     correction: Optional[str] = typer.Option(None, help="Small-sample correction: bias_reduced (Mancl-DeRouen; the survey.yaml default) or none."),
+    study: Optional[str] = typer.Option(None, "--study", help="The study to summarize, for a package holding several (default: the first registered study the package holds)."),
     force: bool = typer.Option(False, help=FORCE_HELP),
 ):
-    """Write what a site may share instead of rows: model coefficients, covariances and counts, and
-    descriptive tables with small cells suppressed. Exit 0: written; 1: the package has errors or cannot be summarized; 2: bad option or configuration."""
-    from .analysis.survey_models import ModelSettings
+    """Write what a site may share instead of rows: model coefficients, covariances and counts (survey study),
+    agreement statistics (coding study), and descriptive tables with small cells suppressed. Exit 0: written; 1: the package has errors or cannot be summarized; 2: bad option or configuration."""
     from .files.outputs import FILE, claim
     from .validation.render import to_terminal
-    from .sites.summarize import NotSummarizable, dumps, summarize
-    from .sites.suppress import MAXIMUM_THRESHOLD, MINIMUM_THRESHOLD
+    from .sites.summarize import NotSummarizable, check_options, dumps, summarize
+    from .analysis.suppress import MAXIMUM_THRESHOLD, MINIMUM_THRESHOLD
 
     err = _console(stderr=True)
     if threshold < MINIMUM_THRESHOLD:
@@ -637,9 +654,9 @@ def summarize_cmd(
         _option_error("--threshold", f"is {threshold}; at most {MAXIMUM_THRESHOLD} (the summary format's limit)",
                       command="summarize")
     try:
-        ModelSettings.from_config(method, cluster, correction)
+        check_options(study, {"method": method, "cluster": cluster, "correction": correction})
     except ValueError as e:
-        option = next((f"--{o}" for o in ("method", "correction") if o in str(e)), "--cluster")
+        option = next((f"--{o}" for o in ("study", "method", "correction") if o in str(e)), "--cluster")
         _option_error(option, str(e), command="summarize")
     with _guarded(command="summarize"), \
             claim(out, kind=FILE, command="summarize", force=force, protect=_protect(("package", path), config)) as dest:
@@ -647,7 +664,7 @@ def summarize_cmd(
         try:
             with err.status("summarizing ...") as status:
                 result = summarize(path, threshold=threshold, zeros=suppress_zeros, method=method, cluster=cluster,
-                                   correction=correction, config=site_config,
+                                   correction=correction, config=site_config, study=study,
                                    progress=lambda m: status.update(f"summarizing: {m}"))
         except NotSummarizable as e:
             err.print(f"[red]Not summarized: {_safe(e)}. Nothing was written.[/red]")
@@ -658,11 +675,14 @@ def summarize_cmd(
             raise typer.Exit(result.validated.report.exit_code or 1)
         dest.write_text(dumps(result.summary))
     s = result.summary
-    shared = [m["name"] for m in s["models"] if m["status"] == "shared"]
-    withheld = [f"{m['name']} ({m['reason']})" for m in s["models"] if m["status"] != "shared"]
     hidden = sum(t["suppressed"]["primary"] + t["suppressed"]["complementary"] for t in s["tables"])
-    err.print(f"Wrote the summary of site {_safe(s['site'])} to {_safe(out)}: models shared: {', '.join(shared) or 'none'}"
-              + (f"; withheld: {'; '.join(withheld)}" if withheld else "")
+    parts = []
+    for key in ("models", "agreement"):  # the study's estimates: shared, or withheld with the reason
+        if key in s:
+            shared = [m["name"] for m in s[key] if m["status"] == "shared"]
+            withheld = [f"{m['name']} ({m['reason']})" for m in s[key] if m["status"] != "shared"]
+            parts.append(f"{key} shared: {', '.join(shared) or 'none'}" + (f"; withheld: {'; '.join(withheld)}" if withheld else ""))
+    err.print(f"Wrote the summary of site {_safe(s['site'])} to {_safe(out)}: {'; '.join(parts) or s['study']}"
               + f"; {len(s['tables'])} tables, {hidden} counts suppressed (threshold {threshold}). No row-level data.")
 
 

@@ -29,7 +29,11 @@ DIGESTS = HERE / "digests.json"
 INDEX = HERE / "reproduce-index.md"
 #: Files whose content names where pedcomm keeps its sources, with each documented difference:
 #: (file, text in the baseline, text now), each explained where it is added.
-DOCUMENTED_CHANGES: list[tuple[str, str, str]] = []
+DOCUMENTED_CHANGES: list[tuple[str, str, str]] = [
+    # issue 13: each study's analysis configuration moved into its study's folder; index.md names its path
+    ("index.md", "(src/pedcomm/analysis/survey.yaml)", "(src/pedcomm/studies/survey/survey.yaml)"),
+    ("index.md", "(src/pedcomm/analysis/coding.yaml)", "(src/pedcomm/studies/coding/coding.yaml)"),
+]
 #: The marker lists the SHA-256 of every other file: it follows from them and is compared through them.
 DERIVED = {".pedcomm-output.json"}
 

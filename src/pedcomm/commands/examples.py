@@ -41,7 +41,7 @@ def run_example(path: str | Path, workdir: str | Path) -> Report:
 
         return run(path, workdir)
     if kind == "analysis":
-        from ..analysis.examples import run
+        from ..reproduce.examples import run
 
         return run(path, workdir)
     if kind == "commands":

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import standard
 from ..standard.profile import FILE_NAME as PROFILE_FILE, profile
-from ..standard.declaration import DEFINITIONS  # resources every site shares: the template carries their rows
+from ..standard.studies import definitions  # resources every site shares: the template carries their rows
 
 TEMPLATE_SITE = "YOUR_SITE_ID"
 REDCAP_DICTIONARY = "redcap/pedcomm_redcap_dictionary.csv"
@@ -26,13 +26,13 @@ def _copies() -> dict[str, Path]:
     out: dict[str, Path] = {"CITATION.cff": standard.CITATION, "CHANGELOG.md": standard.ROOT / "CHANGELOG.md",
                             "validation/checks.yaml": standard.CHECKS}
     for name in standard.resource_names():
-        out[f"schemas/{name}.json"] = standard.SCHEMAS / f"{name}.json"
+        out[f"schemas/{name}.json"] = standard.schema_path(name)
     for p in sorted(standard.CONFORMANCE.rglob("*")):
         if p.is_file() and "__pycache__" not in p.parts:
             out[f"validation/conformance/{p.relative_to(standard.CONFORMANCE).as_posix()}"] = p
     example = standard.example_package()
     for entry in standard.descriptor()["resources"]:
-        if entry["name"] in DEFINITIONS:
+        if entry["name"] in definitions():
             out[entry["path"]] = example / entry["path"]
     return out
 
@@ -74,7 +74,7 @@ def generated() -> dict[str, bytes]:
         QDA_CODEBOOK: codebook_qdc(tables["coding_themes"], tables["coding_codes"], origin=standard.signature()),
     }
     for r in desc["resources"]:
-        if r["name"] not in DEFINITIONS:
+        if r["name"] not in definitions():
             out[r["path"]] = _header(r["name"]).encode()
     out["README.md"] = readme(sorted({*out, *_copies(), "README.md", "manifest.json"})).encode()
     return out

@@ -17,7 +17,7 @@ def run() -> Iterator[tuple[bool, str]]:
 
     yield True, f"{standard.signature()}, standard files in {standard.ROOT}"
     names = standard.resource_names()
-    missing = [n for n in names if not (standard.SCHEMAS / f"{n}.json").is_file()]
+    missing = [n for n in names if not standard.schema_path(n).is_file()]
     yield not missing, f"{len(names)} Table Schemas" + (f": missing {', '.join(missing)}" if missing else "")
     yield from _registry()
     yield from _targets()
@@ -26,9 +26,10 @@ def run() -> Iterator[tuple[bool, str]]:
 
 
 def _registry() -> Iterator[tuple[bool, str]]:
-    from .. import registered  # noqa: F401  (registers every implementation)
     from ..validation.registry import IMPLEMENTATIONS, specs
+    from .registered import load_all
 
+    load_all()
     unimplemented = sorted(c for c in specs() if c not in IMPLEMENTATIONS)
     yield not unimplemented, f"check registry: {len(specs())} codes" + (
         f"; without implementation: {', '.join(unimplemented)}" if unimplemented else "")

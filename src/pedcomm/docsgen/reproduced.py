@@ -104,10 +104,17 @@ def _assumptions(obj, path=()):
 
 def assumptions_section() -> str:
     out = []
-    for cfg in sorted((Path(__file__).resolve().parents[1] / "analysis").glob("*.yaml")):
+    from ..studies import registered
+
+    package = Path(__file__).resolve().parents[1]
+    for study in registered():
+        cfg = study.analysis_config
+        if cfg is None:
+            continue
         items = list(_assumptions(yaml.safe_load(cfg.read_text(encoding="utf-8"))))
         if items:
-            out += [f"### {code('src/pedcomm/analysis/' + cfg.name)}", "",
+            where = cfg.relative_to(package).as_posix() if cfg.is_relative_to(package) else cfg.name
+            out += [f"### {code('src/pedcomm/' + where)}", "",
                     *[f"- {code(k)}: {v}" for k, v in items], ""]
     return "\n".join(["## Methods and assumptions {#assumptions}", "", *out]) if out else ""
 

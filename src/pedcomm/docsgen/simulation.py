@@ -41,7 +41,7 @@ def _pct(x: float) -> str:
 
 
 def page(path: Path = RESULTS) -> str:
-    from ..analysis.survey_design import config
+    from ..studies.survey.analysis.design import config
 
     head = [BANNER.format(source="benchmarks/results/sim_or_coverage.json (written by benchmarks/sim_or_coverage.py)"),
             "# Simulation study: bias and coverage of the odds ratios", ""]

@@ -3,7 +3,7 @@
 A REDCap record is one respondent's survey: a parent (record_id = parent_id) or a clinician
 (record_id = clinician_id). Each respondent has a profile form, and one instance of a repeating
 form per relationship they report on; that form holds the items of the respondent's instrument
-(survey_items rows whose ``instrument`` is checks.survey.INSTRUMENT_OF[respondent]), so the
+(survey_items rows whose ``instrument`` is the survey study's rules' INSTRUMENT_OF[respondent]), so the
 RCS-P and RCS-C item fields come from the survey_items table, not from this file.
 
 Everything else is derived from the Table Schemas: field types, labels, choices, validation
@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..checks.survey import INSTRUMENT_OF
 
 RECORD_ID = "record_id"
 REPEAT_INSTRUMENT, REPEAT_INSTANCE = "redcap_repeat_instrument", "redcap_repeat_instance"
@@ -31,6 +30,15 @@ REFERENCE_TABLES = ("survey_items", "survey_sites")
 CHOICES_FROM = {"survey_sites": "site_name"}
 #: Relationship fields computed on import rather than asked.
 DERIVED = {"survey_relationships": ("parent_report", "clinician_report", "parent_challenging", "clinician_challenging")}
+
+
+def survey_rules():
+    """The survey study's domain rules, through its record (the REDCap project collects that study)."""
+    from ..studies import get
+
+    rules = get("survey").rules
+    assert rules is not None
+    return rules()
 
 
 @dataclass(frozen=True)
@@ -68,7 +76,7 @@ class Form:
     @property
     def instrument(self) -> str | None:
         """The instrument whose items this form asks (repeating forms only)."""
-        return INSTRUMENT_OF[self.respondent] if self.repeating else None
+        return survey_rules().INSTRUMENT_OF[self.respondent] if self.repeating else None
 
 
 FORMS = (

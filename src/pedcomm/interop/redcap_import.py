@@ -276,8 +276,10 @@ def _ordered(t: dict[str, list[dict]], items: pd.DataFrame) -> dict[str, pd.Data
 
 
 def derive_flags(tables: dict[str, pd.DataFrame], typed_items: pd.DataFrame) -> None:
-    """Fill the challenge flags with the validator's own rule (checks.survey.derive_challenge)."""
-    from ..checks.survey import derive_challenge
+    """Fill the challenge flags with the validator's own rule (the survey study's rules.derive_challenge)."""
+    from .redcap_forms import survey_rules
+
+    derive_challenge = survey_rules().derive_challenge
 
     resp = tables["survey_responses"]
     codes = list(standard.missing_codes("survey_responses"))

@@ -144,8 +144,9 @@ def pool_models(loaded: list[Loaded]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Random-effects pooled log odds ratios per model term, and every site's estimates."""
     from statsmodels.stats.meta_analysis import combine_effects
 
-    from ..analysis.survey_models import TERM_LABELS
+    from .summarize import definition
 
+    labels = definition(loaded[0].summary["study"]).labels() if loaded else {}
     rows, site_rows = [], []
     names = list(dict.fromkeys(m["name"] for s in loaded for m in s.summary["models"]))
     for name in names:
@@ -164,7 +165,7 @@ def pool_models(loaded: list[Loaded]) -> tuple[pd.DataFrame, pd.DataFrame]:
                                   "odds_ratio": float(np.exp(e)), "ci_lower": float(np.exp(e - Z95 * np.sqrt(v))),
                                   "ci_upper": float(np.exp(e + Z95 * np.sqrt(v))),
                                   "n_relationships": m["n_relationships"], "events": m["events"]})
-            row = {"model": name, "term": term, "label": TERM_LABELS.get(term, term), "k_sites": len(shared),
+            row = {"model": name, "term": term, "label": labels.get(term, term), "k_sites": len(shared),
                    "sites": " ".join(site for site, _ in shared)}
             if len(shared) >= 2:
                 res = combine_effects(eff, var, method_re="iterated", row_names=[s for s, _ in shared])
@@ -245,7 +246,8 @@ def _meta(paths, dest, one_stage, progress) -> MetaResult:
     result.tables = pool_tables(result.summaries)
     comparison = None
     if one_stage is not None:
-        comparison = compare_one_stage(one_stage, result.estimates, report, result.summaries[0].summary["settings"])
+        first = result.summaries[0].summary
+        comparison = compare_one_stage(one_stage, result.estimates, report, first["settings"], first["study"])
         if comparison is None:
             return result
     with dest.staging() as tmp:
@@ -255,14 +257,14 @@ def _meta(paths, dest, one_stage, progress) -> MetaResult:
 
 
 def compare_one_stage(path: str | Path, estimates: pd.DataFrame, report: Report,
-                      settings: dict | None = None) -> pd.DataFrame | None:
+                      settings: dict | None = None, study: str = "survey") -> pd.DataFrame | None:
     """Fit the one-stage model on a pooled package and set it beside the pooled estimates, with the
     model settings the sites used (``settings`` of their summaries; survey.yaml's where absent).
 
     Returns None (and puts the package's findings into ``report``) when the package has errors.
     """
     from ..validation.run import validate
-    from .onestage import one_stage as fit_one_stage
+    from .summarize import definition
 
     validated = validate(path)
     if validated.report.status != "valid":
@@ -270,8 +272,11 @@ def compare_one_stage(path: str | Path, estimates: pd.DataFrame, report: Report,
         report.counts.update(validated.report.counts)
         report.runs.update(validated.report.runs)
         return None
-    settings = settings or {}
-    one = fit_one_stage(validated.tables, settings.get("method"), settings.get("cluster"), settings.get("correction"))
+    fit = definition(study).one_stage
+    if fit is None:
+        report.add("SUMMARY_INCOMPATIBLE", detail=f"the {study} study has no one-stage model to compare with")
+        return None
+    one = fit(validated.tables, settings or {})
     merged = estimates.merge(one, on=["model", "term"], how="inner", suffixes=("_meta", "_one_stage"))
     merged["difference"] = merged["log_or_meta"] - merged["log_or_one_stage"]
     merged["difference_in_se"] = merged["difference"] / merged["se_one_stage"]

@@ -23,7 +23,8 @@ from ..validation.registry import check
 from ..validation.report import Report
 from ..validation.run import Validated, validate
 from ..validation import config as site_config
-from ..standard.declaration import DEFINITIONS, Declaration, compatibility, read, standard_version
+from ..standard.studies import definitions
+from ..standard.declaration import Declaration, compatibility, read, standard_version
 
 SYNTHETIC_KEYWORD = "synthetic data"
 
@@ -61,10 +62,10 @@ class _Abort(Exception):
 def id_fields(resource: str) -> list[str]:
     """The identifier fields of a resource that get the site prefix: every identifier except those
     of the shared definitions (items, themes, codes) and the references to them."""
-    if resource in DEFINITIONS:
+    if resource in definitions():
         return []
     schema = standard.schema(resource)
-    shared = {f for fk in schema.get("foreignKeys", []) if fk["reference"]["resource"] in DEFINITIONS
+    shared = {f for fk in schema.get("foreignKeys", []) if fk["reference"]["resource"] in definitions()
               for f in fk["fields"]}
     return [f["name"] for f in schema["fields"]
             if "pattern" in f.get("constraints", {}) and f["name"] not in shared]
@@ -204,7 +205,7 @@ def merge(sites: list[SiteInput], report: Report) -> dict[str, pd.DataFrame]:
                 f[col] = prefix(f[col], s.site)
             frames.append(f.assign(_site=s.site))
         stacked = pd.concat(frames, ignore_index=True)
-        if name in DEFINITIONS:
+        if name in definitions():
             stacked = _definitions(name, stacked, report)
         tables[name] = stacked.drop(columns="_site")
     return tables

@@ -1,11 +1,12 @@
-"""`pedcomm summarize`: what a site may share instead of rows.
+"""`pedcomm summarize`: what a site may share instead of rows, for each registered study.
 
-For the survey study: each model's coefficients, covariance matrix and counts (relationships,
-events, clusters) when its sample passes the disclosure rules, and the descriptive count tables
-with small cells suppressed (pedcomm.sites.suppress). No identifier, no row-level value and no
-list longer than a model's terms leave the site. The same model settings as `pedcomm reproduce`
-(survey.yaml) are used at every site, so the coordinating centre can pool the estimates
-(`pedcomm meta`).
+The parts every study's summary has are written here: the site, the standard and tool versions, the
+package's name and descriptor hash, the disclosure settings and the count tables with small cells
+suppressed (pedcomm.analysis.suppress). The study's summary definition (its record's ``summary``,
+pedcomm.analysis.summary.SummaryDefinition) builds the tables and its own parts: the survey study's
+model estimates, the coding study's agreement statistics. No identifier, no row-level value and no
+list longer than a model's terms leave the site. Every summary is checked against
+validation/site-summary.schema.json by `pedcomm meta`.
 """
 
 from __future__ import annotations
@@ -14,154 +15,24 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-from .. import standard
 from .._base import __version__
-from ..validation.run import Validated, validate
+from ..analysis.suppress import DEFAULT_THRESHOLD, MINIMUM_THRESHOLD, as_dict
 from ..standard.declaration import read, standard_version
-from .suppress import DEFAULT_THRESHOLD, MINIMUM_THRESHOLD, CountTable, as_dict
+from ..validation.run import Validated, validate
 
 FORMAT = "pedcomm-site-summary"
 #: 1.1 adds ``modelSpecification``; every summary is checked against validation/site-summary.schema.json.
 FORMAT_VERSION = "1.1"
-#: DataSHIELD's nfilter.glm: a model may have at most this share of parameters per observation.
-MAX_PARAMETERS_PER_OBSERVATION = 0.33
-#: Each level of a binary covariate must span this many clusters (clinicians by default): a coefficient
-#: is then never one or two people's (DataSHIELD's minimum cell count is 3), and a cluster-robust
-#: variance has some clusters to work with.
-MIN_CLUSTERS_PER_LEVEL = 5
-STUDY_RESOURCES = ("survey_parents", "survey_clinicians", "survey_relationships")
 
 
 class NotSummarizable(Exception):
-    """The package cannot be summarized (no survey study, or no single declared site)."""
+    """The package cannot be summarized (no study with a summary, or no single declared site)."""
 
 
 @dataclass
 class Summarized:
     validated: Validated
     summary: dict | None = None  # None when the package has errors
-
-
-def _counts(series: pd.Series, codes: list[str]) -> tuple[list[str], list[int]]:
-    s = series.astype("object")
-    rows, counts = list(codes), [int((s == c).sum()) for c in codes]
-    rows.append("missing")
-    counts.append(int(s.isna().sum()))
-    return rows, counts
-
-
-def _distribution(name: str, title: str, unit: str, resource: str, column: str, series: pd.Series) -> CountTable:
-    rows, counts = _counts(series, standard.enum(resource, column))
-    return CountTable(name, title, unit, rows, [unit], np.array(counts)[:, None], column_totals=True)
-
-
-def descriptive_tables(t: dict[str, pd.DataFrame], frame: pd.DataFrame) -> list[CountTable]:
-    """The count tables a site shares (before suppression)."""
-    from ..analysis.survey_design import config
-    from ..analysis.survey_strategies import CATEGORIES, categories
-
-    p, c = t["survey_parents"], t["survey_clinicians"]
-    out = [_distribution("parents_sex", "Parents by sex", "parents", "survey_parents", "sex", p["sex"]),
-           _distribution("parents_race_ethnicity", "Parents by race and ethnicity", "parents", "survey_parents",
-                         "race_ethnicity", p["race_ethnicity"]),
-           _distribution("parents_education", "Parents by highest education", "parents", "survey_parents",
-                         "education", p["education"]),
-           _distribution("clinicians_role", "Clinicians by role", "clinicians", "survey_clinicians", "role", c["role"]),
-           _distribution("clinicians_sex", "Clinicians by sex", "clinicians", "survey_clinicians", "sex", c["sex"])]
-    bands = config()["definitions"]["years_band"]["bands"]
-    years = pd.to_numeric(c["years_in_practice"], errors="coerce")
-    counts = [int(((years >= lo) & (years <= hi)).sum()) for lo, hi in bands.values()] + [int(years.isna().sum())]
-    out.append(CountTable("clinicians_years_in_practice", "Clinicians by years in practice", "clinicians",
-                          [*bands, "missing"], ["clinicians"], np.array(counts)[:, None], column_totals=True))
-    paired = frame[frame["paired"]].dropna(subset=["parent_challenging", "clinician_challenging"])
-    pc, cc = paired["parent_challenging"] == 1, paired["clinician_challenging"] == 1
-    two = np.array([[int((pc & cc).sum()), int((pc & ~cc).sum())], [int((~pc & cc).sum()), int((~pc & ~cc).sum())]])
-    out.append(CountTable(
-        "challenge_agreement", "Relationships with both reports: challenging by the parent (rows) and by the clinician (columns)",
-        "relationships", ["parent: challenging", "parent: not challenging"],
-        ["clinician: challenging", "clinician: not challenging"], two, row_totals=True, column_totals=True, total=True))
-    if "survey_strategies" in t:
-        cat = categories(frame)
-        s = t["survey_strategies"]
-        s = pd.DataFrame({"relationship_id": s["relationship_id"].astype(str), "strategy": s["strategy"].astype("object"),
-                          "used": s["used"].astype("float64")})
-        s = s[s["relationship_id"].isin(cat.index)].dropna(subset=["used"])
-        s["category"] = s["relationship_id"].map(cat)
-        order = standard.enum("survey_strategies", "strategy")
-        cells = np.array([[int(((s["strategy"] == st) & (s["category"] == k) & (s["used"] == 1)).sum())
-                           for k in CATEGORIES] for st in order])
-        denominators = [int((cat == k).sum()) for k in CATEGORIES]
-        out.append(CountTable(
-            "strategies_by_challenge", "Relationships in which the clinician used each strategy, by challenge category",
-            "relationships", order, list(CATEGORIES), cells, row_totals=True, denominators=denominators,
-            notes=["Column denominators are the relationships of each category (the cells of challenge_agreement); "
-                   "a cell is suppressed when it or its complement (relationships not using the strategy) is below the threshold."]))
-    return out
-
-
-def _withheld_reason(X: pd.DataFrame, y: pd.Series, clusters: pd.Series, threshold: int,
-                     all_clusters: pd.DataFrame | None = None) -> str | None:
-    from ..analysis.clusters import minimum_clusters
-
-    n, events = len(y), int(y.sum())
-    if all_clusters is not None:
-        fewest = min(all_clusters[c].nunique() for c in all_clusters.columns)
-        if fewest < minimum_clusters():
-            return f"fewer than {minimum_clusters()} clusters (CLUSTERS_TOO_FEW)"
-    if n < threshold or events < threshold or n - events < threshold:
-        return f"fewer than {threshold} relationships, events or non-events"
-    if X.shape[1] > MAX_PARAMETERS_PER_OBSERVATION * n:
-        return f"more than {MAX_PARAMETERS_PER_OBSERVATION:g} parameters per relationship (DataSHIELD nfilter.glm)"
-    clusters = clusters.reset_index(drop=True)
-    for col in X.columns:
-        v = X[col].reset_index(drop=True)
-        if col != "const" and set(v.unique()) <= {0.0, 1.0}:
-            ones = int(v.sum())
-            if min(ones, n - ones) < threshold:
-                return f"a level of a binary covariate ({col}) has fewer than {threshold} relationships"
-            spread = min(clusters[v == 1].nunique(), clusters[v == 0].nunique())
-            if spread < MIN_CLUSTERS_PER_LEVEL:
-                return f"a level of a binary covariate ({col}) spans fewer than {MIN_CLUSTERS_PER_LEVEL} clusters"
-    return None
-
-
-def model_summaries(frame: pd.DataFrame, settings, threshold: int) -> list[dict]:
-    """Each survey model's estimates (log odds ratios) and covariance, or why it is withheld."""
-    from ..analysis.models import fit_logistic
-    from ..analysis.survey_design import config, design
-
-    out = []
-    for name, spec in config()["models"].items():
-        X, y, groups = design(frame, name)
-        entry = {"name": name, "title": spec["title"], "outcome": spec["outcome"], "terms": list(X.columns)}
-        reason = _withheld_reason(X, y, groups[settings.dimensions[0]], threshold, groups[settings.dimensions])
-        res = None
-        if reason is None:
-            caught: list[str] = []
-            try:
-                res = fit_logistic(X, y, groups[settings.dimensions], settings.method, correlation=settings.correlation,
-                                   caught=caught, correction=settings.correction)
-                if res is None:
-                    raise ArithmeticError("no estimate")
-                cov = np.asarray(res.cov_params(), dtype=float)
-                coef = np.asarray(res.params, dtype=float)
-                if not (np.isfinite(coef).all() and np.isfinite(cov).all()):
-                    reason = "the model could not be estimated (non-finite estimates)"
-            except (ValueError, np.linalg.LinAlgError, ArithmeticError) as e:
-                reason = f"the model could not be estimated ({type(e).__name__})"
-        if reason is not None:
-            out.append({**entry, "status": "withheld", "reason": reason})
-            continue
-        out.append({**entry, "status": "shared",
-                    "coef": [round(float(v), 10) for v in coef],
-                    "cov": [[round(float(v), 12) for v in row] for row in cov],
-                    "n_relationships": int(len(y)), "events": int(y.sum()),
-                    "n_clusters": int(min(groups[d].nunique() for d in settings.dimensions)),
-                    "warnings": sorted(set(caught)) + res.notes})
-    return out
 
 
 def _text(value, limit: int = 200):
@@ -172,35 +43,46 @@ def _text(value, limit: int = 200):
     return None if value is None else shown_one(str(value), limit=limit)
 
 
-def model_specification() -> str:
-    """SHA-256 of what defines the survey models (survey.yaml's definitions, models and population,
-    without the wording of titles and assumptions): sites whose summaries differ here fitted
-    different models, and `pedcomm meta` does not combine them."""
-    import json
+def summary_studies() -> list:
+    """The registered studies that define a summary."""
+    from ..studies import registered
 
-    from ..analysis.survey_design import config
+    return [s for s in registered() if s.summary is not None]
 
-    def strip(obj):
-        if isinstance(obj, dict):
-            return {k: strip(v) for k, v in obj.items() if k not in ("assumption", "title")}
-        if isinstance(obj, list):
-            return [strip(v) for v in obj]
-        return obj
 
-    cfg = config()
-    spec = {k: strip(cfg[k]) for k in ("definitions", "models", "population") if k in cfg}
-    return "sha256:" + hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+def definition(study: str):
+    from ..studies import get
+
+    s = get(study)
+    if s.summary is None:
+        raise ValueError(f"the {study} study defines no summary")
+    return s.summary()
+
+
+def check_options(study: str | None, options: dict) -> None:
+    """Raise ValueError for an unknown study or an option the study cannot use (before anything is read)."""
+    names = [s.name for s in summary_studies()]
+    if study is not None and study not in names:
+        raise ValueError(f"--study is {study!r}; it must be one of {', '.join(names)}")
+    for s in summary_studies():
+        if study in (None, s.name):
+            s.summary().check_options(options)
+
+
+def disclosure_rule(threshold: int, zeros: bool, study_rule: str) -> str:
+    return (f"every count from {0 if zeros else 1} to {threshold - 1} is suppressed (null), and in every row or column "
+            "with exactly one suppressed number the next smallest is suppressed too; " + study_rule)
 
 
 def summarize(path: str | Path, *, threshold: int = DEFAULT_THRESHOLD, zeros: bool = False, method: str | None = None,
-              cluster: str | None = None, config=None, progress=None, correction: str | None = None) -> Summarized:
-    """Validate a site package and build its shareable summary (None when the package has errors)."""
-    from ..analysis.survey_design import analysis_frame
-    from ..analysis.survey_models import ModelSettings
-
+              cluster: str | None = None, config=None, progress=None, correction: str | None = None,
+              study: str | None = None) -> Summarized:
+    """Validate a site package and build its shareable summary of ``study`` (by default the first
+    registered study the package holds); None when the package has errors."""
     if threshold < MINIMUM_THRESHOLD:
         raise ValueError(f"the suppression threshold must be at least {MINIMUM_THRESHOLD} (pedcomm's minimum)")
-    settings = ModelSettings.from_config(method, cluster, correction)  # ValueError for an unknown choice
+    options = {"method": method, "cluster": cluster, "correction": correction}
+    check_options(study, options)  # ValueError for an unknown choice
     if progress:
         progress("validating")
     validated = validate(path, config=config)
@@ -210,36 +92,35 @@ def summarize(path: str | Path, *, threshold: int = DEFAULT_THRESHOLD, zeros: bo
     if d.site is None:
         raise NotSummarizable("the package declares no single site (add \"pedcomm\": {\"site\": ...} to datapackage.json)")
     t = validated.tables
-    if not all(n in t for n in STUDY_RESOURCES):
-        raise NotSummarizable("the package holds no survey study (summaries cover the survey study's models and tables)")
+    held = [s.name for s in summary_studies() if all(n in t for n in s.summary().needs)]
+    if study is None:
+        if not held:
+            raise NotSummarizable("the package holds no study with a summary (summaries cover the "
+                                  + " and ".join(s.name for s in summary_studies()) + " studies)")
+        study = held[0]
+    elif study not in held:
+        raise NotSummarizable(f"the package does not hold the {study} study's tables")
+    spec = definition(study)
     if progress:
-        progress("fitting the models")
-    frame = analysis_frame(t)
+        progress(f"summarizing the {study} study")
+    built = spec.build(t, threshold, zeros, options)
     desc_bytes = validated.package.descriptor_path.read_bytes()
     summary = {
         "format": FORMAT, "formatVersion": FORMAT_VERSION,
         "site": d.site, "schemaVersion": d.schema_version or standard_version(),
-        "modelSpecification": model_specification(),
+        "modelSpecification": spec.specification(),
         "tool": {"name": "pedcomm", "version": __version__, "standard": standard_version()},
         "package": {"name": _text(validated.package.descriptor.get("name")),
                     "version": _text(validated.package.descriptor.get("version"), 40),
                     "descriptorSha256": hashlib.sha256(desc_bytes).hexdigest()},
-        "study": "survey",
-        "settings": {"method": settings.method, "cluster": settings.cluster,
-                     "correlation": settings.correlation if settings.method == "gee" else None,
-                     "correction": settings.correction, "scale": "log odds ratio"},
+        "study": study,
+        "settings": built.settings,
         "disclosure": {"threshold": threshold, "zeros_suppressed": zeros,
-                       "rule": (f"every count from {0 if zeros else 1} to {threshold - 1} is suppressed (null), and in every row or column "
-                                "with exactly one suppressed number the next smallest is suppressed too; models are "
-                                f"shared only with at least {threshold} relationships, events, non-events and "
-                                f"relationships at each level of a binary covariate, and at most "
-                                f"{MAX_PARAMETERS_PER_OBSERVATION:g} parameters per relationship; each level of a binary covariate "
-                                f"must also span at least {MIN_CLUSTERS_PER_LEVEL} clusters, and each clustering "
-                                "variable have at least CLUSTERS_TOO_FEW's minimum"),
+                       "rule": disclosure_rule(threshold, zeros, spec.rule(threshold)),
                        "overrides": [{k: _text(o[k], 2000) for k in ("code", "scope", "from", "to", "justification")}
                                      for o in validated.report.meta.get("overrides", [])]},
-        "models": model_summaries(frame, settings, threshold),
-        "tables": [as_dict(tab, threshold, zeros) for tab in descriptive_tables(t, frame)],
+        **{name: built.parts[name] for name in spec.parts},
+        "tables": [as_dict(tab, threshold, zeros) for tab in built.tables],
     }
     return Summarized(validated, summary)
 

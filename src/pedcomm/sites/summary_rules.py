@@ -5,7 +5,7 @@
    Infinity), disclosure settings, no field the format does not define;
 2. what a schema cannot say: each shared model's coefficients and covariance match its terms,
    the covariance matrix is symmetric and every variance is positive;
-3. the sharing rules (pedcomm.sites.suppress): a threshold of at least the minimum, no published
+3. the sharing rules (pedcomm.analysis.suppress): a threshold of at least the minimum, no published
    count between 1 and the threshold (nor a zero the summary declares suppressed), no additive
    line with a single suppressed number, no model shared from fewer relationships, events or
    non-events than the threshold.
@@ -21,7 +21,7 @@ from functools import cache
 
 from .. import standard
 from ..validation.masking import shown_one
-from .suppress import MINIMUM_THRESHOLD, published_numbers, single_suppressions
+from ..analysis.suppress import MINIMUM_THRESHOLD, published_numbers, single_suppressions
 
 SCHEMA_FILE = "site-summary.schema.json"
 #: Relative tolerance of the covariance matrix's symmetry (summaries round to 12 decimals).

@@ -21,8 +21,6 @@ PROPERTY = "pedcomm"
 #: Site ids: like every identifier, but short, because pooling prefixes identifiers with them.
 SITE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,23}")
 SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
-#: Resources holding definitions shared by every site, not a site's data.
-DEFINITIONS = ("survey_items", "coding_themes", "coding_codes")
 
 
 def parse_version(text) -> tuple[int, int, int] | None:

@@ -10,6 +10,7 @@ declaration. Everything about the tables themselves is in the Table Schemas and 
 from __future__ import annotations
 
 from .. import standard
+from . import studies as registry
 from . import declaration
 
 #: Where the profile is published inside the standard release (``pedcomm standard --out``).
@@ -29,7 +30,7 @@ def profile() -> dict:
     version = standard.version()
     site_id = {"type": "string", "pattern": f"^{declaration.SITE_ID.pattern}$"}
     studies = []
-    for study, prefix in standard.STUDIES.items():
+    for study, prefix in registry.prefixes().items():
         names = standard.resource_names(study)
         studies.append({
             "if": {"properties": {"resources": {"contains": _names_pattern(prefix)}}, "required": ["resources"]},

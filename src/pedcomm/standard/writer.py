@@ -70,5 +70,5 @@ def write_into(folder: Path, tables: dict[str, pd.DataFrame], descriptor: dict) 
     for r in descriptor["resources"]:
         n = r["name"]
         (folder / "data" / f"{n}.csv").write_text(to_csv(tables[n], standard.schema(n)), encoding="utf-8", newline="")
-        (folder / "schemas" / f"{n}.json").write_bytes((standard.SCHEMAS / f"{n}.json").read_bytes())
+        (folder / "schemas" / f"{n}.json").write_bytes(standard.schema_path(n).read_bytes())
     (folder / "datapackage.json").write_text(standard.dumps(descriptor), encoding="utf-8", newline="")

@@ -1,168 +1,33 @@
-"""SYNTHETIC multi-site packages: K sites with realistic between-site differences, for demos and tests.
+"""SYNTHETIC multi-site packages: K sites of one study, for demos and tests of pooling and meta-analysis.
 
-Each survey site is drawn from the same model as the calibrated generator (the published odds
-ratios as true effects, the same instruments, responses from which the challenge flags are
-derived), without the calibration to the published totals, which a single site need not meet.
-Sites differ in size, race/ethnicity and education mix, the share of relationships with a
-clinician report, and baseline rates of challenge (site-level intercept shifts); the effects
-vary a little between sites (SLOPE_SD), as real sites' would. Coding sites are the coding
-generator with a different seed per site.
-
-Every site is a complete package in ``OUT/<SITE_ID>/`` declaring its site id, so that
-``pedcomm pool OUT/*`` and ``pedcomm summarize`` run on them as they would on real sites.
+Each registered study with a site generator (its record's ``generate_site``) can write sites: the
+survey study draws each site from its model with realistic between-site differences, the coding
+study runs its generator with each site's own seed. Every site is a complete package in
+``OUT/<SITE_ID>/`` declaring its site id, so that ``pedcomm pool OUT/*`` and ``pedcomm summarize``
+run on them as they would on real sites.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from .. import standard
-from ..analysis.survey_design import clinician_variables, config, parent_variables
 from ..files.outputs import FOLDER, claim
-from ..checks.survey import derive_challenge
-from . import survey as S
-from .calibrate import intercept_for_rate
 from ..standard.writer import write_into
 
-#: Published shares (Mack 2021) that site mixes scatter around: race/ethnicity incl. missing.
-RACE_SHARES = {"white": 0.558, "hispanic": 0.243, "black": 0.070, "asian": 0.063, "other": 0.025, None: 0.043}
-PARENT_RATE, CLINICIAN_RATE = 0.24, 0.376  # published shares of challenging relationships (of the paired)
-SITE_SHIFT_SD = 0.35  # SD of a site's shift of the baseline log odds of challenge
-SLOPE_SD = 0.10  # SD of a site's deviation from each true log odds ratio (between-site heterogeneity)
-MIX_SD, MIX_CLIP = 0.25, (0.75, 1.33)  # a site's race/education shares: published x exp(N(0, SD)), clipped
-PARENTS_RANGE = (240, 320)
-PAIRED_RANGE = (0.75, 0.90)  # share of relationships with a clinician report
-ROLE_P = {"attending": 0.475, "fellow": 0.40, "nurse_practitioner": 0.125}
-#: Years in practice by role: (share, lowest, highest) bands, as in the calibrated generator.
-YEARS = {"attending": [(0.32, 3, 9), (0.37, 10, 19), (0.31, 20, 38)], "fellow": [(1.0, 0, 4)],
-         "nurse_practitioner": [(0.5, 1, 9), (0.3, 10, 19), (0.2, 20, 30)]}
-PARENTS_PER_CLINICIAN = 5  # as in the published study (400 parents, 80 clinicians)
+#: The most sites one run writes.
+MAX_SITES = 99
 
 
 def site_ids(k: int) -> list[str]:
     return [f"SITE{i}" for i in range(1, k + 1)]
 
 
-def _mix(rng, shares) -> np.ndarray:
-    """A site's shares: the published ones scattered by a clipped log-normal factor, renormalized."""
-    p = np.asarray(shares, dtype=float) * np.clip(np.exp(rng.normal(0.0, MIX_SD, len(shares))), *MIX_CLIP)
-    return p / p.sum()
+def site_studies() -> list[str]:
+    """The studies whose record has a site generator."""
+    from ..studies import registered
 
-
-def _exact(rng, codes: list, shares: np.ndarray, n: int) -> np.ndarray:
-    """Exactly round(share x n) of each code (largest remainders), in random order."""
-    raw = shares * n
-    k = np.floor(raw).astype(int)
-    k[np.argsort(raw - k)[::-1][: n - k.sum()]] += 1
-    return rng.permutation(np.repeat(np.array(codes, dtype=object), k))
-
-
-def _parents(rng, site_id: str, n: int, race_p: dict, edu_p: np.ndarray) -> pd.DataFrame:
-    race = _exact(rng, list(race_p), np.array(list(race_p.values())), n)
-    anx = np.clip(np.round(rng.normal(7.0, 4.0, n)), 0, 21).astype(int)
-    dep = np.clip(np.round(0.55 * anx + rng.normal(1.5, 2.8, n)), 0, 21).astype(int)
-    return pd.DataFrame({
-        "parent_id": [f"P{i:04d}" for i in range(1, n + 1)], "site_id": site_id,
-        "sex": rng.choice(["female", "male"], size=n, p=[0.745, 0.255]),
-        "race_ethnicity": race,
-        "education": rng.choice(standard.enum("survey_parents", "education"), size=n, p=edu_p),
-        "hads_anxiety": anx, "hads_depression": dep,
-        "mixed_messages": rng.choice([1, 2, 3, 4, 5], size=n, p=S.MIXED_P),
-        "pc_transitions": np.clip(np.round(rng.normal(S.PC_MEAN, S.PC_SD, n) * 4) / 4, 1, 5),
-    })
-
-
-def _clinicians(rng, site_id: str, n: int) -> pd.DataFrame:
-    role = rng.choice(list(ROLE_P), size=n, p=list(ROLE_P.values()))
-    role[:2] = "attending"  # every site has attendings
-    years = []
-    for r in role:
-        share, lo, hi = zip(*YEARS[r])
-        band = rng.choice(len(share), p=share)
-        years.append(int(rng.integers(lo[band], hi[band] + 1)))
-    return pd.DataFrame({"clinician_id": [f"K{i:03d}" for i in range(1, n + 1)], "site_id": site_id, "role": role,
-                         "sex": rng.choice(["female", "male"], size=n, p=[0.71, 0.29]), "years_in_practice": years})
-
-
-def _relationships(rng, parents: pd.DataFrame, clinicians: pd.DataFrame, paired_share: float) -> pd.DataFrame:
-    weight = clinicians["role"].map({"attending": 3.0, "fellow": 1.5, "nurse_practitioner": 1.2}).to_numpy()
-    w = weight / weight.sum()
-    rows = []
-    for p in parents["parent_id"]:
-        k = 2 if rng.random() < 0.69 else 1  # 676 relationships of 400 parents
-        for c in rng.choice(len(clinicians), size=k, replace=False, p=w):
-            rows.append((p, clinicians["clinician_id"].iat[c]))
-    rel = pd.DataFrame(rows, columns=["parent_id", "clinician_id"])
-    rel.insert(0, "relationship_id", [f"R{i:05d}" for i in range(1, len(rel) + 1)])
-    rel["prior_visits"] = 0  # drawn with the children's days since diagnosis (survey.prior_visits)
-    rel["parent_report"] = True
-    rel["clinician_report"] = rng.random(len(rel)) < paired_share
-    return rel
-
-
-def _linear(rng, model: str, frame: pd.DataFrame, nulls: dict) -> np.ndarray:
-    cols = config()["models"][model]["covariates"]
-    target, _ = S._target_vector(model, ["const", *cols], nulls)
-    beta = target[1:] + rng.normal(0.0, SLOPE_SD, len(cols))
-    return np.nan_to_num(frame[cols].to_numpy(dtype=float)) @ beta
-
-
-def _outcome(rng, eta: np.ndarray, rate: float, shift: float, among: np.ndarray) -> np.ndarray:
-    b0 = intercept_for_rate(eta[among], rate) + shift
-    return (rng.random(len(eta)) < 1 / (1 + np.exp(-(eta + b0)))).astype(float)
-
-
-def survey_site(seed: int, index: int, site_id: str) -> dict[str, pd.DataFrame]:
-    """The tables of one synthetic survey site (index 1..K; the seed and index fix every draw)."""
-    rng = np.random.default_rng([seed, 6, index])
-    keys = list(RACE_SHARES)
-    mix = _mix(rng, list(RACE_SHARES.values()))
-    edu = _mix(rng, S.EDUCATION_P)
-    n_parents = int(rng.integers(*PARENTS_RANGE))
-    parents = _parents(rng, site_id, n_parents, dict(zip(keys, mix)), edu)
-    clinicians = _clinicians(rng, site_id, max(12, n_parents // PARENTS_PER_CLINICIAN))
-    rel = _relationships(rng, parents, clinicians, float(rng.uniform(*PAIRED_RANGE)))
-    typed = parents.copy()
-    typed["race_ethnicity"] = typed["race_ethnicity"].where(typed["race_ethnicity"].notna())
-    pv = parent_variables(typed).set_index("parent_id")
-    cv = clinician_variables(clinicians).set_index("clinician_id")
-    frame = pd.concat([pv.loc[rel["parent_id"]].reset_index(drop=True),
-                       cv.loc[rel["clinician_id"]].reset_index(drop=True)], axis=1)
-    paired = np.flatnonzero(rel["clinician_report"].to_numpy())
-    eta_p = _linear(rng, "parent", frame, S.PARENT_NULL_LOGOR)
-    eta_c = _linear(rng, "clinician", frame, S.CLINICIAN_NULL_LOGOR)
-    codes, uniques = pd.factorize(rel["clinician_id"])
-    eta_c = eta_c + rng.normal(0.0, S.CLINICIAN_RE_SD, len(uniques))[codes]
-    yp = _outcome(rng, eta_p, PARENT_RATE, float(rng.normal(0, SITE_SHIFT_SD)), paired)
-    yc = _outcome(rng, eta_c, CLINICIAN_RATE, float(rng.normal(0, SITE_SHIFT_SD)), paired)
-    yc[~rel["clinician_report"].to_numpy()] = np.nan
-    items, resp = S._responses(rng, rel, yp, yc)
-    typed_resp = resp.copy()
-    typed_resp["response"] = pd.to_numeric(typed_resp["response"].astype(str).replace("-7", np.nan)).astype("Float64")
-    for who in ("parent", "clinician"):  # flags derive from the responses, as the validator requires
-        derived = rel["relationship_id"].map(derive_challenge(typed_resp, items, who))
-        rel[f"{who}_challenging"] = derived.astype("object").where(derived.notna(), None)
-    children = S._children(rng, parents)
-    rel["prior_visits"] = S.prior_visits(rng, rel, children)
-    return {
-        "survey_sites": pd.DataFrame([(site_id, f"Synthetic site {index}")], columns=["site_id", "site_name"]),
-        "survey_parents": parents, "survey_children": children, "survey_clinicians": clinicians,
-        "survey_relationships": rel, "survey_items": items, "survey_responses": resp,
-        "survey_strategies": S._strategies(rng, rel, yp, yc),
-    }
-
-
-def coding_site(seed: int, index: int, site_id: str) -> dict[str, pd.DataFrame]:
-    """The tables of one synthetic coding site: the coding generator with the site's own seed."""
-    from .coding import generate
-
-    return generate(seed * 1000 + index)
-
-
-GENERATORS = {"survey": survey_site, "coding": coding_site}
+    return [s.name for s in registered() if s.generate_site is not None]
 
 
 def site_descriptor(study: str, site_id: str, names: list[str]) -> dict:
@@ -177,13 +42,16 @@ def site_descriptor(study: str, site_id: str, names: list[str]) -> dict:
 
 def write_sites(study: str, k: int, *, seed: int, out: str | Path, force: bool = False) -> list[Path]:
     """Write K synthetic site packages into OUT/<SITE_ID>/ (all at once); returns their folders."""
-    if study not in GENERATORS:
-        raise ValueError(f"--sites is available for {', '.join(GENERATORS)}, not {study!r}")
-    if not 1 <= k <= 99:
-        raise ValueError("--sites must be between 1 and 99")
+    from ..studies import get
+
+    if study not in site_studies():
+        raise ValueError(f"--sites is available for {', '.join(site_studies())}, not {study!r}")
+    if not 1 <= k <= MAX_SITES:
+        raise ValueError(f"--sites must be between 1 and {MAX_SITES}")
+    generate_site = get(study).generate_site
     with claim(out, kind=FOLDER, command="synth", force=force) as dest, dest.staging() as tmp:
         for index, site_id in enumerate(site_ids(k), start=1):
-            tables = GENERATORS[study](seed, index, site_id)
+            tables = generate_site(seed, index, site_id)
             names = [n for n in standard.resource_names() if n in tables]
             folder = tmp / site_id
             folder.mkdir()

@@ -10,31 +10,32 @@ from .. import standard
 from ..files.outputs import FOLDER, claim
 from ..standard.writer import cell, to_csv, write_into  # noqa: F401  (cell, to_csv: re-exported)
 
-PACKAGE_META = {
-    "survey": ("pedcomm-example-survey", "pedcomm example package, survey study (SYNTHETIC data)"),
-    "coding": ("pedcomm-example-coding", "pedcomm example package, transcript-coding study (SYNTHETIC data)"),
-}
+def _studies(study: str) -> list:
+    from ..studies import get, registered
+
+    if study == "all":  # every registered study with a generator and resources in the standard
+        return [s for s in registered() if s.generate is not None and standard.resource_names(s.name)]
+    return [get(study)]
 
 
 def generate(study: str, seed: int) -> dict[str, pd.DataFrame]:
+    """The tables of a synthetic package of one study, or of every study (``all``)."""
     tables: dict[str, pd.DataFrame] = {}
-    if study in ("survey", "all"):
-        from .survey import generate as gen_survey
-
-        tables.update(gen_survey(seed))
-    if study == "coding" or (study == "all" and standard.resource_names("coding")):
-        from .coding import generate as gen_coding
-
-        tables.update(gen_coding(seed))
+    for s in _studies(study):
+        if s.generate is None:
+            raise ValueError(f"the {s.name} study has no generator")
+        tables.update(s.generate(seed))
     return tables
 
 
 def descriptor_for(study: str, names: list[str]) -> dict:
+    from ..studies import get
+
     base = standard.descriptor()
     if study == "all":
         return standard.build_descriptor(names, synthetic=True, name=base["name"], title=base["title"],
                                          description=base["description"])
-    name, title = PACKAGE_META[study]
+    name, title = get(study).package
     return standard.build_descriptor(names, synthetic=True, name=name, title=title, description=base["description"])
 
 

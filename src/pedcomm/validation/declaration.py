@@ -46,7 +46,8 @@ def check_declaration(descriptor: dict, report: Report, holds_site_data: bool = 
 def declaration_step(v) -> None:
     """Declaration stage: the site part applies only to a package holding rows of site data (not
     only the definitions every site shares)."""
-    from ..standard.declaration import DEFINITIONS
+    from ..standard.studies import definitions
 
-    site_rows = sum(n for name, n in v.rows.items() if name not in DEFINITIONS)
+    shared = definitions()
+    site_rows = sum(n for name, n in v.rows.items() if name not in shared)
     check_declaration(v.package.descriptor, v.report, holds_site_data=site_rows > 0)

@@ -40,11 +40,21 @@ class CheckSpec:
 def specs() -> dict[str, CheckSpec]:
     # the C loader when libyaml is present: 10x faster on every command's start-up path
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    raw = yaml.load(CHECKS.read_text(encoding="utf-8"), Loader=loader)
-    out = {}
-    for code, d in raw.items():
-        out[code] = CheckSpec(code=code, **{k: (v.strip() if isinstance(v, str) else v) for k, v in d.items()})
+    out: dict[str, CheckSpec] = {}
+    for path in [CHECKS, *_study_registries()]:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+        for code, d in raw.items():
+            if code in out:
+                raise ValueError(f"the check code {code} is declared twice ({path})")
+            out[code] = CheckSpec(code=code, **{k: (v.strip() if isinstance(v, str) else v) for k, v in d.items()})
     return out
+
+
+def _study_registries() -> list:
+    """Registry files of studies registered beside the standard (its own studies' codes are in checks.yaml)."""
+    from ..standard import studies
+
+    return [d.registry for d in studies.registered() if d.registry is not None]
 
 
 def spec(code: str) -> CheckSpec:

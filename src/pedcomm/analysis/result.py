@@ -1,0 +1,48 @@
+"""What a study's reproduction takes and returns: the run's options, its tables, figures and values.
+
+A study's record (pedcomm.studies.record.Study) names the function from the validated tables and the
+options to a ``StudyResult``; `pedcomm reproduce` (pedcomm.reproduce) runs every registered study
+whose resources are in the package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from .compare import Reproduced
+from .table import Table
+
+
+@dataclass(frozen=True)
+class Options:
+    """Choices made on the command line; None means the study's configured default."""
+
+    method: str | None = None
+    cluster: str | None = None
+    correction: str | None = None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure of a study: ``draw(folder)`` writes ``name``.png and ``name``.svg deterministically
+    (forest.STYLE, forest.save_figure) and returns the file names."""
+
+    name: str  # file stem, e.g. "coding_cooccurrence"
+    title: str
+    draw: Callable[[Path], list[str]]
+
+
+@dataclass
+class StudyResult:
+    study: str
+    tables: list[Table]
+    values: dict[str, Reproduced]  # target name (as in targets.csv) -> reproduced value
+    settings: dict[str, str] = field(default_factory=dict)  # every estimation choice, shown in index.md
+    assumptions: list[tuple[str, str]] = field(default_factory=list)  # (where, what is assumed)
+    assumptions_source: str = ""  # the file the assumptions are written in
+    figures: list[Figure] = field(default_factory=list)
+    findings: list = field(default_factory=list)  # warnings about the analysis (report.Finding), shown in index.md

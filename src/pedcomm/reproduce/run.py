@@ -1,0 +1,173 @@
+"""`pedcomm reproduce`: validate a package, then reproduce each study's published tables beside the
+published numbers, written atomically into one folder.
+
+Nothing is written when the package has errors, when no study can be reproduced, or when anything
+fails on the way (pedcomm.files.outputs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from ..files.inputs import package_files
+from ..files.outputs import FOLDER, claim
+from ..validation.run import Validated, validate
+from ..analysis.compare import COLUMNS, STATUSES, Reproduced, Row, compare
+from ..analysis.forest import ForestRow, forest_plot
+from .index_page import index_markdown
+from ..analysis.render_tables import write_table
+from ..analysis.rounding import fmt
+from ..analysis.result import Options, StudyResult
+from ..analysis.table import Table
+
+
+class NothingToReproduce(Exception):
+    """The package holds none of the studies' resources."""
+
+
+@dataclass
+class Outcome:
+    """What a run did: the validation, and (if it got that far) what it wrote."""
+
+    validated: Validated
+    out: Path | None = None
+    results: list[StudyResult] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # studies whose resources are absent
+    unimplemented: list[str] = field(default_factory=list)  # studies present without a reproduction
+    comparison: list[Row] = field(default_factory=list)
+    files: dict[str, dict[str, str]] = field(default_factory=dict)  # table name -> format -> file
+
+    @property
+    def status_counts(self) -> dict[str, int]:
+        return {s: sum(r.status == s for r in self.comparison) for s in STATUSES}
+
+
+def comparison_table(rows: list[Row]) -> Table:
+    data = pd.DataFrame([r.as_record() for r in rows], columns=COLUMNS)
+    notes = ["Published and reproduced values at the published rounding (validation/targets.csv `decimals`); "
+             "statuses are explained in index.md."]
+    notes += [f"{r.study}.{r.target}: {r.target_spec.note}" for r in rows if r.status == "published_inconsistent"]
+    return Table("comparison", "Published and reproduced values", data, data.astype(str), notes)
+
+
+def odds_ratio_rows(rows: list[Row]) -> list[Row]:
+    return [r for r in rows if r.target_spec.statistic == "odds ratio"]
+
+
+def _complete(v: Reproduced | None) -> Reproduced | None:
+    """A reproduced odds ratio with its CI, or None."""
+    return None if v is None or None in (v.value, v.ci_lower, v.ci_upper) else v
+
+
+def odds_ratio_table(rows: list[Row]) -> Table:
+    """Published and reproduced odds ratios with their CIs (the data of the forest plot)."""
+    recs = []
+    for r in odds_ratio_rows(rows):
+        t, v = r.target_spec, _complete(r.value)
+        recs.append({
+            "study": r.study, "target": r.target, "model": t.model, "term": t.term, "label": t.note or t.term,
+            "published": t.published, "published_ci_lower": t.ci_lower, "published_ci_upper": t.ci_upper,
+            "reproduced": None if v is None else round(float(v.value), 6),
+            "reproduced_ci_lower": None if v is None else round(v.ci_lower, 6),
+            "reproduced_ci_upper": None if v is None else round(v.ci_upper, 6),
+            "relative_difference": None if v is None else round(float(v.value) / t.published - 1, 6),
+            "status": r.status,
+            "reproduced_ci_method": "" if v is None else (v.ci_method or ""),
+        })
+    data = pd.DataFrame(recs)
+
+    def ci(o, lo, hi, d):
+        return "" if o is None or pd.isna(o) else f"{fmt(o, d)} ({fmt(lo, d)}-{fmt(hi, d)})"
+
+    display = pd.DataFrame({
+        "Study": [r["study"] for r in recs],
+        "Model": [r["model"] for r in recs],
+        "Characteristic": [r["label"] for r in recs],
+        "Published OR (95% CI)": [ci(r["published"], r["published_ci_lower"], r["published_ci_upper"], 2) for r in recs],
+        "Reproduced OR (95% CI)": [ci(r["reproduced"], r["reproduced_ci_lower"], r["reproduced_ci_upper"], 2) for r in recs],
+        "Difference": ["" if r["relative_difference"] is None else f"{100 * r['relative_difference']:+.1f}%" for r in recs],
+        "Status": [r["status"] for r in recs],
+    })
+    notes = ["Difference: reproduced / published - 1, on the odds-ratio scale.",
+             "Published 95% CIs: as printed (Wald, symmetric on the log scale). Reproduced 95% CIs: "
+             + ("; ".join(sorted({r["reproduced_ci_method"] for r in recs if r["reproduced_ci_method"]})) or "none")
+             + " (the CSV gives each row's method)."]
+    return Table("comparison_odds_ratios", "Published and reproduced odds ratios", data, display, notes)
+
+
+def _forest_rows(rows: list[Row]) -> list[ForestRow]:
+    out = []
+    for r in odds_ratio_rows(rows):
+        t, v = r.target_spec, _complete(r.value)
+        rep = None if v is None else (float(v.value), v.ci_lower, v.ci_upper)
+        out.append(ForestRow(f"{t.note or t.term} ({t.model} model)", (t.published, t.ci_lower, t.ci_upper), rep, r.status))
+    return out
+
+
+def reproduce(path: str | Path, out: str | Path, *, options: Options = Options(), force: bool = False,
+              progress: Callable[[str], None] | None = None, config=None, protect=()) -> Outcome:
+    """Validate ``path`` (with the site configuration ``config``, if any); if it has no errors,
+    reproduce every study it holds into ``out``.
+
+    Raises ValueError for an unknown option and pedcomm.files.outputs.OutputRefused for an output
+    that touches the package (or ``protect``, the configuration's file), exists without ``force``
+    or was not written by pedcomm (both before reading anything), NothingToReproduce when no
+    study's resources are present. Returns an Outcome whose ``out`` is None when validation found
+    errors (nothing is written).
+    """
+    from ..studies import registered
+
+    registry = [s for s in registered() if s.reproduce is not None]
+    for s in registry:
+        s.check_options(options)
+    with claim(out, kind=FOLDER, command="reproduce", force=force, protect=[*package_files(path), *protect]) as dest:
+        return _reproduce(path, dest, options, progress, config, registry)
+
+
+def _reproduce(path, dest, options, progress, config, registry) -> Outcome:
+    say = progress or (lambda message: None)
+    out = dest.given
+    say("validating")
+    validated = validate(path, progress=lambda m: say(f"validating: {m}"), config=config)
+    outcome = Outcome(validated)
+    if validated.report.exit_code != 0 or validated.package is None:
+        return outcome
+    present = validated.package.studies
+    for s in registry:
+        if s.name not in present:
+            outcome.skipped.append(s.name)
+            continue
+        say(f"reproducing the {s.name} study")
+        result = s.reproduce(validated.tables, options)
+        outcome.results.append(result)
+        outcome.comparison += compare(s.name, result.values)
+    if not outcome.results:
+        raise NothingToReproduce("the package holds the resources of none of the studies: "
+                                 + ", ".join(s.name for s in registry))
+    for name in sorted(present - {s.name for s in registry}):
+        outcome.unimplemented.append(name)  # in the package, but no reproduction yet: say so
+        outcome.comparison += compare(name, {})
+    say("writing tables")
+    titles = {s.name: s.title for s in registry}
+    with dest.staging() as tmp:
+        for result in outcome.results:
+            for table in result.tables:
+                outcome.files[table.name] = write_table(table, tmp)
+            for figure in result.figures:
+                say(f"drawing {figure.name}")
+                outcome.files[figure.name] = dict(zip(("png", "svg"), figure.draw(tmp)))
+        outcome.files["comparison"] = write_table(comparison_table(outcome.comparison), tmp)
+        forest = _forest_rows(outcome.comparison)
+        if forest:
+            outcome.files["comparison_odds_ratios"] = write_table(odds_ratio_table(outcome.comparison), tmp)
+            say("drawing the forest plot")
+            png, svg = forest_plot(forest, tmp, title="Odds ratios: published and reproduced")
+            outcome.files["forest"] = {"png": png, "svg": svg}
+        say("writing index.md")
+        (tmp / "index.md").write_text(index_markdown(outcome, titles, str(path)), encoding="utf-8", newline="")
+    outcome.out = out
+    return outcome
