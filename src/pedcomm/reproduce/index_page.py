@@ -17,7 +17,7 @@ from ..validation.render_safe import Markdown, md
 from ..analysis.render_tables import FORMATS, markdown_table
 
 if TYPE_CHECKING:
-    from .run import Outcome
+    from .outcome import Outcome
 
 FORMAT_NAMES = {"csv": "CSV", "md": "Markdown", "html": "HTML", "tex": "LaTeX", "png": "PNG", "svg": "SVG"}
 

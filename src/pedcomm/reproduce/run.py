@@ -16,34 +16,14 @@ import pandas as pd
 from ..files.inputs import package_files
 from ..files.outputs import FOLDER, claim
 from ..validation.run import Validated, validate
-from ..analysis.compare import COLUMNS, STATUSES, Reproduced, Row, compare
+from ..analysis.compare import COLUMNS, Reproduced, Row, compare
 from ..analysis.forest import ForestRow, forest_plot
 from .index_page import index_markdown
+from .outcome import NothingToReproduce, Outcome  # noqa: F401  (NothingToReproduce: what callers catch)
 from ..analysis.render_tables import write_table
 from ..analysis.rounding import fmt
 from ..analysis.result import Options, StudyResult
 from ..analysis.table import Table
-
-
-class NothingToReproduce(Exception):
-    """The package holds none of the studies' resources."""
-
-
-@dataclass
-class Outcome:
-    """What a run did: the validation, and (if it got that far) what it wrote."""
-
-    validated: Validated
-    out: Path | None = None
-    results: list[StudyResult] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # studies whose resources are absent
-    unimplemented: list[str] = field(default_factory=list)  # studies present without a reproduction
-    comparison: list[Row] = field(default_factory=list)
-    files: dict[str, dict[str, str]] = field(default_factory=dict)  # table name -> format -> file
-
-    @property
-    def status_counts(self) -> dict[str, int]:
-        return {s: sum(r.status == s for r in self.comparison) for s in STATUSES}
 
 
 def comparison_table(rows: list[Row]) -> Table:

@@ -26,7 +26,7 @@ import pandas as pd
 from .. import standard
 from .context import Validation
 from .package import Package
-from . import declaration, identifiers, package, read, structure  # noqa: F401  (their checks register)
+from . import declaration, package, read, screen, structure  # noqa: F401  (their checks register)
 from .registry import IMPLEMENTATIONS, SEMANTIC, STAGED
 from .report import DEFAULT_MAX_LISTED, Report
 
