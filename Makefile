@@ -37,10 +37,10 @@ test: $(STAMP) browser
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
-## Regenerate the shipped SYNTHETIC example package (seed 2021) from the generator.
+## Regenerate the shipped SYNTHETIC example package from the generator (its default seed is the shipped one).
 data: $(STAMP)
 	rm -rf .synth-tmp
-	$(BIN)/pedcomm synth all --seed 2021 --out .synth-tmp
+	$(BIN)/pedcomm synth all --out .synth-tmp  # the default seed: the shipped one (pedcomm.standard.SHIPPED_SEED)
 	rm -rf data && mv .synth-tmp/data data
 	cp .synth-tmp/datapackage.json datapackage.json
 	rm -rf .synth-tmp

@@ -54,7 +54,7 @@ def copy_of_shipped(tmp_path) -> Path:
 
 # -- multi-site (issue 6): synthetic sites, pooled and summarized once per session ---------------
 
-SITES_SEED = 2021  # the `pedcomm synth survey --sites` default
+from pedcomm.standard import SHIPPED_SEED as SITES_SEED  # the `pedcomm synth survey --sites` default
 
 
 @pytest.fixture(scope="session")

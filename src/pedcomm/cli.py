@@ -291,15 +291,18 @@ def _synth(study: str, seed: int, out: Path, force: bool, sites: Optional[int] =
     console.print(f"Wrote a SYNTHETIC {study} package (seed {seed}) to {_safe(out)}")
 
 
-def _synth_command(name: str, help_text: str, sites_help: str | None):
+SEED_HELP = "Random seed; the same seed gives byte-identical files."
+
+
+def _synth_command(name: str, help_text: str, sites_help: str | None, default_seed: int):
     """`pedcomm synth NAME` for one registered study (with --sites when its record has a site generator)."""
     if sites_help is None:
-        def command(seed: int = typer.Option(2021, help="Random seed; the same seed gives byte-identical files."),
+        def command(seed: int = typer.Option(default_seed, help=SEED_HELP),
                     out: Path = typer.Option(..., "--out", help="Folder to write the package to."),
                     force: bool = typer.Option(False, help=FORCE_HELP)):
             _synth(name, seed, out, force)
     else:
-        def command(seed: int = typer.Option(2021, help="Random seed; the same seed gives byte-identical files."),
+        def command(seed: int = typer.Option(default_seed, help=SEED_HELP),
                     out: Path = typer.Option(..., "--out", help="Folder to write the package to."),
                     force: bool = typer.Option(False, help=FORCE_HELP),
                     sites: Optional[int] = typer.Option(None, "--sites", help=sites_help)):
@@ -309,10 +312,12 @@ def _synth_command(name: str, help_text: str, sites_help: str | None):
 
 
 def _register_synth_commands() -> None:
-    """One `synth` subcommand per registered study with a generator, from its record (pedcomm.studies)."""
+    """One `synth` subcommand per registered study with a generator, from its record (pedcomm.studies),
+    then `synth all`; every seed defaults to the shipped example package's (pedcomm.standard.SHIPPED_SEED)."""
     from ._base import StandardMissing
 
     try:
+        from .standard import SHIPPED_SEED
         from .studies import registered
 
         studies = registered()
@@ -320,18 +325,13 @@ def _register_synth_commands() -> None:
         return
     for study in studies:
         if study.generate is not None:
-            _synth_command(study.name, study.synth_help(), study.sites_help if study.generate_site else None)
+            _synth_command(study.name, study.synth_help(), study.sites_help if study.generate_site else None,
+                           SHIPPED_SEED)
+    _synth_command("all", f"Every study in one package: the shipped example package is this output for seed "
+                          f"{SHIPPED_SEED}.", None, SHIPPED_SEED)
 
 
 _register_synth_commands()
-
-
-@synth_app.command("all")
-def synth_all(seed: int = typer.Option(2021, help="Random seed; the same seed gives byte-identical files."),
-              out: Path = typer.Option(..., "--out", help="Folder to write the package to."),
-              force: bool = typer.Option(False, help=FORCE_HELP)):
-    """Both studies in one package: the shipped example package is this output for seed 2021."""
-    _synth("all", seed, out, force)
 
 
 # -- interoperability: REDCap, REFI-QDA, SPSS/Stata/Parquet (issue 7) ---------------------------
@@ -626,11 +626,24 @@ def pool_cmd(
               + f"; the pooled package is {outcome.result.report.status}.")
 
 
+def _disclosure(name: str):
+    """A threshold of the sharing rules (SUMMARY_DISCLOSURE's parameters in the registry), for the
+    option's default and help; None in a broken installation (main() then says what is wrong)."""
+    from ._base import StandardMissing
+
+    try:
+        from .validation.registry import parameter
+
+        return parameter("SUMMARY_DISCLOSURE", name)
+    except StandardMissing:
+        return None
+
+
 @app.command("summarize")
 def summarize_cmd(
     path: Path = typer.Argument(..., help="The site's package (a datapackage.json or its folder)."),
     out: Path = typer.Option(..., "--out", help="The summary JSON file to write."),
-    threshold: int = typer.Option(11, help="Suppress every count below this (and complementary counts); at least 5, pedcomm's minimum (see the pooling guide)."),
+    threshold: int = typer.Option(_disclosure("default_threshold"), help=f"Suppress every count below this (and complementary counts); at least {_disclosure('minimum_threshold')}, pedcomm's minimum (see the pooling guide)."),
     suppress_zeros: bool = typer.Option(False, "--suppress-zeros", help="Suppress zero counts too (by default zeros are shown, as DataSHIELD and CMS do)."),
     config: Optional[Path] = typer.Option(None, "--config", help="The site configuration (site.yaml) to validate with."),
     method: Optional[str] = typer.Option(None, help="Model estimator: gee or glm_cluster (default: survey.yaml's, gee). Every site must use the same."),
@@ -644,12 +657,12 @@ def summarize_cmd(
     from .files.outputs import FILE, claim
     from .validation.render import to_terminal
     from .sites.summarize import NotSummarizable, check_options, dumps, summarize
-    from .analysis.suppress import MAXIMUM_THRESHOLD, MINIMUM_THRESHOLD
+    from .analysis.suppress import DEFAULT_THRESHOLD, MAXIMUM_THRESHOLD, MINIMUM_THRESHOLD
 
     err = _console(stderr=True)
     if threshold < MINIMUM_THRESHOLD:
         _option_error("--threshold", f"is {threshold}; shared counts are suppressed below at least {MINIMUM_THRESHOLD} "
-                                     "(pedcomm's minimum; the default is 11)", command="summarize")
+                                     f"(pedcomm's minimum; the default is {DEFAULT_THRESHOLD})", command="summarize")
     if threshold > MAXIMUM_THRESHOLD:
         _option_error("--threshold", f"is {threshold}; at most {MAXIMUM_THRESHOLD} (the summary format's limit)",
                       command="summarize")

@@ -2,8 +2,8 @@
 
 A count table has cells (rows x columns) and, optionally, published row totals, column totals and
 a grand total. Every published number from 1 to the threshold minus 1 is suppressed (primary
-suppression; the default threshold 11 is common US practice for shared tables, DataSHIELD's default
-minimum non-zero count is 3). Zeros are shown, as both practices do, unless ``zeros`` is set:
+suppression; the default threshold is common US practice for shared tables, DataSHIELD's default
+minimum non-zero count is 3; the thresholds and their reasons: SUMMARY_DISCLOSURE's parameters). Zeros are shown, as both practices do, unless ``zeros`` is set:
 suppressing a zero rarely protects anyone (a reader guesses it) and forces a complementary
 suppression of a large cell in its line. A total
 would then give a suppressed cell back by subtraction, so in every additive line (a row with its
@@ -23,20 +23,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-#: Counts below this are suppressed by default: 11, the US CMS cell-size suppression policy (no
-#: published cell from 1 to 10), which is what collaborating US paediatric-oncology centres expect.
-DEFAULT_THRESHOLD = 11
-#: No summary may use a lower threshold. DataSHIELD's default minimum non-zero cell count
-#: (nfilter.tab) is 3, but DataSHIELD answers each analysis request inside a controlled server:
-#: only non-disclosive aggregates leave, request by request. A pedcomm summary is a file that is
-#: forwarded, archived and combined with other sites' files and with later releases, where
-#: differencing between releases can narrow a small count further; it describes children with
-#: cancer and their parents at single sites, where a count of 3 or 4 can point to a family. So the
-#: floor sits above DataSHIELD's default, at 5, the smallest threshold commonly used for published
-#: health statistics. Sites may always choose more (`pedcomm summarize --threshold`), never less.
-MINIMUM_THRESHOLD = 5
-#: The largest threshold the summary format accepts (validation/site-summary.schema.json).
-MAXIMUM_THRESHOLD = 100_000
+from ..validation.registry import parameter
+
+#: The small-cell thresholds are parameters of SUMMARY_DISCLOSURE in validation/checks.yaml, each
+#: with its reason: the default (counts below it are suppressed), pedcomm's minimum (no summary may
+#: use less) and the summary format's maximum.
+DEFAULT_THRESHOLD: int = parameter("SUMMARY_DISCLOSURE", "default_threshold")
+MINIMUM_THRESHOLD: int = parameter("SUMMARY_DISCLOSURE", "minimum_threshold")
+MAXIMUM_THRESHOLD: int = parameter("SUMMARY_DISCLOSURE", "maximum_threshold")
 
 
 @dataclass

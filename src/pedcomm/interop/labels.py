@@ -10,12 +10,11 @@ from __future__ import annotations
 from functools import cache
 
 from .. import standard
+from ..standard.cells import FALSE_TEXT, TRUE_TEXT  # noqa: F401  (how pedcomm writes booleans)
+from ..standard.cells import FALSE_VALUES as FALSE_SPELLINGS, TRUE_VALUES as TRUE_SPELLINGS  # noqa: F401
 
 #: Labels of boolean values (REDCap yesno, SPSS/Stata value labels).
 BOOLEAN_LABELS = {1: "Yes", 0: "No"}
-TRUE_TEXT, FALSE_TEXT = "true", "false"  # how pedcomm writes booleans (synth.write.cell)
-TRUE_SPELLINGS = ("true", "True", "TRUE", "1")
-FALSE_SPELLINGS = ("false", "False", "FALSE", "0")
 
 
 @cache

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import standard
+from .cells import FALSE_TEXT, TRUE_TEXT
 
 
 def cell(v) -> str:
@@ -22,7 +23,7 @@ def cell(v) -> str:
     if v is None or v is pd.NA:
         return ""
     if isinstance(v, bool):
-        return "true" if v else "false"
+        return TRUE_TEXT if v else FALSE_TEXT
     if isinstance(v, float):
         if math.isnan(v):
             return ""

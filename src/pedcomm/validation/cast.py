@@ -9,11 +9,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..standard.cells import FALSE_VALUES, TRUE_VALUES
+
 INTEGER = r"[+-]?\d+"
 NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 DATE = r"\d{4}-\d{2}-\d{2}"
-TRUE = ("true", "True", "TRUE", "1")
-FALSE = ("false", "False", "FALSE", "0")
 NA_SPELLINGS = re.compile(r"(?i)n/?a|na|null|none|nan|missing|unknown|\.|-|\?")
 ID_PATTERN_HINT = "^[A-Za-z0-9]"
 
@@ -39,7 +39,7 @@ def cast(raw: pd.Series, type_: str) -> tuple[pd.Series, pd.Series]:
         ok = pd.Series(ok_a.to_numpy(zero_copy_only=False), index=raw.index)
         typed = pd.Series(num.to_numpy(zero_copy_only=False), index=raw.index).astype("Int64" if type_ == "integer" else "Float64")
     elif type_ == "boolean":
-        t, f = raw.isin(TRUE), raw.isin(FALSE)
+        t, f = raw.isin(TRUE_VALUES), raw.isin(FALSE_VALUES)
         ok = t | f
         typed = pd.Series(pd.array(np.where(t, True, False), dtype="boolean"), index=raw.index)
         typed[~ok] = pd.NA
@@ -53,11 +53,25 @@ def cast(raw: pd.Series, type_: str) -> tuple[pd.Series, pd.Series]:
     return typed, bad
 
 
-def type_hint(value: str, type_: str) -> str:
+def in_words(missing: dict[str, str], labelled: bool = True) -> str:
+    """A resource's declared missing-value codes (its Table Schema's ``missingValues``, value -> label)
+    for a hint: '-7 (refused), -8 (don't know) or -9 (not applicable)'; the blank is not listed."""
+    items = [f"{code} ({label})" if labelled and label else code for code, label in missing.items() if code]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1] if items else ""
+
+
+def _blank_or(missing: dict[str, str], labelled: bool) -> str:
+    codes = in_words(missing, labelled)
+    return "leave the cell blank" + (f" or use {codes}" if codes else "")
+
+
+def type_hint(value: str, type_: str, missing: dict[str, str] | None = None) -> str:
+    """Why a value did not read as ``type_``, as advice; ``missing``: the resource's declared missing-value codes."""
     v = value
     s = v.strip()
     if NA_SPELLINGS.fullmatch(s):
-        return " Spellings of 'missing' such as NA are not missing-value codes here: leave the cell blank or use -7 (refused), -8 (don't know) or -9 (not applicable)."
+        return (" Spellings of 'missing' such as NA are not missing-value codes here: "
+                f"{_blank_or(missing or {}, labelled=True)}.")
     if s != v:
         return " It has spaces around it; remove them."
     if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", s) and type_ in ("integer", "string"):
@@ -81,13 +95,13 @@ def type_hint(value: str, type_: str) -> str:
     return ""
 
 
-def enum_hint(value: str, codes: list[str]) -> str:
+def enum_hint(value: str, codes: list[str], missing: dict[str, str] | None = None) -> str:
     norm = re.sub(r"[\s-]+", "_", value.strip().lower())
     for c in codes:
         if c.lower() == norm:
             return f" Did you mean '{c}'? Codes must match exactly (case and spaces)."
     if NA_SPELLINGS.fullmatch(value.strip()):
-        return " To record a missing value leave the cell blank or use -7, -8 or -9."
+        return f" To record a missing value {_blank_or(missing or {}, labelled=False)}."
     return ""
 
 

@@ -18,14 +18,26 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .arrowops import arrow_strings
+from .registry import parameter
 
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
           r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)")
 _LONG_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _STREET = (r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl"
            r"|Terrace|Parkway|Pkwy|Square|Sq|Highway|Hwy|Circle|Cir)")
-#: Ages over 89, written as a number: 90 to 129.
-_OLD = r"(?:9\d|1[0-2]\d)"
+#: The oldest age that may be shared as itself (AGE_OVER_89's parameter); older ages identify people.
+MAX_AGE = parameter("AGE_OVER_89", "max_age")
+#: Oldest age a text is taken to mean: beyond it a number next to 'years old' is not a person's age.
+OLDEST_AGE = 129
+
+
+def _numbers(lo: int, hi: int) -> str:
+    """A pattern matching exactly the whole numbers lo..hi (longest first, as alternatives)."""
+    return "(?:" + "|".join(str(n) for n in range(hi, lo - 1, -1)) + ")"
+
+
+#: Ages over MAX_AGE, written as a number.
+_OLD = _numbers(MAX_AGE + 1, OLDEST_AGE)
 
 #: Likely identifiers in text: (what the message calls it, pattern), in the order messages list them.
 IDENTIFIER_PATTERNS: tuple[tuple[str, str], ...] = (
@@ -45,7 +57,7 @@ IDENTIFIER_PATTERNS: tuple[tuple[str, str], ...] = (
     ("a street address",
      rf"\b\d{{1,6}}\s+(?:[A-Z][A-Za-z'-]*\.?\s+){{1,4}}{_STREET}\b"
      r"|(?i:\bP\.?\s?O\.?\s+Box\s+\d+)"),
-    ("an age over 89",
+    (f"an age over {MAX_AGE}",
      rf"(?i:\b{_OLD}[- ]?(?:years?|yrs?)[- ]old\b|\b{_OLD}\s+years?\s+of\s+age\b|\baged?\s+{_OLD}\b"
      rf"|\b{_OLD}\s*(?:yo|y/o)\b)"),
 )
@@ -63,15 +75,14 @@ COLUMN_PATTERNS: tuple[tuple[str, str], ...] = (
 
 #: Numeric columns whose values are ages.
 AGE_FIELD = re.compile(r"(?:^|_)age(?:$|_)|^age_?years$")
-MAX_AGE = 89
 
 
 def is_age_field(name: str) -> bool:
     return bool(AGE_FIELD.search(str(name).lower()))
 
 
-def over_89(values: list) -> list[bool]:
-    """Which values are ages over 89 (to be masked in every finding that shows them)."""
+def too_old(values: list) -> list[bool]:
+    """Which values are ages over MAX_AGE (to be masked in every finding that shows them)."""
     x = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce")
     return (x > MAX_AGE).fillna(False).astype(bool).tolist()
 

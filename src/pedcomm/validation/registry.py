@@ -1,8 +1,19 @@
-"""The check registry: codes declared as data in checks.yaml, implementations registered by code."""
+"""The check registry: codes declared as data in checks.yaml, implementations registered by code.
+
+A threshold is written once, as a parameter of its check's entry (``parameters``, each with a
+reason in ``parameter_notes``); the implementation reads it with ``parameter(code, name)``, and the
+entry's texts (title, message, action, description) name it in braces, filled here when the
+registry is read, so the messages, the report and the docs show the value the check uses. A text
+may also name another code's parameter (``{AGE_OVER_89.max_age}``), a published number of
+validation/targets.csv at its published rounding (``{target:coding.discussions.n}``), or a fact
+this layer derives from its source (``{input_limits}``: the size limit of every kind of input,
+from pedcomm.files.inputs).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Callable
 
@@ -47,7 +58,60 @@ def specs() -> dict[str, CheckSpec]:
             if code in out:
                 raise ValueError(f"the check code {code} is declared twice ({path})")
             out[code] = CheckSpec(code=code, **{k: (v.strip() if isinstance(v, str) else v) for k, v in d.items()})
-    return out
+    return {code: _filled(s, out) for code, s in out.items()}
+
+
+#: A reference in a registry text (see the module docstring); any other {placeholder} is the finding's.
+_REFERENCE = re.compile(r"\{(?:target:(?P<target>[\w.]+)|missing:(?P<missing>\w+)(?::(?P<label>[^}]+))?"
+                        r"|(?:(?P<code>[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\.)?(?P<name>[a-z][a-z0-9_]*)(?:\+(?P<plus>\d+))?)\}")
+TEXTS = ("title", "message", "action", "description")
+
+
+def _input_limits() -> str:
+    from ..files.inputs import ROLES, _size
+
+    return ", ".join(f"{r.name} {_size(r.limit)}" for key, r in ROLES.items() if key != "marker")
+
+
+#: Facts a text may name that this layer derives from their source.
+DERIVED: dict[str, Callable[[], str]] = {"input_limits": _input_limits}
+
+
+def _published(key: str) -> str:
+    from ..standard.targets import targets
+
+    t = targets()[key]
+    return f"{t.published:.{t.decimals}f}"
+
+
+def missing_codes_text(resource: str) -> str:
+    """The missing-value codes a resource's Table Schema declares, in words: '-7 refused, -8 don't know'."""
+    from ..standard import missing_codes
+
+    return ", ".join(f"{code} {label}" for code, label in missing_codes(resource).items() if code)
+
+
+def _filled(s: CheckSpec, all_specs: dict[str, CheckSpec]) -> CheckSpec:
+    def value(m: re.Match) -> str:
+        if m["target"]:
+            return _published(m["target"])
+        if m["missing"] and m["label"]:  # the code whose label starts so
+            from ..standard import missing_codes
+
+            return next(c for c, text in missing_codes(m["missing"]).items() if text.startswith(m["label"]))
+        if m["missing"]:
+            return missing_codes_text(m["missing"])
+        owner = all_specs[m["code"]] if m["code"] else s
+        params = owner.parameters or {}
+        if m["name"] in params:
+            return str(params[m["name"]] + int(m["plus"])) if m["plus"] else str(params[m["name"]])
+        if m["code"]:
+            raise KeyError(f"{s.code}: {m['code']} has no parameter {m['name']!r}")
+        if m["name"] in DERIVED and not m["plus"]:
+            return DERIVED[m["name"]]()
+        return m.group()  # a placeholder of the finding, filled when it is reported
+
+    return replace(s, **{k: _REFERENCE.sub(value, getattr(s, k)) for k in TEXTS})
 
 
 def _study_registries() -> list:

@@ -55,7 +55,7 @@ def type_field(resource: str, fd: dict, raw: pd.Series, codes: dict[str, str], r
         listed = vals.iloc[: report.max_listed].tolist()
         report.add_many("CELL_TYPE", resource=resource, field=name, rows=rows,
                         values=listed, sensitive=sensitive(fd, listed),
-                        expected=TYPE_NAMES[type_], hint=[type_hint(v, type_) for v in listed])
+                        expected=TYPE_NAMES[type_], hint=[type_hint(v, type_, codes) for v in listed])
     if fd.get("constraints", {}).get("required"):
         report.ran("CELL_REQUIRED", resource, name, n)
         if missing.any():
@@ -76,7 +76,7 @@ def check_enum(resource, fd, raw, typed, report):
         vals = typed[bad].iloc[: report.max_listed].astype(str).tolist()
         report.add_many("CELL_ENUM", resource=resource, field=fd["name"], rows=_first_rows(bad),
                         values=vals, sensitive=sensitive(fd, vals),
-                        expected=", ".join(codes), hint=[enum_hint(v, codes) for v in vals])
+                        expected=", ".join(codes), hint=[enum_hint(v, codes, missing_codes(resource)) for v in vals])
 
 
 @check("CELL_RANGE")
@@ -93,7 +93,7 @@ def check_range(resource, fd, raw, typed, report):
     if bad.any():
         expected = f"{lo if lo is not None else '-inf'} to {hi if hi is not None else 'inf'}"
         values = raw[bad].iloc[: report.max_listed].tolist()
-        old = identifiers.over_89(values) if identifiers.is_age_field(fd["name"]) else False  # never echoed
+        old = identifiers.too_old(values) if identifiers.is_age_field(fd["name"]) else False  # never echoed
         report.add_many("CELL_RANGE", resource=resource, field=fd["name"], rows=_first_rows(bad),
                         values=values, sensitive=old, expected=expected)
 

@@ -11,15 +11,12 @@ import numpy as np
 import pandas as pd
 
 from ... import standard
-from ...validation.registry import check
+from ...validation.registry import check, parameter
 from ...validation.report import Report
 from ...validation import identifiers
 from ...validation.cast import sensitive
 
-#: Design facts and thresholds (documented in validation/checks.yaml).
-MAX_PLAUSIBLE_MINUTES = 180
-#: Durations are often rounded to whole minutes: a segment may end this much after duration x 60.
-DURATION_ROUNDING_SECONDS = 30
+#: The role of a discussion's primary oncologist (coding_clinicians.role).
 ONCOLOGIST_ROLE = "oncologist"
 
 #: Likely identifiers in an excerpt: the one screen of pedcomm.validation.identifiers, shared with TEXT_IDENTIFIER.
@@ -159,10 +156,10 @@ def durations(t: dict, report: Report):
         report.add_many("DISCUSSION_DURATION_NONPOSITIVE", resource=res, field=col, rows=d.index[bad],
                         values=[_num(x) for x in v[bad]])
     report.ran("DISCUSSION_DURATION_LONG", res, col, int(v.notna().sum()))
-    bad = _flag(v > MAX_PLAUSIBLE_MINUTES)
+    bad = _flag(v > parameter("DISCUSSION_DURATION_LONG", "max_minutes"))
     if bad.any():
         report.add_many("DISCUSSION_DURATION_LONG", resource=res, field=col, rows=d.index[bad],
-                        values=[_num(x) for x in v[bad]], expected=MAX_PLAUSIBLE_MINUTES)
+                        values=[_num(x) for x in v[bad]])
 
 
 @check("DISCUSSION_ONCOLOGIST_ROLE", needs=("coding_discussions", "coding_clinicians"))
@@ -235,7 +232,8 @@ def segment_within(t: dict, report: Report):
     minutes = _attach(s["discussion_id"], d, "discussion_id", "duration_minutes")
     known = s["end_seconds"].notna() & minutes.notna()
     report.ran("SEGMENT_BEYOND_DISCUSSION", res, "end_seconds", int(known.sum()))
-    bad = _flag(known & (s["end_seconds"] > minutes * 60 + DURATION_ROUNDING_SECONDS))
+    slack = parameter("SEGMENT_BEYOND_DISCUSSION", "rounding_seconds")
+    bad = _flag(known & (s["end_seconds"] > minutes * 60 + slack))
     if bad.any():
         report.add_many("SEGMENT_BEYOND_DISCUSSION", resource=res, field="end_seconds", rows=s.index[bad],
                         values=[_num(v) for v in s["end_seconds"][bad]], detail=[_num(v) for v in minutes[bad]],

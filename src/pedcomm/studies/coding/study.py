@@ -35,8 +35,11 @@ def _generate_site(seed: int, index: int, site_id: str):
 
 
 def _synth_help() -> str:
-    return ("A synthetic transcript-coding package (33 dyads, 17 analysed, 141 discussions, 28 codes in 7 themes), "
-            "or K synthetic sites.")
+    from ...standard.targets import count
+
+    return (f"A synthetic transcript-coding package ({count('coding.dyads.enrolled.n')} dyads, "
+            f"{count('coding.patients.analytic.n')} analysed, {count('coding.discussions.n')} discussions, "
+            f"{count('coding.codebook.codes.n')} codes in {count('coding.codebook.themes.n')} themes), or K synthetic sites.")
 
 
 def _summary():

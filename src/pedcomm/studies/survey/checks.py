@@ -8,18 +8,15 @@ import pandas as pd
 from ...validation.registry import check, parameter
 from ...validation import arrowops
 from ...validation.report import Report
+from ...standard.cells import FALSE_TEXT, TRUE_TEXT
 from .rules import INSTRUMENT_OF, _num, _take, derive_challenge
 
-#: Eligibility and design facts of the published study (published-facts.md).
-MIN_PRIOR_VISITS = 3
-MAX_RELATIONSHIPS_PER_PARENT = 2
-SURVEY_WINDOW_DAYS = 92
 
 
 def _state(values) -> np.ndarray:
     """'true' / 'false' / 'blank' per value of a nullable boolean."""
     v = pd.array(values, dtype="boolean")
-    return np.where(pd.isna(v), "blank", np.where(v.fillna(False).to_numpy(dtype=bool), "true", "false"))
+    return np.where(pd.isna(v), "blank", np.where(v.fillna(False).to_numpy(dtype=bool), TRUE_TEXT, FALSE_TEXT))
 
 
 @check("ITEM_RANGE_INVALID", needs=("survey_items",))
@@ -56,11 +53,12 @@ def prior_visits(t: dict, report: Report):
     rel = t["survey_relationships"]
     v = rel["prior_visits"]
     report.ran("RELATIONSHIP_PRIOR_VISITS", "survey_relationships", "prior_visits", int(v.notna().sum()))
-    bad = (v < MIN_PRIOR_VISITS).fillna(False).astype(bool)
+    minimum = parameter("RELATIONSHIP_PRIOR_VISITS", "min_prior_visits")
+    bad = (v < minimum).fillna(False).astype(bool)
     if bad.any():
         report.add_many("RELATIONSHIP_PRIOR_VISITS", resource="survey_relationships", field="prior_visits",
                         rows=rel.index[bad.to_numpy()], values=v[bad].astype(str).tolist(),
-                        detail=v[bad].astype(str).tolist(), expected=MIN_PRIOR_VISITS)
+                        detail=v[bad].astype(str).tolist())
 
 
 @check("RELATIONSHIP_VISIT_RATE", needs=("survey_relationships", "survey_children"))
@@ -91,11 +89,12 @@ def relationships_per_parent(t: dict, report: Report):
     per_row = np.where(codes >= 0, counts[np.clip(codes, 0, None)], 0)
     first = ~pd.Series(codes).duplicated().to_numpy()
     report.ran("PARENT_RELATIONSHIPS_EXCESS", "survey_relationships", "parent_id", len(uniques))
-    over = (per_row > MAX_RELATIONSHIPS_PER_PARENT) & first & (codes >= 0)
+    most = parameter("PARENT_RELATIONSHIPS_EXCESS", "max_relationships")
+    over = (per_row > most) & first & (codes >= 0)
     if over.any():
         report.add_many("PARENT_RELATIONSHIPS_EXCESS", resource="survey_relationships", field="parent_id",
                         rows=rel.index[over], values=rel["parent_id"][over].tolist()[: report.max_listed],
-                        detail=per_row[over].astype(str).tolist()[: report.max_listed], expected=MAX_RELATIONSHIPS_PER_PARENT)
+                        detail=per_row[over].astype(str).tolist()[: report.max_listed])
 
 
 @check("REPORT_RESPONSES_MISSING", "RESPONSES_WITHOUT_REPORT",
@@ -167,8 +166,8 @@ def survey_timing(t: dict, report: Report):
     ch = t["survey_children"]
     d = ch["days_since_diagnosis"]
     report.ran("SURVEY_TIMING", "survey_children", "days_since_diagnosis", int(d.notna().sum()))
-    late = (d > SURVEY_WINDOW_DAYS).fillna(False).astype(bool)
+    late = (d > parameter("SURVEY_TIMING", "window_days")).fillna(False).astype(bool)
     if late.any():
         report.add_many("SURVEY_TIMING", resource="survey_children", field="days_since_diagnosis",
                         rows=ch.index[late.to_numpy()], values=d[late].astype(str).tolist(),
-                        detail=d[late].astype(str).tolist(), expected=SURVEY_WINDOW_DAYS)
+                        detail=d[late].astype(str).tolist())

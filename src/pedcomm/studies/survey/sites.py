@@ -18,21 +18,40 @@ from ... import standard
 from .analysis.design import clinician_variables, config, parent_variables
 from .rules import derive_challenge
 from . import synth as S
+from ...analysis.rounding import round_half_up
+from ...standard.targets import count, value
 from ..calibrate import intercept_for_rate
 
-#: Published shares (Mack 2021) that site mixes scatter around: race/ethnicity incl. missing.
-RACE_SHARES = {"white": 0.558, "hispanic": 0.243, "black": 0.070, "asian": 0.063, "other": 0.025, None: 0.043}
-PARENT_RATE, CLINICIAN_RATE = 0.24, 0.376  # published shares of challenging relationships (of the paired)
+
+
+def _share(key: str, of: str) -> float:
+    """A published count as a share of its published denominator, at the published percentages' precision
+    (3 decimals, half up): the share a published count implies even where the printed percentage is
+    inconsistent with it (targets.csv says which)."""
+    return float(round_half_up(count(key) / count(of), 3))
+
+
+def _pct(key: str) -> float:
+    return value(key) / 100
+
+
+#: Published shares (Mack 2021, validation/targets.csv) that site mixes scatter around: race/ethnicity incl. missing.
+RACE_SHARES = {code: _share(f"survey.parents.race.{code or 'missing'}.n", "survey.parents.n")
+               for code in ("white", "hispanic", "black", "asian", "other", None)}
+#: Published shares of challenging relationships (of the paired), by the parent and by the clinician.
+PARENT_RATE, CLINICIAN_RATE = _pct("survey.challenging.parent.pct"), _pct("survey.challenging.clinician.pct")
 SITE_SHIFT_SD = 0.35  # SD of a site's shift of the baseline log odds of challenge
 SLOPE_SD = 0.10  # SD of a site's deviation from each true log odds ratio (between-site heterogeneity)
 MIX_SD, MIX_CLIP = 0.25, (0.75, 1.33)  # a site's race/education shares: published x exp(N(0, SD)), clipped
 PARENTS_RANGE = (240, 320)
 PAIRED_RANGE = (0.75, 0.90)  # share of relationships with a clinician report
-ROLE_P = {"attending": 0.475, "fellow": 0.40, "nurse_practitioner": 0.125}
+ROLE_P = {role: _pct(f"survey.clinicians.role.{role}.pct") for role in ("attending", "fellow", "nurse_practitioner")}
 #: Years in practice by role: (share, lowest, highest) bands, as in the calibrated generator.
 YEARS = {"attending": [(0.32, 3, 9), (0.37, 10, 19), (0.31, 20, 38)], "fellow": [(1.0, 0, 4)],
          "nurse_practitioner": [(0.5, 1, 9), (0.3, 10, 19), (0.2, 20, 30)]}
-PARENTS_PER_CLINICIAN = 5  # as in the published study (400 parents, 80 clinicians)
+#: Share of parents with two relationships: the published relationships beyond one per parent.
+TWO_RELATIONSHIPS = (count("survey.relationships.n") - count("survey.parents.n")) / count("survey.parents.n")
+PARENTS_PER_CLINICIAN = count("survey.parents.n") // count("survey.clinicians.n")  # as in the published study
 
 
 def _mix(rng, shares) -> np.ndarray:
@@ -55,7 +74,7 @@ def _parents(rng, site_id: str, n: int, race_p: dict, edu_p: np.ndarray) -> pd.D
     dep = np.clip(np.round(0.55 * anx + rng.normal(1.5, 2.8, n)), 0, 21).astype(int)
     return pd.DataFrame({
         "parent_id": [f"P{i:04d}" for i in range(1, n + 1)], "site_id": site_id,
-        "sex": rng.choice(["female", "male"], size=n, p=[0.745, 0.255]),
+        "sex": rng.choice(["female", "male"], size=n, p=[_pct("survey.parents.women.pct"), 1 - _pct("survey.parents.women.pct")]),
         "race_ethnicity": race,
         "education": rng.choice(standard.enum("survey_parents", "education"), size=n, p=edu_p),
         "hads_anxiety": anx, "hads_depression": dep,
@@ -73,7 +92,7 @@ def _clinicians(rng, site_id: str, n: int) -> pd.DataFrame:
         band = rng.choice(len(share), p=share)
         years.append(int(rng.integers(lo[band], hi[band] + 1)))
     return pd.DataFrame({"clinician_id": [f"K{i:03d}" for i in range(1, n + 1)], "site_id": site_id, "role": role,
-                         "sex": rng.choice(["female", "male"], size=n, p=[0.71, 0.29]), "years_in_practice": years})
+                         "sex": rng.choice(["female", "male"], size=n, p=[_pct("survey.clinicians.women.pct"), 1 - _pct("survey.clinicians.women.pct")]), "years_in_practice": years})
 
 
 def _relationships(rng, parents: pd.DataFrame, clinicians: pd.DataFrame, paired_share: float) -> pd.DataFrame:
@@ -81,7 +100,7 @@ def _relationships(rng, parents: pd.DataFrame, clinicians: pd.DataFrame, paired_
     w = weight / weight.sum()
     rows = []
     for p in parents["parent_id"]:
-        k = 2 if rng.random() < 0.69 else 1  # 676 relationships of 400 parents
+        k = 2 if rng.random() < TWO_RELATIONSHIPS else 1
         for c in rng.choice(len(clinicians), size=k, replace=False, p=w):
             rows.append((p, clinicians["clinician_id"].iat[c]))
     rel = pd.DataFrame(rows, columns=["parent_id", "clinician_id"])
@@ -130,7 +149,7 @@ def survey_site(seed: int, index: int, site_id: str) -> dict[str, pd.DataFrame]:
     yc[~rel["clinician_report"].to_numpy()] = np.nan
     items, resp = S._responses(rng, rel, yp, yc)
     typed_resp = resp.copy()
-    typed_resp["response"] = pd.to_numeric(typed_resp["response"].astype(str).replace("-7", np.nan)).astype("Float64")
+    typed_resp["response"] = pd.to_numeric(typed_resp["response"].astype(str).replace(S.REFUSED, np.nan)).astype("Float64")
     for who in ("parent", "clinician"):  # flags derive from the responses, as the validator requires
         derived = rel["relationship_id"].map(derive_challenge(typed_resp, items, who))
         rel[f"{who}_challenging"] = derived.astype("object").where(derived.notna(), None)

@@ -46,7 +46,10 @@ def _generate_site(seed: int, index: int, site_id: str):
 
 
 def _synth_help() -> str:
-    return "A synthetic survey-study package (400 parents, 80 clinicians, 676 relationships), or K synthetic sites."
+    from ...standard.targets import count
+
+    return (f"A synthetic survey-study package ({count('survey.parents.n')} parents, {count('survey.clinicians.n')} "
+            f"clinicians, {count('survey.relationships.n')} relationships), or K synthetic sites.")
 
 
 def _summary():

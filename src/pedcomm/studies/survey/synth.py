@@ -28,6 +28,7 @@ from ... import standard
 from .analysis.design import clinician_variables, config, parent_variables
 from .rules import derive_challenge
 from ...standard.targets import count, odds_ratios, value
+from ...validation.registry import parameter
 from ...analysis.models import fit_logistic
 from ..calibrate import draw_exact, intercept_for_rate, swap_search
 
@@ -51,7 +52,9 @@ MIXED_P = [0.34, 0.30, 0.21, 0.10, 0.05]
 PARENT_NULL_LOGOR = {"parent_male": 0.10, "race_black": 0.25, "race_hispanic": 0.20}
 CLINICIAN_NULL_LOGOR = {"years_20_plus": 0.30}
 STRATEGY_USE = {"both": 0.55, "clinician": 0.50, "parent": 0.12, "neither": 0.05}
-REFUSAL_RATE = 0.01  # chance that an item of a report is refused (-7), independent of its answer
+REFUSAL_RATE = 0.01  # chance that an item of a report is refused, independent of its answer
+#: The code of a refused answer, as survey_responses' Table Schema declares it.
+REFUSED = standard.missing_code("survey_responses", "refused")
 VISIT_RATE_A, VISIT_RATE_B = 2.0, 10.0  # per-day chance of a visit with this clinician: Beta, mean 1/6
 CLINICIAN_RE_SD = 1.0  # SD of a clinician random intercept in the clinician-reported outcome (published CI width)
 PC_MEAN, PC_SD = 3.85, 0.65  # patient-centeredness score (quarter steps, 1-5)
@@ -91,7 +94,7 @@ def _parents(rng) -> pd.DataFrame:
     # a few unanswered questionnaire items, as declared missing-value codes / blanks
     idx = rng.choice(n, size=4, replace=False)
     df["hads_depression"] = df["hads_depression"].astype(object)
-    df.loc[idx[:2], "hads_depression"] = "-7"
+    df.loc[idx[:2], "hads_depression"] = standard.missing_code("survey_parents", "refused")
     return df
 
 
@@ -278,7 +281,7 @@ def _responses(rng, rel, yp, yc) -> tuple[pd.DataFrame, pd.DataFrame]:
                 n_bad = 1 + rng.binomial(len(answered) - 1, 0.25)
                 bad[rng.choice(answered, size=n_bad, replace=False)] = True
             for it, b, r in zip(its, bad, refused):
-                out.append((r_id, respondent, it["item_id"], "-7" if r else _answer(rng, it, bool(b))))
+                out.append((r_id, respondent, it["item_id"], REFUSED if r else _answer(rng, it, bool(b))))
     resp = pd.DataFrame(out, columns=["relationship_id", "respondent", "item_id", "response"])
     return items, resp
 
@@ -304,16 +307,18 @@ def _children(rng, parents) -> pd.DataFrame:
         "age_years": np.clip(np.round(rng.gamma(2.2, 3.3, n)), 0, 21).astype(int),
         "sex": rng.choice(["female", "male"], size=n, p=[0.46, 0.54]),
         "diagnosis_group": rng.choice(standard.enum("survey_children", "diagnosis_group"), size=n, p=[0.45, 0.2, 0.35]),
-        "days_since_diagnosis": rng.integers(21, 93, size=n),
+        "days_since_diagnosis": rng.integers(21, parameter("SURVEY_TIMING", "window_days") + 1, size=n),
     })
 
 
 def prior_visits(rng, rel: pd.DataFrame, children: pd.DataFrame) -> np.ndarray:
-    """Visits before the survey, between the child's diagnosis and the survey: 3 (the study's minimum)
-    plus Binomial(days - 3, rate), with a Beta-distributed visit rate per relationship."""
+    """Visits before the survey, between the child's diagnosis and the survey: the study's minimum
+    (RELATIONSHIP_PRIOR_VISITS) plus Binomial(days - minimum, rate), with a Beta-distributed visit
+    rate per relationship."""
+    minimum = parameter("RELATIONSHIP_PRIOR_VISITS", "min_prior_visits")
     days = rel["parent_id"].map(children.set_index("parent_id")["days_since_diagnosis"]).to_numpy(dtype=int)
     rate = rng.beta(VISIT_RATE_A, VISIT_RATE_B, size=len(rel))
-    return 3 + rng.binomial(np.maximum(days - 3, 0), rate)
+    return minimum + rng.binomial(np.maximum(days - minimum, 0), rate)
 
 
 def generate(seed: int) -> dict[str, pd.DataFrame]:
@@ -328,7 +333,7 @@ def generate(seed: int) -> dict[str, pd.DataFrame]:
     yp, yc = _outcomes(rng, rel, typed_parents, clinicians)
     items, resp = _responses(rng, rel, yp, yc)
     typed = resp.copy()
-    typed["response"] = pd.to_numeric(typed["response"].astype(str).replace("-7", np.nan)).astype("Float64")
+    typed["response"] = pd.to_numeric(typed["response"].astype(str).replace(REFUSED, np.nan)).astype("Float64")
     for who in ("parent", "clinician"):
         derived = derive_challenge(typed, items, who)
         rel[f"{who}_challenging"] = rel["relationship_id"].map(derived).astype("object").where(
