@@ -73,3 +73,23 @@ def pooled_sites(synthetic_sites, tmp_path_factory):
     outcome = pool(synthetic_sites, tmp_path_factory.mktemp("pooled") / "pooled")
     assert outcome.out is not None, [f.message for f in outcome.report.findings]
     return outcome
+
+
+@pytest.fixture(scope="session")
+def summaries(synthetic_sites, tmp_path_factory):
+    """Each synthetic survey site's summary (`pedcomm summarize`), and SITE1's at threshold 20 with zeros suppressed."""
+    from typer.testing import CliRunner
+
+    from pedcomm.cli import app
+
+    folder = tmp_path_factory.mktemp("summaries")
+    files = []
+    for site in synthetic_sites:
+        out = folder / f"{site.name}.json"
+        r = CliRunner().invoke(app, ["summarize", str(site), "--out", str(out)])
+        assert r.exit_code == 0, r.output
+        files.append(out)
+    strict = folder / "strict" / "SITE1.json"  # zeros suppressed too, at a higher threshold
+    r = CliRunner().invoke(app, ["summarize", str(synthetic_sites[0]), "--out", str(strict), "--threshold", "20", "--suppress-zeros"])
+    assert r.exit_code == 0, r.output
+    return files, strict

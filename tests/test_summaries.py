@@ -27,21 +27,6 @@ ALLOWED_KEYS = {  # every key a summary may hold: no room for a row-level column
 
 
 @pytest.fixture(scope="session")
-def summaries(synthetic_sites, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("summaries")
-    files = []
-    for site in synthetic_sites:
-        out = folder / f"{site.name}.json"
-        r = runner.invoke(app, ["summarize", str(site), "--out", str(out)])
-        assert r.exit_code == 0, r.output
-        files.append(out)
-    strict = folder / "strict" / "SITE1.json"  # zeros suppressed too, at a higher threshold
-    r = runner.invoke(app, ["summarize", str(synthetic_sites[0]), "--out", str(strict), "--threshold", "20", "--suppress-zeros"])
-    assert r.exit_code == 0, r.output
-    return files, strict
-
-
-@pytest.fixture(scope="session")
 def meta_out(summaries, pooled_sites, tmp_path_factory):
     out = tmp_path_factory.mktemp("meta") / "meta"
     r = runner.invoke(app, ["meta", *map(str, summaries[0]), "--out", str(out), "--one-stage", str(pooled_sites.out)])
@@ -241,13 +226,14 @@ def test_the_minimum_threshold_is_one_fact_in_code_schema_and_cli(tmp_path, synt
 def test_every_summary_pedcomm_writes_follows_the_published_schema_and_rules(summaries):
     from jsonschema import Draft202012Validator
 
+    from pedcomm.sites.summarize import FORMAT_VERSION
     from pedcomm.sites.summary_rules import check, schema
 
     Draft202012Validator.check_schema(schema())
     for path in [*summaries[0], summaries[1]]:
         doc = json.loads(path.read_text())
         assert check(doc) == ([], []), path
-        assert doc["modelSpecification"].startswith("sha256:") and doc["formatVersion"] == "1.1"
+        assert doc["modelSpecification"].startswith("sha256:") and doc["formatVersion"] == FORMAT_VERSION == "1.2"
 
 
 def test_a_summary_below_the_minimum_is_refused_by_meta_even_if_consistent(summaries, tmp_path):

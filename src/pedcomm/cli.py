@@ -719,7 +719,9 @@ def meta_cmd(
         err.print(f"[red]Not combined (see above). Nothing was written to {_safe(out)}.[/red]")
         raise typer.Exit(result.report.exit_code or 1)
     pooled = result.estimates.dropna(subset=["odds_ratio"]) if "odds_ratio" in result.estimates else result.estimates.iloc[:0]
-    err.print(f"Combined {len(result.summaries)} site summaries: {len(pooled)} pooled odds ratios. "
+    what = (f"{len(pooled)} pooled odds ratios" if len(result.estimates)
+            else f"{1 + len(result.extra)} pooled tables ({result.summaries[0].summary['study']} study)")
+    err.print(f"Combined {len(result.summaries)} site summaries: {what}. "
               f"Results in {_safe(out)}/; start with {_safe(out / 'index.md')}.")
 
 

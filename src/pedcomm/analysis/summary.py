@@ -37,11 +37,14 @@ class SummaryDefinition:
     needs: tuple[str, ...]
     #: (tables, threshold, zeros, options) -> StudySummary; options: the command's --method/--cluster/--correction
     build: Callable[[dict[str, pd.DataFrame], int, bool, dict], StudySummary]
-    #: SHA-256 of what defines the study's analysis: sites whose summaries differ here are not combined
-    specification: Callable[[], str]
+    #: SHA-256 of what defines the study's analysis (from its configuration and the site's validated
+    #: tables, e.g. its codebook): sites whose summaries differ here are not combined
+    specification: Callable[[dict[str, pd.DataFrame]], str]
     #: the sharing rule in words, beyond the count tables' (threshold) -> sentence
     rule: Callable[[int], str]
-    #: raises ValueError for options the study cannot use (before anything is read)
+    #: the command's options the study uses (--method, --cluster, --correction) and the check of
+    #: their values (raises ValueError before anything is read)
+    options: tuple[str, ...] = ()
     check_options: Callable[[dict], None] = lambda options: None
     #: the study-specific keys of a summary, in document order (``models``, ``agreement``)
     parts: tuple[str, ...] = ()
@@ -51,6 +54,11 @@ class SummaryDefinition:
     one_stage: Callable[[dict[str, pd.DataFrame], dict], pd.DataFrame] | None = None
     #: pooled study-specific parts for `pedcomm meta` beyond models and tables: (summaries) -> [Table]
     pool: Callable[[list[dict]], list] | None = None
+    #: what its count tables count (the summary schema's ``unit``)
+    units: tuple[str, ...] = ()
+    #: JSON Schemas of its summaries' study-specific keys: {"settings": schema, "<part>": schema}
+    #: (pedcomm.sites.summary_schema puts them into validation/site-summary.schema.json)
+    schema: Callable[[], dict] = dict
 
 
 def counts(series: pd.Series, codes: list[str]) -> tuple[list[str], list[int]]:

@@ -45,6 +45,7 @@ class MetaResult:
     estimates: pd.DataFrame | None = None  # one row per model term: pooled random-effects estimate
     site_estimates: pd.DataFrame | None = None
     tables: pd.DataFrame | None = None  # pooled descriptive counts
+    extra: list = field(default_factory=list)  # the study's own pooled tables (its summary definition's ``pool``)
     out: Path | None = None
 
 
@@ -111,6 +112,10 @@ def check_compatible(loaded: list[Loaded], report: Report) -> None:
     first = loaded[0].summary
     for s in loaded[1:]:
         d = s.summary
+        if d["study"] != first["study"]:
+            report.add("SUMMARY_INCOMPATIBLE", detail=f"the sites {first['site']} and {d['site']} summarized different "
+                                                      f"studies ({first['study']}, {d['study']})")
+            continue
         if compatibility(d["schemaVersion"], first["schemaVersion"]) == "major":
             report.add("SUMMARY_INCOMPATIBLE", detail=f"the sites {first['site']} and {d['site']} follow incompatible "
                                                       f"versions of the standard ({first['schemaVersion']}, {d['schemaVersion']})")
@@ -123,13 +128,13 @@ def check_compatible(loaded: list[Loaded], report: Report) -> None:
         if d["settings"] != first["settings"]:
             report.add("SUMMARY_INCOMPATIBLE", detail=f"the sites {first['site']} and {d['site']} used different model "
                                                       f"settings ({_settings(first)}; {_settings(d)})")
-        terms0 = {m["name"]: m["terms"] for m in first["models"]}
-        for m in d["models"]:
+        terms0 = {m["name"]: m["terms"] for m in first.get("models", [])}
+        for m in d.get("models", []):
             if m["name"] in terms0 and m["terms"] != terms0[m["name"]]:
                 report.add("SUMMARY_INCOMPATIBLE", detail=f"the {m['name']} model of the sites {first['site']} and "
                                                           f"{d['site']} has different terms")
     for s in loaded:
-        for m in s.summary["models"]:
+        for m in s.summary.get("models", []):
             report.ran("SUMMARY_MODEL_WITHHELD", None, m["name"], 1)
             if m.get("status") != "shared":
                 report.add("SUMMARY_MODEL_WITHHELD", field=m["name"], value=s.summary["site"],
@@ -148,9 +153,9 @@ def pool_models(loaded: list[Loaded]) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     labels = definition(loaded[0].summary["study"]).labels() if loaded else {}
     rows, site_rows = [], []
-    names = list(dict.fromkeys(m["name"] for s in loaded for m in s.summary["models"]))
+    names = list(dict.fromkeys(m["name"] for s in loaded for m in s.summary.get("models", [])))
     for name in names:
-        shared = [(s.summary["site"], m) for s in loaded for m in s.summary["models"]
+        shared = [(s.summary["site"], m) for s in loaded for m in s.summary.get("models", [])
                   if m["name"] == name and m.get("status") == "shared"]
         if not shared:
             continue
@@ -244,6 +249,11 @@ def _meta(paths, dest, one_stage, progress) -> MetaResult:
         progress("pooling the estimates")
     result.estimates, result.site_estimates = pool_models(result.summaries)
     result.tables = pool_tables(result.summaries)
+    from .summarize import definition
+
+    spec = definition(result.summaries[0].summary["study"])
+    if spec.pool is not None:
+        result.extra = spec.pool([s.summary for s in result.summaries])
     comparison = None
     if one_stage is not None:
         first = result.summaries[0].summary

@@ -109,7 +109,8 @@ def index_markdown(result, written: dict[str, list[str]], figures: list[str]) ->
     inputs = pd.DataFrame([{"site": s.summary["site"], "file": s.path.name, "sha256": s.sha256,
                             "pedcomm": s.summary["tool"]["version"], "standard": s.summary["schemaVersion"],
                             "threshold": s.summary["disclosure"]["threshold"],
-                            "models shared": ", ".join(m["name"] for m in s.summary["models"] if m.get("status") == "shared") or "none"}
+                            **{f"{part} shared": ", ".join(m["name"] for m in s.summary[part] if m.get("status") == "shared")
+                               or "none" for part in ("models", "agreement") if part in s.summary}}
                            for s in result.summaries])
     lines += [markdown_table(inputs), "## Settings", ""]
     first = result.summaries[0].summary["settings"]
@@ -117,7 +118,9 @@ def index_markdown(result, written: dict[str, list[str]], figures: list[str]) ->
     lines += ["", "## Files", ""]
     for name, files in written.items():
         lines.append(f"- {name}: " + ", ".join(f"[{f}]({f})" for f in files))
-    lines += ["- forest plots: " + ", ".join(f"[{f}]({f})" for f in figures), ""]
+    if figures:
+        lines.append("- forest plots: " + ", ".join(f"[{f}]({f})" for f in figures))
+    lines.append("")
     warnings = [f.message for f in result.report.findings]
     if warnings:
         lines += ["## Notes", ""] + [f"- {md(w)}" for w in warnings] + [""]
@@ -126,10 +129,13 @@ def index_markdown(result, written: dict[str, list[str]], figures: list[str]) ->
 
 def write_outputs(result, folder: Path, comparison: pd.DataFrame | None) -> None:
     written = {}
-    tables = [estimates_table(result.estimates), site_table(result.site_estimates), pooled_counts_table(result.tables)]
+    models = result.estimates is not None and len(result.estimates) > 0
+    tables = [estimates_table(result.estimates), site_table(result.site_estimates)] if models else []
+    tables.append(pooled_counts_table(result.tables))
     if comparison is not None:
         tables.append(comparison_table(comparison))
+    tables += result.extra
     for t in tables:
         written[t.name] = list(write_table(t, folder).values())
-    figures = _forests(result, folder)
+    figures = _forests(result, folder) if models else []
     (folder / "index.md").write_text(index_markdown(result, written, figures), encoding="utf-8", newline="")

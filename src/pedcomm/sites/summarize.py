@@ -21,8 +21,9 @@ from ..standard.declaration import read, standard_version
 from ..validation.run import Validated, validate
 
 FORMAT = "pedcomm-site-summary"
-#: 1.1 adds ``modelSpecification``; every summary is checked against validation/site-summary.schema.json.
-FORMAT_VERSION = "1.1"
+#: 1.1 adds ``modelSpecification``; 1.2 adds summaries of the coding study (``study``: coding, with
+#: ``agreement``). Every summary is checked against validation/site-summary.schema.json.
+FORMAT_VERSION = "1.2"
 
 
 class NotSummarizable(Exception):
@@ -59,14 +60,25 @@ def definition(study: str):
     return s.summary()
 
 
+def _unused(study: str, options: dict) -> list[str]:
+    """The options given that the study's summary does not use."""
+    uses = definition(study).options
+    return [f"--{k}" for k, v in options.items() if v is not None and k not in uses]
+
+
 def check_options(study: str | None, options: dict) -> None:
-    """Raise ValueError for an unknown study or an option the study cannot use (before anything is read)."""
+    """Raise ValueError for an unknown study, an option the study does not use, or a value its
+    summary cannot use (before anything is read). Without --study, the options are checked by
+    every study that uses them."""
     names = [s.name for s in summary_studies()]
     if study is not None and study not in names:
         raise ValueError(f"--study is {study!r}; it must be one of {', '.join(names)}")
-    for s in summary_studies():
-        if study in (None, s.name):
-            s.summary().check_options(options)
+    for name in [study] if study is not None else names:
+        unused = _unused(name, options)
+        if unused and study is not None:
+            raise ValueError(f"--study is {study}: {', '.join(unused)} do not apply to its summary")
+        if not unused:
+            definition(name).check_options(options)
 
 
 def disclosure_rule(threshold: int, zeros: bool, study_rule: str) -> str:
@@ -100,6 +112,9 @@ def summarize(path: str | Path, *, threshold: int = DEFAULT_THRESHOLD, zeros: bo
         study = held[0]
     elif study not in held:
         raise NotSummarizable(f"the package does not hold the {study} study's tables")
+    unused = _unused(study, options)
+    if unused:
+        raise NotSummarizable(f"{', '.join(unused)} do not apply to the {study} study's summary")
     spec = definition(study)
     if progress:
         progress(f"summarizing the {study} study")
@@ -108,7 +123,7 @@ def summarize(path: str | Path, *, threshold: int = DEFAULT_THRESHOLD, zeros: bo
     summary = {
         "format": FORMAT, "formatVersion": FORMAT_VERSION,
         "site": d.site, "schemaVersion": d.schema_version or standard_version(),
-        "modelSpecification": spec.specification(),
+        "modelSpecification": spec.specification(t),
         "tool": {"name": "pedcomm", "version": __version__, "standard": standard_version()},
         "package": {"name": _text(validated.package.descriptor.get("name")),
                     "version": _text(validated.package.descriptor.get("version"), 40),

@@ -82,7 +82,7 @@ def _describe(error) -> str:
 
 def _shapes(doc: dict) -> list[str]:
     out = []
-    for i, m in enumerate(doc["models"]):
+    for i, m in enumerate(doc.get("models", [])):
         if m["status"] != "shared":
             continue
         k, name = len(m["terms"]), m["name"]
@@ -118,11 +118,34 @@ def _disclosure(doc: dict) -> list[str]:
             singles = ["its cells and totals do not line up"]
         if singles:
             out.append(f"the table {t['name']} has a line with a single suppressed number, recoverable by subtraction")
-    for m in doc["models"]:
+    for m in doc.get("models", []):
         if m["status"] == "shared":
             n, e = m["n_relationships"], m["events"]
             if min(n, e, n - e) < threshold:
                 out.append(f"the {m['name']} model is shared from fewer than {threshold} relationships, events or non-events")
+    out += _agreement_disclosure(doc)
+    return out
+
+
+def _agreement_disclosure(doc: dict) -> list[str]:
+    """Agreement statistics are shared only from an agreement table line with no suppressed number
+    (the statistics of a theme and its count give the table back)."""
+    shared = [a for a in doc.get("agreement", []) if a["status"] == "shared"]
+    if not shared:
+        return []
+    table = next((t for t in doc["tables"] if t["name"] == "theme_agreement"), None)
+    if table is None:
+        return ["agreement statistics are shared without the agreement table they come from"]
+    out = []
+    for a in shared:
+        if a["name"] in table["rows"]:
+            i = table["rows"].index(a["name"])
+            line = table["cells"][i] + [table.get("row_totals", [None] * (i + 1))[i]]
+        else:  # all themes: the column totals
+            line = list(table.get("column_totals") or [None])
+        if any(v is None for v in line) or a["n_discussions"] != sum(line[: len(table["columns"])]):
+            out.append(f"the agreement statistics of {a['name']} are shared although its agreement table line has a "
+                       "suppressed number (or does not add up to its discussions)")
     return out
 
 

@@ -61,5 +61,5 @@ STUDY = Study(
     generate_site=_generate_site,
     package=("pedcomm-example-coding", "pedcomm example package, transcript-coding study (SYNTHETIC data)"),
     synth_help=_synth_help,
-    summary=None,  # the coding summary definition comes with `summarize` for the coding study
+    summary=_summary,
 )

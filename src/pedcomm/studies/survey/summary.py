@@ -193,5 +193,46 @@ def check_options(options: dict) -> None:
     _settings(options)
 
 
-DEFINITION = SummaryDefinition(needs=NEEDS, build=build, specification=model_specification, rule=rule,
-                               check_options=check_options, parts=("models",), labels=labels, one_stage=one_stage)
+def specification(tables: dict[str, pd.DataFrame]) -> str:
+    return model_specification()
+
+
+def schema() -> dict:
+    """The JSON Schemas of a survey summary's settings and models (choices from survey.yaml)."""
+    from .analysis.design import config
+
+    m = config()["method"]
+    count = {"$ref": "#/$defs/count"}
+    name = {"$ref": "#/$defs/name"}
+    common = {"name": name, "title": {"$ref": "#/$defs/label"}, "outcome": name,
+              "terms": {"type": "array", "minItems": 1, "maxItems": 100, "uniqueItems": True, "items": name}}
+    model = {
+        "type": "object", "required": ["name", "title", "outcome", "terms", "status"],
+        "properties": {**common, "status": {"enum": ["shared", "withheld"]}},
+        "oneOf": [
+            {"properties": {**{k: True for k in common}, "status": {"const": "shared"},
+                            "coef": {"type": "array", "maxItems": 100, "items": {"type": "number"}},
+                            "cov": {"type": "array", "maxItems": 100,
+                                    "items": {"type": "array", "maxItems": 100, "items": {"type": "number"}}},
+                            "n_relationships": count, "events": count, "n_clusters": count,
+                            "warnings": {"type": "array", "maxItems": 50, "items": {"$ref": "#/$defs/text"}}},
+             "required": ["coef", "cov", "n_relationships", "events", "n_clusters"], "additionalProperties": False},
+            {"properties": {**{k: True for k in common}, "status": {"const": "withheld"}, "reason": {"$ref": "#/$defs/text"}},
+             "required": ["reason"], "additionalProperties": False},
+        ],
+    }
+    return {
+        "settings": {"type": "object", "additionalProperties": False,
+                     "required": ["method", "cluster", "correlation", "correction", "scale"],
+                     "properties": {"method": {"enum": list(m["choices"])}, "cluster": {"enum": list(m["cluster_choices"])},
+                                    "correlation": {"enum": [m["correlation"], None]},
+                                    "correction": {"enum": list(m["correction_choices"])},
+                                    "scale": {"const": "log odds ratio"}}},
+        "models": {"type": "array", "minItems": 1, "maxItems": 20, "items": model},
+    }
+
+
+DEFINITION = SummaryDefinition(needs=NEEDS, build=build, specification=specification, rule=rule,
+                               options=("method", "cluster", "correction"), check_options=check_options,
+                               parts=("models",), labels=labels, one_stage=one_stage,
+                               units=("parents", "clinicians", "relationships", "children"), schema=schema)
