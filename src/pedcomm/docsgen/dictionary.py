@@ -110,7 +110,7 @@ def resource_section(entry: dict) -> str:
 def page() -> str:
     desc = standard.descriptor()
     groups: dict[str, list[dict]] = {}
-    for entry in desc["resources"]:
+    for entry in _entries():
         groups.setdefault(standard.study_of(entry["name"]) or "other", []).append(entry)
     out = [BANNER.format(source="datapackage.json and schemas/*.json"),
            "# Data dictionary", "",
@@ -129,10 +129,15 @@ def page() -> str:
         out += [resource_section(e) for e in entries]
     return "\n".join(out)
 
+def _entries() -> list[dict]:
+    """The descriptor entries of every resource of the standard: the shipped descriptor's, then those
+    of studies registered beside it (pedcomm.standard.resource_names)."""
+    return [standard.resource_entry(n) for n in standard.resource_names()]
+
 def schema_files() -> dict[str, str]:
     """The Table Schemas, served beside the page as plain JSON (schemas/<name>.json)."""
     return {f"schemas/{e['name']}.json": json.dumps(standard.schema(e["name"]), indent=2, ensure_ascii=False) + "\n"
-            for e in standard.descriptor()["resources"]}
+            for e in _entries()}
 
 def field_names() -> list[tuple[str, str]]:
-    return [(e["name"], f["name"]) for e in standard.descriptor()["resources"] for f in standard.schema(e["name"])["fields"]]
+    return [(e["name"], f["name"]) for e in _entries() for f in standard.schema(e["name"])["fields"]]

@@ -1,7 +1,9 @@
 """What a site summary must be before `pedcomm meta` combines it.
 
-1. It follows the published JSON Schema of site summaries (validation/site-summary.schema.json):
-   types, identifiers, bounded texts and lists, finite numbers (the JSON reader refuses NaN and
+1. It follows the JSON Schema of site summaries of the registered studies
+   (pedcomm.sites.summary_schema; for pedcomm's own studies it is the published
+   validation/site-summary.schema.json, which a test keeps equal to it, and a study registered
+   beside them adds its part without editing the published file): types, identifiers, bounded texts and lists, finite numbers (the JSON reader refuses NaN and
    Infinity), disclosure settings, no field the format does not define;
 2. what a schema cannot say: each shared model's coefficients and covariance match its terms,
    the covariance matrix is symmetric and every variance is positive;
@@ -19,7 +21,6 @@ from __future__ import annotations
 import math
 from functools import cache
 
-from .. import standard
 from ..validation.masking import shown_one
 from ..analysis.suppress import MINIMUM_THRESHOLD, published_numbers, single_suppressions
 
@@ -30,9 +31,9 @@ SYMMETRY_TOLERANCE = 1e-8
 
 @cache
 def schema() -> dict:
-    from ..files.jsonsafe import loads
+    from .summary_schema import schema as generated
 
-    return loads(standard.SUMMARY_SCHEMA.read_bytes())
+    return generated()
 
 
 @cache
