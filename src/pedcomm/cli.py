@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -61,17 +60,17 @@ def _guarded(format: str = "text", command: str | None = None):
         from .validation.refusals import output_report
 
         _report_out(output_report(e, command), format)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     except InputRefused as e:
         from .validation.refusals import input_report
 
         _report_out(input_report(e, command), format)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     except Interrupted as e:
         from .validation.refusals import interrupted_message
 
         _console(True).print(f"[red]{_safe(interrupted_message(e.signum, e.completed))}[/red]")
-        raise typer.Exit(128 + e.signum)
+        raise typer.Exit(128 + e.signum) from None
 
 
 def _option_error(option: str, detail: str, format: str = "text", command: str | None = None):
@@ -101,10 +100,10 @@ def _protect(*paths) -> list[Path]:
 def validate(
     path: Path = typer.Argument(..., help="A datapackage.json or the folder holding it."),
     format: str = typer.Option("text", "--format", help="text (for people) or json (for machines)."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of the screen."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file instead of the screen."),
     max_findings: int = typer.Option(100, help="Findings listed per check, resource and field (all are counted)."),
     show_values: bool = typer.Option(False, "--show-values", help="Print suspected identifying values in full (they are masked by default)."),
-    config: Optional[Path] = typer.Option(None, "--config", help="Site configuration (site.yaml): reclassify or ignore findings of named codes, each with a written justification."),
+    config: Path | None = typer.Option(None, "--config", help="Site configuration (site.yaml): reclassify or ignore findings of named codes, each with a written justification."),
     force: bool = typer.Option(False, help="With --output: " + FORCE_HELP),
 ):
     """Check a package against the pedcomm standard. Exit 0: no errors; 1: errors; 2: unreadable input or configuration."""
@@ -149,7 +148,7 @@ def _validation_report(path, max_findings, show_values, config, run):
     return result.report
 
 
-def _site_config(path: Optional[Path]):
+def _site_config(path: Path | None):
     """The site configuration at ``path`` (None without one), or the ConfigError saying why it is unusable."""
     if path is None:
         return None
@@ -164,8 +163,8 @@ def _site_config(path: Optional[Path]):
 def _config_report(error):
     """A report holding the SITE_CONFIG_INVALID finding of an unusable configuration (exit 2)."""
     from . import standard
-    from .validation.report import Report
     from .validation.config import refuse
+    from .validation.report import Report
 
     report = Report()
     report.meta = {**standard.provenance()}
@@ -174,21 +173,21 @@ def _config_report(error):
 
 @app.command()
 def reproduce(
-    path: Optional[Path] = typer.Argument(None, help="A datapackage.json or the folder holding it (default: the shipped example package)."),
+    path: Path | None = typer.Argument(None, help="A datapackage.json or the folder holding it (default: the shipped example package)."),
     out: Path = typer.Option(..., "--out", help="Folder to write the tables to (created; replaced only with --force)."),
-    method: Optional[str] = typer.Option(None, help="Model estimator: gee or glm_cluster (default: survey.yaml's, gee)."),
-    cluster: Optional[str] = typer.Option(None, help="Cluster by clinician, parent, site, or parent+clinician (two-way; the survey.yaml default). Refused with too few clusters (CLUSTERS_TOO_FEW)."),
-    correction: Optional[str] = typer.Option(None, help="Small-sample correction of the clustered covariance: bias_reduced (Mancl-DeRouen; the survey.yaml default) or none."),
+    method: str | None = typer.Option(None, help="Model estimator: gee or glm_cluster (default: survey.yaml's, gee)."),
+    cluster: str | None = typer.Option(None, help="Cluster by clinician, parent, site, or parent+clinician (two-way; the survey.yaml default). Refused with too few clusters (CLUSTERS_TOO_FEW)."),
+    correction: str | None = typer.Option(None, help="Small-sample correction of the clustered covariance: bias_reduced (Mancl-DeRouen; the survey.yaml default) or none."),
     force: bool = typer.Option(False, help=FORCE_HELP),
-    config: Optional[Path] = typer.Option(None, "--config", help="Site configuration (site.yaml) to validate with, as for pedcomm validate."),
+    config: Path | None = typer.Option(None, "--config", help="Site configuration (site.yaml) to validate with, as for pedcomm validate."),
 ):
     """Validate a package, then reproduce the published tables beside the published numbers.
 
     Exit 0: tables written; 1: the package has errors, nothing could be reproduced, or the data have too few clusters for the clustering asked for (nothing is written); 2: unreadable input or a bad option.
     """
     from . import standard
-    from .reproduce.run import reproduce as run
     from .analysis.result import Options
+    from .reproduce.run import reproduce as run
     from .studies import registered as studies
 
     err = _console(stderr=True)
@@ -223,7 +222,7 @@ def _reproduce(path, out, options, force, site_config, config, run, err):
         except NothingToReproduce as e:
             progress.stop()
             err.print(f"[red]Nothing to reproduce: {escape(str(e))}. Nothing was written.[/red]")
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
         except ClusteringRefused as e:
             progress.stop()
             refused = [f for f in e.report.findings if f.code == "CLUSTERS_TOO_FEW"]
@@ -232,11 +231,11 @@ def _reproduce(path, out, options, force, site_config, config, run, err):
             if refused:
                 err.print(f"  {escape(refused[0].action)}")
             err.print("[red]Not reproduced: nothing was written.[/red]")
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
         except (RuntimeError, ValueError, ArithmeticError) as e:
             progress.stop()
             err.print(f"[red]The reproduction failed: {escape(str(e))}. Nothing was written.[/red]")
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
     report = outcome.validated.report
     if outcome.out is None:
         to_terminal(report, _console())
@@ -268,7 +267,7 @@ def _reproduce(path, out, options, force, site_config, config, run, err):
 MAX_SEED = 2 ** 63 - 1
 
 
-def _synth(study: str, seed: int, out: Path, force: bool, sites: Optional[int] = None):
+def _synth(study: str, seed: int, out: Path, force: bool, sites: int | None = None):
     from .synth import write_package
 
     command = f"synth {study}"
@@ -305,7 +304,7 @@ def _synth_command(name: str, help_text: str, sites_help: str | None, default_se
         def command(seed: int = typer.Option(default_seed, help=SEED_HELP),
                     out: Path = typer.Option(..., "--out", help="Folder to write the package to."),
                     force: bool = typer.Option(False, help=FORCE_HELP),
-                    sites: Optional[int] = typer.Option(None, "--sites", help=sites_help)):
+                    sites: int | None = typer.Option(None, "--sites", help=sites_help)):
             _synth(name, seed, out, force, sites)
     command.__doc__ = help_text
     synth_app.command(name)(command)
@@ -353,7 +352,7 @@ def _report_out(report, format: str) -> None:
         to_terminal(report, _console())
 
 
-def _redcap_reference(package: Optional[Path]):
+def _redcap_reference(package: Path | None):
     """The text tables of the reference package, or exit 2 when it lacks the instruments and sites."""
     from .interop.package_io import shipped_package, text_tables
     from .interop.redcap_forms import REFERENCE_TABLES
@@ -372,7 +371,7 @@ def _redcap_reference(package: Optional[Path]):
 @redcap_app.command("dictionary")
 def redcap_dictionary(
     out: Path = typer.Option(..., "--out", help="The data dictionary CSV to write (REDCap's 18 columns)."),
-    package: Optional[Path] = typer.Option(None, "--package", help=_REFERENCE_HELP),
+    package: Path | None = typer.Option(None, "--package", help=_REFERENCE_HELP),
     force: bool = typer.Option(False, help=FORCE_HELP),
 ):
     """Write the REDCap data dictionary of the parent and clinician survey instruments."""
@@ -399,7 +398,7 @@ def redcap_dictionary(
 @redcap_app.command("project")
 def redcap_project(
     out: Path = typer.Option(..., "--out", help="The REDCap project XML file to write (CDISC ODM with REDCap's extensions)."),
-    package: Optional[Path] = typer.Option(None, "--package", help=_REFERENCE_HELP),
+    package: Path | None = typer.Option(None, "--package", help=_REFERENCE_HELP),
     force: bool = typer.Option(False, help=FORCE_HELP),
 ):
     """Write the whole REDCap project as one XML file: forms, fields, validation, repeating instruments, missing-data codes."""
@@ -421,7 +420,7 @@ def redcap_project(
 def redcap_import(
     export: Path = typer.Argument(..., help="A REDCap raw records export (CSV, variable names as headers)."),
     out: Path = typer.Option(..., "--out", help="Folder to write the package to (created; replaced only with --force)."),
-    package: Optional[Path] = typer.Option(None, "--package", help=_REFERENCE_HELP),
+    package: Path | None = typer.Option(None, "--package", help=_REFERENCE_HELP),
     format: str = typer.Option("text", "--format", help="Report as text (for people) or json (for machines)."),
     force: bool = typer.Option(False, help=FORCE_HELP),
 ):
@@ -436,7 +435,7 @@ def redcap_import(
             result = import_export(export, out, reference=package, force=force)
         except FileNotFoundError as e:
             err.print(f"[red]{_safe(e)}[/red]")
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
     _report_out(result.report, format)
     if result.validated is None:
         err.print(f"[red]The export was not converted (see above); nothing was written to {_safe(out)}.[/red]")
@@ -450,7 +449,7 @@ qda_app = typer.Typer(help="REFI-QDA (NVivo, ATLAS.ti, MAXQDA, QualCoder): expor
 app.add_typer(qda_app, name="qda")
 
 
-def _qda_export(kind: str, path: Optional[Path], out: Path, force: bool):
+def _qda_export(kind: str, path: Path | None, out: Path, force: bool):
     from .interop.package_io import shipped_package
     from .interop.qda_export import NotExportable, export_codebook, export_project
 
@@ -462,7 +461,7 @@ def _qda_export(kind: str, path: Optional[Path], out: Path, force: bool):
                 path or shipped_package(), out, force=force)
         except NotExportable as e:
             err.print(f"[red]Not exported: {_safe(e)}. Nothing was written.[/red]")
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
     if written is None:
         _report_out(validated.report, "text")
         err.print(f"[red]Not exported: the package has errors (see above). Nothing was written to {_safe(out)}.[/red]")
@@ -473,7 +472,7 @@ def _qda_export(kind: str, path: Optional[Path], out: Path, force: bool):
 @qda_app.command("export-codebook")
 def qda_export_codebook(
     out: Path = typer.Option(..., "--out", help="The codebook file to write (.qdc)."),
-    package: Optional[Path] = typer.Option(None, "--package", help="The package (default: the shipped example package)."),
+    package: Path | None = typer.Option(None, "--package", help="The package (default: the shipped example package)."),
     force: bool = typer.Option(False, help=FORCE_HELP),
 ):
     """Write the codebook (themes as parent codes, codes nested) as a REFI-QDA .qdc file."""
@@ -483,7 +482,7 @@ def qda_export_codebook(
 @qda_app.command("export")
 def qda_export(
     out: Path = typer.Argument(..., help="The project file to write (.qdpx)."),
-    package: Optional[Path] = typer.Option(None, "--package", help="The package (default: the shipped example package)."),
+    package: Path | None = typer.Option(None, "--package", help="The package (default: the shipped example package)."),
     force: bool = typer.Option(False, help=FORCE_HELP),
 ):
     """Write the codebook and the coded segments, one transcript per discussion, as a REFI-QDA .qdpx project."""
@@ -494,10 +493,10 @@ def qda_export(
 def qda_import(
     project: Path = typer.Argument(..., help="A REFI-QDA project (.qdpx) or codebook (.qdc)."),
     out: Path = typer.Option(..., "--out", help="Folder to write the package to (created; replaced only with --force; never an input)."),
-    package: Optional[Path] = typer.Option(None, "--package", help="The site's coding package (discussions, attendance, coders): the project's segments replace those of the discussions it codes, all others are kept, and its other tables are copied. Needed when the project has coded selections."),
-    discussions: Optional[Path] = typer.Option(None, "--discussions", help="CSV mapping sources to discussions: columns source (name or GUID), discussion_id."),
-    speakers: Optional[Path] = typer.Option(None, "--speakers", help="CSV mapping transcript speaker labels to roles: columns label, role (an empty label: text without a label)."),
-    coders: Optional[Path] = typer.Option(None, "--coders", help="CSV mapping QDA users to coders: columns user (GUID or name), coder_id (an empty user: codings that name none)."),
+    package: Path | None = typer.Option(None, "--package", help="The site's coding package (discussions, attendance, coders): the project's segments replace those of the discussions it codes, all others are kept, and its other tables are copied. Needed when the project has coded selections."),
+    discussions: Path | None = typer.Option(None, "--discussions", help="CSV mapping sources to discussions: columns source (name or GUID), discussion_id."),
+    speakers: Path | None = typer.Option(None, "--speakers", help="CSV mapping transcript speaker labels to roles: columns label, role (an empty label: text without a label)."),
+    coders: Path | None = typer.Option(None, "--coders", help="CSV mapping QDA users to coders: columns user (GUID or name), coder_id (an empty user: codings that name none)."),
     excerpts: bool = typer.Option(False, "--excerpts", help="Copy the selected text into the excerpt column (screened for identifiers by the validator). Off by default."),
     line_breaks: str = typer.Option("auto", "--line-breaks", help="How the tool counted a Windows line break (CR LF) in positions: one, two or auto (detect)."),
     char_units: str = typer.Option("auto", "--char-units", help="How the tool counted characters in positions: codepoints, utf16 or auto (detect)."),
@@ -506,7 +505,6 @@ def qda_import(
     force: bool = typer.Option(False, help=FORCE_HELP),
 ):
     """Read a QDA project into codes, themes and segments, and validate the package. Exit 0: valid; 1: errors; 2: unreadable or unsafe input."""
-    from rich.markup import escape
 
     from .interop.qda_import import import_project
     from .interop.qda_positions import LINE_BREAKS, UNITS
@@ -532,7 +530,7 @@ def qda_import(
 
 @app.command("export")
 def export_cmd(
-    path: Optional[Path] = typer.Argument(None, help="A datapackage.json or its folder (default: the shipped example package)."),
+    path: Path | None = typer.Argument(None, help="A datapackage.json or its folder (default: the shipped example package)."),
     format: str = typer.Option(..., "--format", help="sav (SPSS), dta (Stata) or parquet."),
     out: Path = typer.Option(..., "--out", help="Folder to write one file per resource to (created; replaced only with --force)."),
     force: bool = typer.Option(False, help=FORCE_HELP),
@@ -552,7 +550,7 @@ def export_cmd(
             validated, written = export(path or shipped_package(), format, out, force=force)
         except ExportError as e:
             err.print(f"[red]Not exported: {_safe(e)}. Nothing was written.[/red]")
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
     if not written:
         _report_out(validated.report, "text")
         err.print(f"[red]Not exported: the package has errors (see above). Nothing was written to {_safe(out)}.[/red]")
@@ -588,8 +586,8 @@ def pool_cmd(
     """
     from rich.table import Table as RichTable
 
-    from .validation.render import to_terminal
     from .sites.pool import error_codes, pool
+    from .validation.render import to_terminal
 
     err = _console(stderr=True)
     with _guarded(command="pool"):
@@ -645,19 +643,19 @@ def summarize_cmd(
     out: Path = typer.Option(..., "--out", help="The summary JSON file to write."),
     threshold: int = typer.Option(_disclosure("default_threshold"), help=f"Suppress every count below this (and complementary counts); at least {_disclosure('minimum_threshold')}, pedcomm's minimum (see the pooling guide)."),
     suppress_zeros: bool = typer.Option(False, "--suppress-zeros", help="Suppress zero counts too (by default zeros are shown, as DataSHIELD and CMS do)."),
-    config: Optional[Path] = typer.Option(None, "--config", help="The site configuration (site.yaml) to validate with."),
-    method: Optional[str] = typer.Option(None, help="Model estimator: gee or glm_cluster (default: survey.yaml's, gee). Every site must use the same."),
-    cluster: Optional[str] = typer.Option(None, help="Cluster by clinician, parent, site, or parent+clinician (two-way; the survey.yaml default)."),
-    correction: Optional[str] = typer.Option(None, help="Small-sample correction: bias_reduced (Mancl-DeRouen; the survey.yaml default) or none."),
-    study: Optional[str] = typer.Option(None, "--study", help="The study to summarize, for a package holding several (default: the first registered study the package holds)."),
+    config: Path | None = typer.Option(None, "--config", help="The site configuration (site.yaml) to validate with."),
+    method: str | None = typer.Option(None, help="Model estimator: gee or glm_cluster (default: survey.yaml's, gee). Every site must use the same."),
+    cluster: str | None = typer.Option(None, help="Cluster by clinician, parent, site, or parent+clinician (two-way; the survey.yaml default)."),
+    correction: str | None = typer.Option(None, help="Small-sample correction: bias_reduced (Mancl-DeRouen; the survey.yaml default) or none."),
+    study: str | None = typer.Option(None, "--study", help="The study to summarize, for a package holding several (default: the first registered study the package holds)."),
     force: bool = typer.Option(False, help=FORCE_HELP),
 ):
     """Write what a site may share instead of rows: model coefficients, covariances and counts (survey study),
     agreement statistics (coding study), and descriptive tables with small cells suppressed. Exit 0: written; 1: the package has errors or cannot be summarized; 2: bad option or configuration."""
-    from .files.outputs import FILE, claim
-    from .validation.render import to_terminal
-    from .sites.summarize import NotSummarizable, check_options, dumps, summarize
     from .analysis.suppress import DEFAULT_THRESHOLD, MAXIMUM_THRESHOLD, MINIMUM_THRESHOLD
+    from .files.outputs import FILE, claim
+    from .sites.summarize import NotSummarizable, check_options, dumps, summarize
+    from .validation.render import to_terminal
 
     err = _console(stderr=True)
     if threshold < MINIMUM_THRESHOLD:
@@ -681,7 +679,7 @@ def summarize_cmd(
                                    progress=lambda m: status.update(f"summarizing: {m}"))
         except NotSummarizable as e:
             err.print(f"[red]Not summarized: {_safe(e)}. Nothing was written.[/red]")
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
         if result.summary is None:
             to_terminal(result.validated.report, _console())
             err.print(f"[red]Not summarized: the package has errors (see above). Nothing was written to {_safe(out)}.[/red]")
@@ -703,7 +701,7 @@ def summarize_cmd(
 def meta_cmd(
     summaries: list[Path] = typer.Argument(..., help="Site summary files written by pedcomm summarize."),
     out: Path = typer.Option(..., "--out", help="Folder to write the results to (created; replaced only with --force)."),
-    one_stage: Optional[Path] = typer.Option(None, "--one-stage", help="A pooled package of the same sites: fit the one-stage model on its rows and set it beside the pooled estimates."),
+    one_stage: Path | None = typer.Option(None, "--one-stage", help="A pooled package of the same sites: fit the one-stage model on its rows and set it beside the pooled estimates."),
     force: bool = typer.Option(False, help=FORCE_HELP),
 ):
     """Combine site summaries: random-effects pooled odds ratios, heterogeneity (I², tau²), forest

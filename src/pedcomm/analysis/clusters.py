@@ -6,7 +6,7 @@ The two thresholds are the ``minimum`` parameters of CLUSTERS_TOO_FEW (refused) 
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from ..validation.registry import check, parameter
 from ..validation.report import Finding, Report

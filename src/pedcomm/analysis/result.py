@@ -7,11 +7,9 @@ whose resources are in the package.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
-
-import pandas as pd
 
 from .compare import Reproduced
 from .table import Table

@@ -3,7 +3,8 @@
 A count table has cells (rows x columns) and, optionally, published row totals, column totals and
 a grand total. Every published number from 1 to the threshold minus 1 is suppressed (primary
 suppression; the default threshold is common US practice for shared tables, DataSHIELD's default
-minimum non-zero count is 3; the thresholds and their reasons: SUMMARY_DISCLOSURE's parameters). Zeros are shown, as both practices do, unless ``zeros`` is set:
+minimum non-zero count is 3; the thresholds and their reasons: SUMMARY_DISCLOSURE's parameters).
+Zeros are shown, as both practices do, unless ``zeros`` is set:
 suppressing a zero rarely protects anyone (a reader guesses it) and forces a complementary
 suppression of a large cell in its line. A total
 would then give a suppressed cell back by subtraction, so in every additive line (a row with its

@@ -13,7 +13,8 @@ import json
 from pathlib import Path
 
 from .. import standard
-from ..standard.profile import FILE_NAME as PROFILE_FILE, profile
+from ..standard.profile import FILE_NAME as PROFILE_FILE
+from ..standard.profile import profile
 from ..standard.studies import definitions  # resources every site shares: the template carries their rows
 
 TEMPLATE_SITE = "YOUR_SITE_ID"

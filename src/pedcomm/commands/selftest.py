@@ -62,5 +62,6 @@ def _conformance() -> Iterator[tuple[bool, str]]:
             problems = check_case(case, Path(tmp) / str(i))
             if problems:
                 failed.append(f"{case['id']}: {'; '.join(problems)}")
-    yield not failed, f"conformance suite: {len(all_cases) - len(failed)} of {len(all_cases)} cases give their expected findings" + (
+    yield not failed, (f"conformance suite: {len(all_cases) - len(failed)} of {len(all_cases)} cases give their "
+                       "expected findings") + (
         "".join(f"\n      {f}" for f in failed[:10]))

@@ -121,7 +121,8 @@ def _errors(events: list[dict], session: str) -> list[str]:
             d = p.get("exceptionDetails", {})
             out.append(f"exception: {d.get('exception', {}).get('description') or d.get('text')}")
         elif method == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
-            out.append("console." + p["type"] + ": " + " ".join(str(a.get("value", a.get("description", ""))) for a in p.get("args", [])))
+            args = p.get("args", [])
+            out.append("console." + p["type"] + ": " + " ".join(str(a.get("value", a.get("description", ""))) for a in args))
         elif method == "Log.entryAdded" and p.get("entry", {}).get("level") == "error":
             entry = p["entry"]
             out.append(f"log ({entry.get('source')}): {entry.get('text')} {entry.get('url', '')}".strip())
@@ -192,8 +193,9 @@ def _check(cdp: _DevTools, base: str, path: str, ids: list[str], out: Path, size
     if not cdp.wait_for("Page.loadEventFired", session, timeout=30):
         result.errors.append("the page did not finish loading within 30 s")
     cdp.drain(settle)  # let the theme's scripts run; their errors arrive as events
-    probe = "JSON.stringify({title: document.title, missing: %s.filter(id => !document.getElementById(id))})" % json.dumps(ids)
-    value = json.loads(cdp.send("Runtime.evaluate", {"expression": probe, "returnByValue": True}, session=session)["result"]["value"])
+    probe = f"JSON.stringify({{title: document.title, missing: {json.dumps(ids)}.filter(id => !document.getElementById(id))}})"
+    evaluated = cdp.send("Runtime.evaluate", {"expression": probe, "returnByValue": True}, session=session)
+    value = json.loads(evaluated["result"]["value"])
     result.title, result.missing_ids = value["title"], value["missing"]
     shot = cdp.send("Page.captureScreenshot", {"format": "png"}, session=session)["data"]
     name = path.strip("/").replace("/", "_").replace("#", "_") or "index"

@@ -40,7 +40,8 @@ def triggers(cases: list[dict]) -> dict[str, list[dict]]:
 def case_block(case: dict, code_: str) -> str:
     others = [c for c in case.get("expect_codes", []) if c != code_]
     lines = [f"**Case {code(case['id'])}** ({code('validation/conformance/' + case['file'])}): {case.get('what', '')}", "",
-             f"Edits applied to a copy of the minimal valid package ({code('validation/conformance/' + case.get('base', 'valid'))}):", "",
+             "Edits applied to a copy of the minimal valid package "
+             f"({code('validation/conformance/' + case.get('base', 'valid'))}):", "",
              fence(yaml.safe_dump(_shorten(case.get("edits", [])), sort_keys=False, allow_unicode=True, width=100), "yaml")]
     expected = f"Expected: exactly the codes {', '.join(code(c) for c in case.get('expect_codes', []))}"
     lines.append(expected + (f" (also {', '.join(others)})" if others else "") + f"; exit code {case.get('exit', '?')}.")
@@ -78,13 +79,15 @@ def _facts(s: CheckSpec) -> str:
 def section(s: CheckSpec, cases: list[dict]) -> str:
     lines = [f"## {s.code}: {s.title} {{#{anchor(s.code)}}}", ""]
     if s.deprecated:
-        lines += ['!!! warning "Deprecated"', "", "    This code is no longer produced; it is kept so that it is never reused.", ""]
+        lines += ['!!! warning "Deprecated"', "",
+                  "    This code is no longer produced; it is kept so that it is never reused.", ""]
     lines += [_facts(s), "", f"**Message:** {code(s.message)}", "", f"**What it means.** {s.description}", "",
               f"**What to do.** {s.action}", ""]
     if s.parameters:
         notes = s.parameter_notes or {}
         lines += ["**Thresholds** (the check's `parameters` in validation/checks.yaml, read by its implementation):", "",
-                  table(["Parameter", "Value", "Why"], [[code(k), code(str(v)), notes.get(k, "")] for k, v in s.parameters.items()]),
+                  table(["Parameter", "Value", "Why"],
+                        [[code(k), code(str(v)), notes.get(k, "")] for k, v in s.parameters.items()]),
                   ""]
     if cases:
         lines += [f"**Example{'s' if len(cases) > 1 else ''} that trigger{'' if len(cases) > 1 else 's'} it**", ""]

@@ -48,7 +48,8 @@ def field_block(resource: str, f: dict) -> str:
     lines = [f"### {code(name)} · {f.get('title', name)} {{#{field_anchor(resource, name)}}}", "", text, ""]
     facts = [f"- **Column:** {code(name)} in {code(resource)}",
              f"- **Type:** {kind}",
-             f"- **Required:** {'yes: may not be blank or a missing-value code' if c.get('required') else 'no: may be blank or a missing-value code'}"]
+             "- **Required:** " + ("yes: may not be blank or a missing-value code" if c.get("required")
+                                   else "no: may be blank or a missing-value code")]
     facts += [f"- **Constraint:** {x}" for x in _constraints(f)]
     if "example" in f:
         facts.append(f"- **Example:** {code(f['example'])}")

@@ -32,8 +32,7 @@ def sha256_file(path: Path) -> str:
 def tool() -> dict:
     """The tool and standard versions recorded in every marker (read when the marker is written)."""
     try:
-        from .. import _base
-        from .. import standard
+        from .. import _base, standard
 
         return {"name": "pedcomm", "version": _base.__version__, "standard": standard.descriptor()["version"]}
     except Exception:  # noqa: BLE001 - a marker is still written without the versions

@@ -46,9 +46,9 @@ import shutil
 import stat
 import tempfile
 import threading
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from . import interrupts, markers
 from .interrupts import Interrupted  # noqa: F401  (re-exported: what the commands catch)

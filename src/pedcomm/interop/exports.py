@@ -271,6 +271,7 @@ def read_back(path: str | Path, resource: str) -> pd.DataFrame:
         return pd.DataFrame(out, dtype=str)
     if fmt == "parquet":
         import pyarrow.parquet as pq
+
         from ..standard.writer import cell
 
         table = pq.read_table(str(path))
@@ -296,8 +297,8 @@ def export(path: str | Path, fmt: str, out: str | Path, *, force: bool = False):
     """
     from ..files.inputs import package_files
     from ..files.outputs import FOLDER, claim
-    from .package_io import text_tables
     from ..validation.run import validate
+    from .package_io import text_tables
 
     if fmt not in FORMATS:
         raise ValueError(f"--format must be one of {', '.join(FORMATS)}")

@@ -11,7 +11,8 @@ from functools import cache
 
 from .. import standard
 from ..standard.cells import FALSE_TEXT, TRUE_TEXT  # noqa: F401  (how pedcomm writes booleans)
-from ..standard.cells import FALSE_VALUES as FALSE_SPELLINGS, TRUE_VALUES as TRUE_SPELLINGS  # noqa: F401
+from ..standard.cells import FALSE_VALUES as FALSE_SPELLINGS  # noqa: F401  (re-exported)
+from ..standard.cells import TRUE_VALUES as TRUE_SPELLINGS  # noqa: F401  (re-exported)
 
 #: Labels of boolean values (REDCap yesno, SPSS/Stata value labels).
 BOOLEAN_LABELS = {1: "Yes", 0: "No"}

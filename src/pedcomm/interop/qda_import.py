@@ -32,11 +32,11 @@ from ..validation.report import Report
 from . import transcripts as T
 from .display import listing, plain, private
 from .labels import shown
-from .qda_codebook import (CODEBOOK_NS, ID, PROJECT_NS, SOURCE, Codebook, child, children, local, norm_guid,
-                           read_codebook)
+from .qda_codebook import CODEBOOK_NS, ID, PROJECT_NS, SOURCE, Codebook, child, children, local, norm_guid, read_codebook
 from .qda_merge import assign_ids, merge
+from .qda_people import NO_USER, Users, coder_map, speaker_roles
+from .qda_people import read_map as read_two_columns
 from .qda_project import NO_EXCERPT
-from .qda_people import NO_USER, Users, coder_map, read_map as read_two_columns, speaker_roles
 from .qda_safety import MAX_XML, Unsafe, check_archive, parse_xml, read_entry
 from .qda_selections import Selections
 
@@ -281,7 +281,8 @@ def _import(path: Path, dest, report: Report, *, discussions, reference, speaker
             line_breaks, char_units) -> Imported:
     from ..validation.refusals import input_refused
     from ..validation.run import validate
-    from .package_io import merge as merge_reports, text_tables, write_package
+    from .package_io import merge as merge_reports
+    from .package_io import text_tables, write_package
 
     report.ran("QDA_UNREADABLE", SOURCE, None, 1)
     report.ran("QDA_UNSAFE_ARCHIVE", SOURCE, None, 1)
@@ -299,7 +300,8 @@ def _import(path: Path, dest, report: Report, *, discussions, reference, speaker
     root = project.root
     kind = local(root)
     if kind not in ("Project", "CodeBook"):
-        report.add("QDA_UNREADABLE", resource=SOURCE, detail=f"its root element is <{shown(kind, 40)}>, not <Project> or <CodeBook>")
+        report.add("QDA_UNREADABLE", resource=SOURCE,
+                   detail=f"its root element is <{shown(kind, 40)}>, not <Project> or <CodeBook>")
         return Imported(report)
     ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
     if ns != (PROJECT_NS if kind == "Project" else CODEBOOK_NS):
@@ -369,7 +371,8 @@ def _import(path: Path, dest, report: Report, *, discussions, reference, speaker
     validated = write_package(all_tables, dest, name=_name(path), site=site_of(ref),
                               title=f"Coding data imported from the QDA project {path.name}",
                               description="Codebook and coded segments converted from a REFI-QDA project by "
-                                          "`pedcomm qda import`" + (" into a copy of the reference package." if ref_text else "."))
+                                          "`pedcomm qda import`"
+                                          + (" into a copy of the reference package." if ref_text else "."))
     validated.report.meta.update(report.meta)
     return Imported(merge_reports(validated.report, report), validated, all_tables)
 

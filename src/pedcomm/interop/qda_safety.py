@@ -15,13 +15,14 @@ import stat
 import zipfile
 from pathlib import PurePosixPath
 
+from .labels import shown
+
 #: Limits of an archive we agree to read. A large NVivo project with its transcripts is a few
 #: hundred MB at most once media files are left out; media are never read.
 MAX_ENTRIES = 10_000
 MAX_UNPACKED = 512 * 1024 * 1024  # bytes, summed over all entries as declared
 MAX_XML = 256 * 1024 * 1024  # bytes of one .qde/.qdc document
 
-from .labels import shown
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 

@@ -25,8 +25,17 @@ from ..validation.report import Report
 from . import labels as L
 from . import redcap_shape as S
 from .redcap_dictionary import dictionary_rows, export_columns
-from .redcap_forms import (DERIVED, FORMS, RECORD_ID, REFERENCE_TABLES, REPEAT_INSTANCE, REPEAT_INSTRUMENT,
-                           SYSTEM_COLUMNS, checkbox_column, part_fields)
+from .redcap_forms import (
+    DERIVED,
+    FORMS,
+    RECORD_ID,
+    REFERENCE_TABLES,
+    REPEAT_INSTANCE,
+    REPEAT_INSTRUMENT,
+    SYSTEM_COLUMNS,
+    checkbox_column,
+    part_fields,
+)
 
 SOURCE = "REDCap export"  # the 'resource' of findings about the export itself
 _TIMESTAMP = re.compile(r".+_timestamp")
@@ -47,7 +56,8 @@ class Imported:
 
 
 @check("REDCAP_EXPORT_UNREADABLE", "REDCAP_DELIMITER")
-def read_export(path: Path, report: Report, labels: set[str] = frozenset()) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
+def read_export(path: Path, report: Report,
+                labels: set[str] = frozenset()) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
     """The header and the non-blank rows (with their file row numbers) of a raw export.
 
     ``labels``: the dictionary's field labels (casefolded), to recognise a header of labels.
@@ -146,7 +156,8 @@ def checkbox_rows(cb, row: dict, line: int, rel_id: str, codes: list[str], repor
     codes, contradict each other (REDCAP_CHECKBOX_CONFLICT).
     """
     values = {}
-    for col, code in [(checkbox_column(cb.name, c), c) for c in codes] + list(S.missing_code_columns(cb.name, cb.resource).items()):
+    code_columns = list(S.missing_code_columns(cb.name, cb.resource).items())
+    for col, code in [(checkbox_column(cb.name, c), c) for c in codes] + code_columns:
         v = row.get(col, "").strip()
         report.ran("REDCAP_CHECKBOX_INVALID", SOURCE, None, 1)
         if v not in ("", "0", "1"):

@@ -128,7 +128,8 @@ def _item_def(name: str, row: dict, lines: list[str]) -> str | None:
         message = _t(OUT_OF_RANGE.format(lo=lo or "no limit", hi=hi or "no limit"))
         for comparator, value in (("GE", lo), ("LE", hi)):
             if value:
-                lines += [f'\t\t<RangeCheck Comparator="{comparator}" SoftHard="Soft">', f"\t\t\t<CheckValue>{_t(value)}</CheckValue>",
+                lines += [f'\t\t<RangeCheck Comparator="{comparator}" SoftHard="Soft">',
+                          f"\t\t\t<CheckValue>{_t(value)}</CheckValue>",
                           f"\t\t\t<ErrorMessage><TranslatedText>{message}</TranslatedText></ErrorMessage>", "\t\t</RangeCheck>"]
     lines.append("\t</ItemDef>")
     return code_list

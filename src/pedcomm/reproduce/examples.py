@@ -23,10 +23,10 @@ def run(path: str | Path, workdir: str | Path) -> Report:
     work.mkdir(parents=True, exist_ok=True)
     command = spec["command"]
     if command == "reproduce":
-        from ..validation.conformance import materialize
         from ..analysis.clusters import ClusteringRefused
-        from .run import reproduce
         from ..analysis.result import Options
+        from ..validation.conformance import materialize
+        from .run import reproduce
 
         pkg = materialize(spec.get("package", {}), work / "package")
         try:

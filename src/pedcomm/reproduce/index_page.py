@@ -13,8 +13,8 @@ import pandas as pd
 
 from .._base import __version__
 from ..analysis.compare import OR_RELATIVE_TOLERANCE, STATUS_MEANING, STATUSES
-from ..validation.render_safe import Markdown, md
 from ..analysis.render_tables import FORMATS, markdown_table
+from ..validation.render_safe import Markdown, md
 
 if TYPE_CHECKING:
     from .outcome import Outcome
@@ -41,7 +41,7 @@ def _links(files: dict[str, str]) -> str:
     return " · ".join(f"[{FORMAT_NAMES.get(ext, ext)}]({name})" for ext, name in files.items())
 
 
-def _figures(outcome: "Outcome", result) -> list[str]:
+def _figures(outcome: Outcome, result) -> list[str]:
     """The study's figures: links to both formats, then the PNG inline (nothing without figures)."""
     if not result.figures:
         return []
@@ -82,7 +82,7 @@ def what_the_comparison_shows(synthetic: bool) -> list[str]:
             "as well as from the data.", "", evidence]
 
 
-def index_markdown(outcome: "Outcome", titles: dict[str, str], path: str) -> str:
+def index_markdown(outcome: Outcome, titles: dict[str, str], path: str) -> str:
     report = outcome.validated.report
     desc = outcome.validated.package.descriptor if outcome.validated.package else {}
     totals = report.totals()

@@ -7,23 +7,22 @@ fails on the way (pedcomm.files.outputs).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
-from ..files.inputs import package_files
-from ..files.outputs import FOLDER, claim
-from ..validation.run import Validated, validate
 from ..analysis.compare import COLUMNS, Reproduced, Row, compare
 from ..analysis.forest import ForestRow, forest_plot
+from ..analysis.render_tables import write_table
+from ..analysis.result import Options
+from ..analysis.rounding import fmt
+from ..analysis.table import Table
+from ..files.inputs import package_files
+from ..files.outputs import FOLDER, claim
+from ..validation.run import validate
 from .index_page import index_markdown
 from .outcome import NothingToReproduce, Outcome  # noqa: F401  (NothingToReproduce: what callers catch)
-from ..analysis.render_tables import write_table
-from ..analysis.rounding import fmt
-from ..analysis.result import Options, StudyResult
-from ..analysis.table import Table
 
 
 def comparison_table(rows: list[Row]) -> Table:

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from .. import standard
+from ..standard.declaration import compatibility
 from ..validation.registry import check
 from ..validation.report import Report
-from ..standard.declaration import compatibility
 from .summarize import FORMAT, FORMAT_VERSION
 
 Z95 = 1.959963984540054
@@ -63,11 +63,10 @@ def _problem(summary) -> str | None:
 def load(paths: list[str | Path], report: Report) -> list[Loaded]:
     """Read each summary within bounds (pedcomm.files: a regular file of at most 16 MiB, strict
     JSON), then check it against the summary schema and the sharing rules (summary_rules)."""
-    from . import summary_rules
-
     from ..files.inputs import InputRefused, read
     from ..files.jsonsafe import JSONRefused, loads
     from ..validation.refusals import input_refused
+    from . import summary_rules
 
     out = []
     for p in map(Path, paths):
@@ -118,7 +117,8 @@ def check_compatible(loaded: list[Loaded], report: Report) -> None:
             continue
         if compatibility(d["schemaVersion"], first["schemaVersion"]) == "major":
             report.add("SUMMARY_INCOMPATIBLE", detail=f"the sites {first['site']} and {d['site']} follow incompatible "
-                                                      f"versions of the standard ({first['schemaVersion']}, {d['schemaVersion']})")
+                                                      "versions of the standard "
+                                                      f"({first['schemaVersion']}, {d['schemaVersion']})")
         if d["modelSpecification"] != first["modelSpecification"]:
             report.add("SUMMARY_INCOMPATIBLE", detail=f"the sites {first['site']} and {d['site']} fitted models of different "
                                                       "specifications (other pedcomm model definitions)")

@@ -11,9 +11,9 @@ import pandas as pd
 from .._base import __version__
 from ..analysis.render_tables import markdown_table, write_table
 from ..analysis.rounding import fmt, fmt_p, p_data
-from ..validation.render_safe import md
 from ..analysis.table import Table
 from ..standard.declaration import standard_version
+from ..validation.render_safe import md
 from .forest import TermRows, meta_forest
 
 
@@ -96,15 +96,18 @@ def _forests(result, folder: Path) -> list[str]:
             if r["odds_ratio"] == r["odds_ratio"]:  # not NaN: pooled from two sites or more
                 pooled = (r["odds_ratio"], r["ci_lower"], r["ci_upper"])
             het = f"I² {fmt(100 * r['i2'], 0)}%, τ² {fmt(r['tau2'], 3)}" if pooled else ""
-            terms.append(TermRows(r["label"], list(zip(s["site"], s["odds_ratio"], s["ci_lower"], s["ci_upper"])), pooled, het))
-        files += meta_forest(terms, folder, f"forest_{model}", f"{model.capitalize()}-reported challenge: sites and pooled estimate")
+            sites = list(zip(s["site"], s["odds_ratio"], s["ci_lower"], s["ci_upper"]))
+            terms.append(TermRows(r["label"], sites, pooled, het))
+        files += meta_forest(terms, folder, f"forest_{model}",
+                             f"{model.capitalize()}-reported challenge: sites and pooled estimate")
     return files
 
 
 def index_markdown(result, written: dict[str, list[str]], figures: list[str]) -> str:
     lines = ["# Meta-analysis of site summaries", "",
              f"Written by pedcomm {__version__} (standard {standard_version()}) from {len(result.summaries)} site summaries. "
-             "No row-level data were used" + (", except the pooled package of the one-stage comparison." if "one_stage_vs_meta" in written else "."),
+             "No row-level data were used"
+             + (", except the pooled package of the one-stage comparison." if "one_stage_vs_meta" in written else "."),
              "", "## Inputs", ""]
     inputs = pd.DataFrame([{"site": s.summary["site"], "file": s.path.name, "sha256": s.sha256,
                             "pedcomm": s.summary["tool"]["version"], "standard": s.summary["schemaVersion"],

@@ -19,12 +19,12 @@ import pandas as pd
 from .. import standard
 from ..files.inputs import package_files
 from ..files.outputs import FOLDER, claim
+from ..standard.declaration import Declaration, compatibility, read, standard_version
+from ..standard.studies import definitions
+from ..validation import config as site_config
 from ..validation.registry import check
 from ..validation.report import Report
 from ..validation.run import Validated, validate
-from ..validation import config as site_config
-from ..standard.studies import definitions
-from ..standard.declaration import Declaration, compatibility, read, standard_version
 
 SYNTHETIC_KEYWORD = "synthetic data"
 

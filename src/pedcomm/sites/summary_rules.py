@@ -3,8 +3,9 @@
 1. It follows the JSON Schema of site summaries of the registered studies
    (pedcomm.sites.summary_schema; for pedcomm's own studies it is the published
    validation/site-summary.schema.json, which a test keeps equal to it, and a study registered
-   beside them adds its part without editing the published file): types, identifiers, bounded texts and lists, finite numbers (the JSON reader refuses NaN and
-   Infinity), disclosure settings, no field the format does not define;
+   beside them adds its part without editing the published file): types, identifiers, bounded
+   texts and lists, finite numbers (the JSON reader refuses NaN and Infinity), disclosure settings,
+   no field the format does not define;
 2. what a schema cannot say: each shared model's coefficients and covariance match its terms,
    the covariance matrix is symmetric and every variance is positive;
 3. the sharing rules (pedcomm.analysis.suppress): a threshold of at least the minimum, no published
@@ -21,8 +22,8 @@ from __future__ import annotations
 import math
 from functools import cache
 
-from ..validation.masking import shown_one
 from ..analysis.suppress import MINIMUM_THRESHOLD, published_numbers, single_suppressions
+from ..validation.masking import shown_one
 
 SCHEMA_FILE = "site-summary.schema.json"
 #: Relative tolerance of the covariance matrix's symmetry (summaries round to 12 decimals).

@@ -10,8 +10,8 @@ declaration. Everything about the tables themselves is in the Table Schemas and 
 from __future__ import annotations
 
 from .. import standard
-from . import studies as registry
 from . import declaration
+from . import studies as registry
 
 #: Where the profile is published inside the standard release (``pedcomm standard --out``).
 FILE_NAME = "datapackage.profile.json"

@@ -21,10 +21,10 @@ their resources and codes are part of the standard's own files.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Callable
 
 from .._base import StandardMissing
 

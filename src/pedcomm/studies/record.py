@@ -11,10 +11,11 @@ registered records (pedcomm.standard.studies.registered): the validator's semant
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from ..standard.studies import Declaration
 

@@ -2,7 +2,5 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from ..standard import SHIPPED_SEED  # noqa: F401  (the seed of the shipped example package)
 from .write import write_package  # noqa: F401

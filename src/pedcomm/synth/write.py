@@ -10,6 +10,7 @@ from .. import standard
 from ..files.outputs import FOLDER, claim
 from ..standard.writer import cell, to_csv, write_into  # noqa: F401  (cell, to_csv: re-exported)
 
+
 def _studies(study: str) -> list:
     from ..studies import get, registered
 

@@ -37,7 +37,8 @@ def cast(raw: pd.Series, type_: str) -> tuple[pd.Series, pd.Series]:
             ok_a = pc.fill_null(pc.and_(ok_a, pc.is_finite(num)), False)
             num = pc.if_else(ok_a, num, pa.scalar(None, pa.float64()))
         ok = pd.Series(ok_a.to_numpy(zero_copy_only=False), index=raw.index)
-        typed = pd.Series(num.to_numpy(zero_copy_only=False), index=raw.index).astype("Int64" if type_ == "integer" else "Float64")
+        typed = pd.Series(num.to_numpy(zero_copy_only=False), index=raw.index)
+        typed = typed.astype("Int64" if type_ == "integer" else "Float64")
     elif type_ == "boolean":
         t, f = raw.isin(TRUE_VALUES), raw.isin(FALSE_VALUES)
         ok = t | f
@@ -75,7 +76,8 @@ def type_hint(value: str, type_: str, missing: dict[str, str] | None = None) -> 
     if s != v:
         return " It has spaces around it; remove them."
     if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", s) and type_ in ("integer", "string"):
-        return " This looks like Excel scientific notation (1.0E+05): format the column as text before saving so identifiers and long numbers keep all digits."
+        return (" This looks like Excel scientific notation (1.0E+05): format the column as text before saving so "
+                "identifiers and long numbers keep all digits.")
     if re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}-[A-Za-z]{3}(-\d{2,4})?|[A-Za-z]{3}-\d{1,2}", s):
         if type_ == "date":
             return " Dates must be written YYYY-MM-DD."

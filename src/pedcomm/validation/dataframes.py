@@ -12,7 +12,6 @@ validator.
 
 from __future__ import annotations
 
-import re
 from functools import cache
 
 from .. import standard

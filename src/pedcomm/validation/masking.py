@@ -21,8 +21,9 @@ triggers in CSV tables for people: pedcomm.neutralise).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 #: Longest value shown in a finding (the message quotes at most 60 characters of it).
 MAX_SHOWN = 200

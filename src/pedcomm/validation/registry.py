@@ -13,9 +13,9 @@ from pedcomm.files.inputs).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import Callable
 
 import yaml
 

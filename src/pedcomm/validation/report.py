@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from .masking import bounded, mask, neutralise, shown, shown_one  # noqa: F401  (mask: re-exported)
 from .registry import spec

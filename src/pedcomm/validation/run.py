@@ -24,9 +24,9 @@ from pathlib import Path
 import pandas as pd
 
 from .. import standard
+from . import declaration, package, read, screen, structure  # noqa: F401  (their checks register)
 from .context import Validation
 from .package import Package
-from . import declaration, package, read, screen, structure  # noqa: F401  (their checks register)
 from .registry import IMPLEMENTATIONS, SEMANTIC, STAGED
 from .report import DEFAULT_MAX_LISTED, Report
 
@@ -64,8 +64,8 @@ def validate(path: str | Path, *, max_listed: int = DEFAULT_MAX_LISTED, reveal_v
     ``config``: a site configuration (pedcomm.validation.config.SiteConfig) whose justified overrides
     change the severities of the findings; every override is listed in the report.
     """
+    from ..standard import declaration as site_declaration
     from . import config as site_config
-    from ..standard import declaration
 
     load_checks()
 
@@ -81,7 +81,7 @@ def validate(path: str | Path, *, max_listed: int = DEFAULT_MAX_LISTED, reveal_v
     report.meta["package_version"] = pkg.descriptor.get("version")
     if config is not None:
         try:
-            site_config.check_site(config, declaration.read(pkg.descriptor).site)
+            site_config.check_site(config, site_declaration.read(pkg.descriptor).site)
         except site_config.ConfigError as e:
             site_config.refuse(report, e)
             out.package = None

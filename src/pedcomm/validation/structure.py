@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .registry import IMPLEMENTATIONS, check
-from .report import Report
 from ..standard import missing_codes
 from . import arrowops, identifiers
 from .cast import TYPE_NAMES, cast, enum_hint, sensitive, type_hint
+from .registry import IMPLEMENTATIONS, check
+from .report import Report
 
 
 def check_header(resource: str, schema: dict, columns: list[str], report: Report) -> list[str]:

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 
 from ... import standard
-from ...validation.registry import check, parameter
-from ...validation.report import Report
 from ...validation import identifiers
 from ...validation.cast import sensitive
+from ...validation.registry import check, parameter
+from ...validation.report import Report
 
 #: The role of a discussion's primary oncologist (coding_clinicians.role).
 ONCOLOGIST_ROLE = "oncologist"

@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...validation.registry import check, parameter
-from ...validation import arrowops
-from ...validation.report import Report
 from ...standard.cells import FALSE_TEXT, TRUE_TEXT
+from ...validation import arrowops
+from ...validation.registry import check, parameter
+from ...validation.report import Report
 from .rules import INSTRUMENT_OF, _num, _take, derive_challenge
-
 
 
 def _state(values) -> np.ndarray:

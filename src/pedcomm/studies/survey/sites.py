@@ -15,13 +15,12 @@ import numpy as np
 import pandas as pd
 
 from ... import standard
-from .analysis.design import clinician_variables, config, parent_variables
-from .rules import derive_challenge
-from . import synth as S
 from ...analysis.rounding import round_half_up
 from ...standard.targets import count, value
 from ..calibrate import intercept_for_rate
-
+from . import synth as S
+from .analysis.design import clinician_variables, config, parent_variables
+from .rules import derive_challenge
 
 
 def _share(key: str, of: str) -> float:
@@ -91,8 +90,9 @@ def _clinicians(rng, site_id: str, n: int) -> pd.DataFrame:
         share, lo, hi = zip(*YEARS[r])
         band = rng.choice(len(share), p=share)
         years.append(int(rng.integers(lo[band], hi[band] + 1)))
+    women = _pct("survey.clinicians.women.pct")
     return pd.DataFrame({"clinician_id": [f"K{i:03d}" for i in range(1, n + 1)], "site_id": site_id, "role": role,
-                         "sex": rng.choice(["female", "male"], size=n, p=[_pct("survey.clinicians.women.pct"), 1 - _pct("survey.clinicians.women.pct")]), "years_in_practice": years})
+                         "sex": rng.choice(["female", "male"], size=n, p=[women, 1 - women]), "years_in_practice": years})
 
 
 def _relationships(rng, parents: pd.DataFrame, clinicians: pd.DataFrame, paired_share: float) -> pd.DataFrame:

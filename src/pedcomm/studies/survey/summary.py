@@ -67,7 +67,8 @@ def descriptive_tables(t: dict[str, pd.DataFrame], frame: pd.DataFrame) -> list[
             "strategies_by_challenge", "Relationships in which the clinician used each strategy, by challenge category",
             "relationships", order, list(CATEGORIES), cells, row_totals=True, denominators=denominators,
             notes=["Column denominators are the relationships of each category (the cells of challenge_agreement); "
-                   "a cell is suppressed when it or its complement (relationships not using the strategy) is below the threshold."]))
+                   "a cell is suppressed when it or its complement (relationships not using the strategy) is below "
+                   "the threshold."]))
     return out
 
 

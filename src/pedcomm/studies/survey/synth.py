@@ -25,12 +25,12 @@ import numpy as np
 import pandas as pd
 
 from ... import standard
-from .analysis.design import clinician_variables, config, parent_variables
-from .rules import derive_challenge
+from ...analysis.models import fit_logistic
 from ...standard.targets import count, odds_ratios, value
 from ...validation.registry import parameter
-from ...analysis.models import fit_logistic
 from ..calibrate import draw_exact, intercept_for_rate, swap_search
+from .analysis.design import clinician_variables, config, parent_variables
+from .rules import derive_challenge
 
 SITES = [("DFCI", "Dana-Farber Cancer Institute/Boston Children's Hospital"),
          ("TCH", "Texas Children's Hospital")]

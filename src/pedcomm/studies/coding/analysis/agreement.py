@@ -28,9 +28,9 @@ import pandas as pd
 from ....analysis import clustered
 from ....analysis.agreement import KAPPA_CI, cohen_kappa_2x2
 from ....analysis.clusters import REFUSED, check_clusters
-from .design import Coding, code_order, config, presence, theme_order
 from ....analysis.rounding import fmt
 from ....analysis.table import Table
+from .design import Coding, code_order, config, presence, theme_order
 
 CELLS = ["both", "primary_only", "second_only", "neither"]
 
@@ -100,8 +100,9 @@ def agreement_frame(c: Coding, level: float = 0.95) -> pd.DataFrame:
     theme_cells = presence_tables(presence(first, disc, "theme_id", themes), presence(c.second, disc, "theme_id", themes))
     code_cells = presence_tables(presence(first, disc, "code_id", codes), presence(c.second, disc, "code_id", codes))
     theme_spans, code_spans = _spans(c, "theme_id"), _spans(c, "code_id")
-    pooled_clustered = {"All codes (pooled)": _clustered(code_cells_frames(first, c.second, disc, "code_id", codes), disc, level),
-                        "All themes (pooled)": _clustered(code_cells_frames(first, c.second, disc, "theme_id", themes), disc, level)}
+    pooled_clustered = {
+        "All codes (pooled)": _clustered(code_cells_frames(first, c.second, disc, "code_id", codes), disc, level),
+        "All themes (pooled)": _clustered(code_cells_frames(first, c.second, disc, "theme_id", themes), disc, level)}
     names = dict(zip(c.themes["theme_id"], c.themes["name"])) | dict(zip(c.codes["code_id"], c.codes["name"]))
     theme_of = dict(zip(c.codes["code_id"], c.codes["theme_id"]))
     by_theme = _rows("theme", themes, theme_cells, theme_spans, "theme_id", names, {})

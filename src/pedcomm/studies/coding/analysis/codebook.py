@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .design import Coding, code_order
 from ....analysis.compare import Reproduced
 from ....analysis.table import Table
+from .design import Coding, code_order
 
 #: Marks an illustrative name or definition in the manuscript view.
 MARK = "†"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .design import Coding, labels
 from ....analysis.compare import Reproduced
 from ....analysis.rounding import percent
 from ....analysis.table import Table, n_pct
+from .design import Coding, labels
 
 #: (label, column, key prefix, code -> key suffix) of the analytic sample's categorical characteristics.
 PATIENT_VARIABLES = [
@@ -71,7 +71,8 @@ def cohort(c: Coding) -> tuple[Table, dict[str, Reproduced]]:
         "Group": data["group"],
         "Characteristic": data["characteristic"],
         "Level": data["level"],
-        "n (%)": [str(n) if key in totals_rows else n_pct(n, d) for n, d, key in zip(data["n"], data["denominator"], data["key"])],
+        "n (%)": [str(n) if key in totals_rows else n_pct(n, d)
+                  for n, d, key in zip(data["n"], data["denominator"], data["key"])],
     })
     notes = [
         "Percentages are of the group's total (the analytic sample for patients; enrolled dyads for the "

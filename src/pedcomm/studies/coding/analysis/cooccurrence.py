@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .design import Coding, config, presence, theme_order
-from ....analysis.rounding import percent
 from ....analysis.result import Figure
+from ....analysis.rounding import percent
 from ....analysis.table import Table, n_pct
+from .design import Coding, config, presence, theme_order
 
 HEATMAP = "coding_cooccurrence_heatmap"
 

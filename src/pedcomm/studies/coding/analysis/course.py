@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .design import Coding, config, positions, presence, theme_order
-from ....analysis.rounding import percent
 from ....analysis.result import Figure
+from ....analysis.rounding import percent
 from ....analysis.table import Table, n_pct
+from .design import Coding, config, positions, presence, theme_order
 
 PLOT = "coding_course_plot"
 #: The position outside the ordered course (patients without a discussion showing progression): in

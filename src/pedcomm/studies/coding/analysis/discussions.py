@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .design import Coding, config, labels
 from ....analysis.compare import Reproduced
 from ....analysis.rounding import fmt, percent
 from ....analysis.table import Table, n_pct
+from .design import Coding, config, labels
 
 COLUMNS = ["key", "characteristic", "level", "n", "denominator", "percent", "minutes", "median", "q1", "q3",
            "minimum", "maximum"]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .design import Coding, code_order, config, presence, theme_order
 from ....analysis.rounding import percent
 from ....analysis.table import Table, n_pct
+from .design import Coding, code_order, config, presence, theme_order
 
 COLUMNS = ["level", "theme_id", "code_id", "name", "segments", "discussions", "discussions_denominator",
            "discussions_percent", "patients", "patients_denominator", "patients_percent"]

@@ -7,6 +7,7 @@ import pandas as pd
 
 from ....analysis.agreement import KAPPA_CI
 from ....analysis.clusters import check_clusters
+from ....analysis.result import Options, StudyResult
 from .agreement import agreement
 from .codebook import codebook
 from .cohort import cohort
@@ -15,8 +16,6 @@ from .course import course
 from .design import assumptions, config, frame, positions
 from .discussions import discussions
 from .frequencies import frequencies
-from ....analysis.result import Options, StudyResult
-
 
 
 def run(t: dict[str, pd.DataFrame], options: Options) -> StudyResult:

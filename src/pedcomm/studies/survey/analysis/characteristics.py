@@ -15,8 +15,8 @@ import pandas as pd
 from .... import standard
 from ....analysis.compare import Reproduced
 from ....analysis.rounding import percent
-from .design import apply_rule, config
 from ....analysis.table import Table, n_pct
+from .design import apply_rule, config
 
 #: Child age groups for display only (the article's groups are not published).
 CHILD_AGE_GROUPS = (("0-4", 0, 4), ("5-9", 5, 9), ("10-14", 10, 14), ("15 or older", 15, 99))

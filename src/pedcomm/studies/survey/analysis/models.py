@@ -12,8 +12,8 @@ from scipy import stats
 from ....analysis.compare import Reproduced
 from ....analysis.models import fit_logistic
 from ....analysis.rounding import fmt, fmt_p, p_data
-from .design import config, design
 from ....analysis.table import Table
+from .design import config, design
 
 #: Row labels of the model terms (presentation only; definitions are in survey.yaml).
 TERM_LABELS = {
@@ -61,7 +61,7 @@ class ModelSettings:
 
     @classmethod
     def from_config(cls, method: str | None = None, cluster: str | None = None, correction: str | None = None,
-                    cfg: dict | None = None) -> "ModelSettings":
+                    cfg: dict | None = None) -> ModelSettings:
         m = (cfg or config())["method"]
         method = method or m["default"]
         if method not in m["choices"]:
@@ -204,6 +204,6 @@ def models(frame: pd.DataFrame, settings: ModelSettings, findings: list | None =
     notes += [f"{f.code}: {f.message}" for f in findings or [] if f.code == "CLUSTERS_FEW"]
     population = config()["population"]
     notes.append(f"Population: {population['rule']}, complete cases. {population['assumption']}")
-    for name, spec in config()["models"].items():
+    for spec in config()["models"].values():
         notes.append(f"{spec['title']} covariates: {', '.join(spec['covariates'])}. {spec['assumption']}")
     return Table("survey_models", "Multivariable models of challenging relationships", data, display, notes), values, fitted

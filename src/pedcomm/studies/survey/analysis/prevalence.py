@@ -17,8 +17,8 @@ from ....analysis import clustered
 from ....analysis.agreement import WILSON, cohen_kappa, mcnemar, wilson
 from ....analysis.compare import Reproduced
 from ....analysis.rounding import fmt, fmt_p, p_data, percent
-from .design import config
 from ....analysis.table import Table, n_pct
+from .design import config
 
 PAIRED = "relationships with parent and clinician reports"
 NAIVE = "treating relationships as independent"

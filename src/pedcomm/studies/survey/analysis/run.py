@@ -15,7 +15,6 @@ from .sensitivity import sensitivity
 from .strategies import strategies
 
 
-
 def settings(options: Options) -> ModelSettings:
     return ModelSettings.from_config(options.method, options.cluster, options.correction)
 

@@ -14,9 +14,9 @@ from scipy import stats
 
 from ....analysis.clusters import REFUSED, check_clusters
 from ....analysis.rounding import fmt, p_data
+from ....analysis.table import Table
 from .design import analysis_frame, config, design, with_changes
 from .models import TERM_LABELS, ModelSettings, cluster_counts, clusters_text, fit
-from ....analysis.table import Table
 
 DEFAULT = {"id": "default", "label": "As configured (survey.yaml)", "set": {}, "why": "The choices written in survey.yaml."}
 MARK = "†"
