@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -295,6 +296,7 @@ SEED_HELP = "Random seed; the same seed gives byte-identical files."
 
 def _synth_command(name: str, help_text: str, sites_help: str | None, default_seed: int):
     """`pedcomm synth NAME` for one registered study (with --sites when its record has a site generator)."""
+    command: Callable[..., None]
     if sites_help is None:
         def command(seed: int = typer.Option(default_seed, help=SEED_HELP),
                     out: Path = typer.Option(..., "--out", help="Folder to write the package to."),
@@ -615,7 +617,7 @@ def pool_cmd(
     if outcome.report.findings:
         console.print("\n[bold]Pooling[/bold]")
         to_terminal(outcome.report, console)
-    if outcome.out is None:
+    if outcome.out is None or outcome.result is None:
         err.print(f"[red]Not pooled: see the findings above. Nothing was written to {_safe(out)}.[/red]")
         raise typer.Exit(1)
     n = {name: len(frame) for name, frame in outcome.result.tables.items()}
@@ -716,8 +718,11 @@ def meta_cmd(
     if result.out is None:
         err.print(f"[red]Not combined (see above). Nothing was written to {_safe(out)}.[/red]")
         raise typer.Exit(result.report.exit_code or 1)
-    pooled = result.estimates.dropna(subset=["odds_ratio"]) if "odds_ratio" in result.estimates else result.estimates.iloc[:0]
-    what = (f"{len(pooled)} pooled odds ratios" if len(result.estimates)
+    import pandas as pd
+
+    estimates = result.estimates if result.estimates is not None else pd.DataFrame()
+    pooled = estimates.dropna(subset=["odds_ratio"]) if "odds_ratio" in estimates else estimates.iloc[:0]
+    what = (f"{len(pooled)} pooled odds ratios" if len(estimates)
             else f"{1 + len(result.extra)} pooled tables ({result.summaries[0].summary['study']} study)")
     err.print(f"Combined {len(result.summaries)} site summaries: {what}. "
               f"Results in {_safe(out)}/; start with {_safe(out / 'index.md')}.")

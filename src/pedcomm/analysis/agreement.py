@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,7 +95,7 @@ def cohen_kappa(table, level: float = 0.95) -> Kappa:
     return Kappa(k, se, k - z * se, k + z * se, po, pe, int(n))
 
 
-def cohen_kappa_2x2(both, first_only, second_only, neither, level: float = 0.95) -> pd.DataFrame:
+def cohen_kappa_2x2(both: Any, first_only: Any, second_only: Any, neither: Any, level: float = 0.95) -> pd.DataFrame:
     """Kappa of many binary ratings at once (e.g. one per code), from the cells of their 2x2 tables
     (rater 1 yes & rater 2 yes, yes & no, no & yes, no & no; equal-length arrays).
 

@@ -81,7 +81,7 @@ def _within(t: Target, v: Reproduced) -> bool:
     if t.statistic != "odds ratio" or v.value is None or not t.published:
         return False
     close = abs(float(v.value) / t.published - 1) <= OR_RELATIVE_TOLERANCE
-    if None in (t.ci_lower, t.ci_upper, v.ci_lower, v.ci_upper):
+    if t.ci_lower is None or t.ci_upper is None or v.ci_lower is None or v.ci_upper is None:
         return False
     overlap = v.ci_lower <= t.ci_upper and t.ci_lower <= v.ci_upper
     return close and overlap

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 HASH_SALT = "pedcomm"
 #: matplotlib settings of every figure (inside ``matplotlib.rc_context``, around drawing and saving).
-STYLE = {"svg.hashsalt": HASH_SALT, "svg.fonttype": "path", "font.family": "DejaVu Sans", "font.size": 9}
+STYLE: dict[Any, Any] = {"svg.hashsalt": HASH_SALT, "svg.fonttype": "path", "font.family": "DejaVu Sans", "font.size": 9}
 
 
 def new_figure(width: float, height: float):

@@ -11,8 +11,11 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from numbers import Real
 
+#: A number this module rounds: exact fractions, Python numbers, numpy scalars.
+Number = float | Fraction | Real
 
-def _decimal(x: Real | Fraction) -> Decimal:
+
+def _decimal(x: Number) -> Decimal:
     if isinstance(x, Fraction):
         with localcontext() as ctx:
             ctx.prec = 40
@@ -20,12 +23,12 @@ def _decimal(x: Real | Fraction) -> Decimal:
     return Decimal(repr(float(x)))
 
 
-def round_half_up(x: Real | Fraction, decimals: int) -> Decimal:
+def round_half_up(x: Number, decimals: int) -> Decimal:
     """``x`` rounded to ``decimals`` places, ties away from zero."""
     return _decimal(x).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
-def fmt(x: Real | Fraction | None, decimals: int) -> str:
+def fmt(x: Number | None, decimals: int) -> str:
     """``x`` as text at ``decimals`` places (blank for a missing value)."""
     if x is None or (isinstance(x, float) and x != x):
         return ""
@@ -38,6 +41,12 @@ def fmt(x: Real | Fraction | None, decimals: int) -> str:
 def percent(k: int, n: int) -> Fraction | None:
     """100 k / n, exactly; None when n is 0."""
     return Fraction(100 * int(k), int(n)) if n else None
+
+
+def percent_value(k: int, n: int, decimals: int = 6) -> float | None:
+    """100 k / n as a float rounded to ``decimals`` places, for a machine-readable table; None when n is 0."""
+    p = percent(k, n)
+    return None if p is None else float(round(float(p), decimals))
 
 
 def fmt_p(p: float | None) -> str:

@@ -21,6 +21,7 @@ cell from a single line, which is what a reader with the table and a calculator 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -120,7 +121,7 @@ def as_dict(t: CountTable, threshold: int = DEFAULT_THRESHOLD, zeros: bool = Fal
     def shown(i, j):
         return None if hidden[i, j] else int(values[i, j])
 
-    out = {"name": t.name, "title": t.title, "unit": t.unit, "rows": list(t.rows), "columns": list(t.columns),
+    out: dict[str, Any] = {"name": t.name, "title": t.title, "unit": t.unit, "rows": list(t.rows), "columns": list(t.columns),
            "cells": [[shown(i, j) for j in range(C)] for i in range(R)]}
     if t.row_totals:
         out["row_totals"] = [shown(i, C) for i in range(R)]

@@ -40,6 +40,7 @@ import stat
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -62,7 +63,7 @@ def cases() -> list[dict]:
 def snapshot(folder: Path) -> dict:
     """Every file under ``folder``: bytes of regular files (size and time of large ones), link
     targets, and the type of special files (never opened)."""
-    out = {}
+    out: dict[str, object] = {}
     for base, dirs, files in os.walk(folder):
         for name in dirs + files:
             p = Path(base) / name
@@ -129,7 +130,7 @@ def _summary(spec: dict) -> dict:
 
     doc = copy.deepcopy(TEMPLATE)
     for key, value in (spec.get("set") or {}).items():
-        target = doc
+        target: Any = doc
         *parents, last = key.split(".")
         for k in parents:
             target = target[int(k)] if isinstance(target, list) else target[k]

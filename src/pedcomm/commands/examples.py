@@ -11,12 +11,16 @@ A QDA project is imported into validation/conformance/valid_coding/ with the map
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..validation.conformance import SUITE
 from ..validation.report import Report
 
+if TYPE_CHECKING:
+    from .conformance import CommandRun
 
-def run_example(path: str | Path, workdir: str | Path) -> Report:
+
+def run_example(path: str | Path, workdir: str | Path) -> Report | CommandRun:
     """The report of the example (for files/commands/ cases: the command's run, whose ``codes()``
     are the codes its output names)."""
     path, workdir = Path(path), Path(workdir)
@@ -37,15 +41,15 @@ def run_example(path: str | Path, workdir: str | Path) -> Report:
         return import_project(path, workdir / "out", reference=SUITE / package if package else None,
                               **{k: v for k, v in side.items() if v.is_file()}, **opts).report
     if kind == "sites":
-        from ..sites.examples import run
+        from ..sites.examples import run as run_sites
 
-        return run(path, workdir)
+        return run_sites(path, workdir)
     if kind == "analysis":
-        from ..reproduce.examples import run
+        from ..reproduce.examples import run as run_analysis
 
-        return run(path, workdir)
+        return run_analysis(path, workdir)
     if kind == "commands":
-        from .conformance import run
+        from .conformance import run as run_commands
 
-        return run(path, workdir)
+        return run_commands(path, workdir)
     raise ValueError(f"no runner for examples under files/{kind}/")

@@ -57,6 +57,8 @@ def example_block(s: CheckSpec) -> str:
     (shown as they are: YAML) or an input file (named)."""
     from ..validation.conformance import SUITE
 
+    if s.example is None:
+        return ""
     path = SUITE / s.example
     where = code("validation/conformance/" + s.example)
     if path.suffix != ".yaml" or not path.is_file():

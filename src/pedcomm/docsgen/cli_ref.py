@@ -49,7 +49,9 @@ def command_section(cmd, ctx) -> str:
 
 def page(app: typer.Typer | None = None, prog: str = "pedcomm") -> str:
     if app is None:
-        from ..cli import app
+        from ..cli import app as cli_app
+
+        app = cli_app
     root = typer.main.get_command(app)
     ctx = root.context_class(root, info_name=prog)
     out = [BANNER.format(source="the typer app in src/pedcomm/cli.py"), "# Command-line reference", "",
@@ -62,6 +64,8 @@ def page(app: typer.Typer | None = None, prog: str = "pedcomm") -> str:
 
 def command_paths(app: typer.Typer | None = None, prog: str = "pedcomm") -> list[str]:
     if app is None:
-        from ..cli import app
+        from ..cli import app as cli_app
+
+        app = cli_app
     root = typer.main.get_command(app)
     return [c.command_path for _, c in _commands(root, root.context_class(root, info_name=prog))]

@@ -48,7 +48,7 @@ ROLES = {
 class InputRefused(Exception):
     """An input path that must not be opened; ``code`` is the finding code, ``detail`` says why."""
 
-    def __init__(self, code: str, path: Path, role: str, detail: str):
+    def __init__(self, code: str, path: str | Path, role: str, detail: str):
         super().__init__(detail)
         self.code, self.path, self.role, self.detail = code, Path(path), role, detail
 

@@ -39,7 +39,7 @@ def tool() -> dict:
         return {"name": "pedcomm", "version": "unknown", "standard": "unknown"}
 
 
-def marker(command: str, files: dict[str, str]) -> bytes:
+def marker(command: str, files: dict[str, str] | dict[str, list[str]]) -> bytes:
     t = tool()
     doc = {"pedcomm_output": MARKER_FORMAT,
            "about": "Written by pedcomm. `--force` replaces this output only while it holds exactly the files "

@@ -56,7 +56,7 @@ from .interrupts import Interrupted  # noqa: F401  (re-exported: what the comman
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: the lock falls back to an exclusive create
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 FOLDER, FILE = "folder", "file"
 #: errno values that mean the output cannot be written, in words.
@@ -80,7 +80,7 @@ class OutputRefused(Exception):
 
 
 def write_failed(path: Path, e: OSError) -> OutputRefused:
-    what = WRITE_ERRORS.get(e.errno) or (e.strerror or type(e).__name__)
+    what = (WRITE_ERRORS.get(e.errno) if e.errno is not None else None) or (e.strerror or type(e).__name__)
     where = f" ({e.filename})" if getattr(e, "filename", None) and str(e.filename) != str(path) else ""
     return OutputRefused("OUTPUT_WRITE_FAILED", path, f"it could not be written: {what}{where}")
 

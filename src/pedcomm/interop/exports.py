@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -116,7 +117,13 @@ def _decimals(raw: pd.Series) -> int:
 def write_sav(resource: str, raw: pd.DataFrame, path: Path) -> None:
     import pyreadstat
 
-    data, var_labels, val_labels, missing, measures, formats = {}, {}, {}, {}, {}, {}
+    # pyreadstat's annotations are narrower than what it accepts (and what we pass): plain dicts of Any
+    data: dict[str, Any] = {}
+    var_labels: dict[str, Any] = {}
+    val_labels: dict[str, Any] = {}
+    missing: dict[str, Any] = {}
+    measures: dict[str, Any] = {}
+    formats: dict[str, Any] = {}
     codes = list(L.declared_missing(resource))
     for fd in L.fields(resource):
         name = fd["name"]
@@ -156,7 +163,10 @@ def write_dta(resource: str, raw: pd.DataFrame, path: Path) -> None:
     import pyreadstat
 
     letters = stata_letters(resource)
-    data, var_labels, val_labels, missing = {}, {}, {}, {}
+    data: dict[str, Any] = {}
+    var_labels: dict[str, Any] = {}
+    val_labels: dict[str, Any] = {}
+    missing: dict[str, Any] = {}
     for fd in L.fields(resource):
         name = fd["name"]
         if len(name) > STATA_MAX_NAME:
@@ -187,7 +197,7 @@ def _arrow_array(fd: dict, col: pd.Series, coded: pd.Series):
     k = kind(fd)
     text = [None if c or v == "" else v for v, c in zip(col.tolist(), coded.tolist())]
     if k == "category":
-        enum = L.enum_of(fd)
+        enum = L.codes_of(fd)
         pos = {c: i for i, c in enumerate(enum)}
         return pa.DictionaryArray.from_arrays(pa.array([None if v is None else pos[v] for v in text], type=pa.int32()),
                                               pa.array(enum, type=pa.string()))
@@ -236,7 +246,7 @@ def _text_of_number(fd: dict, v) -> str:
         return ""
     k = kind(fd)
     if k == "category":
-        return L.enum_of(fd)[int(v) - 1]
+        return L.codes_of(fd)[int(v) - 1]
     if k == "boolean":
         return L.TRUE_TEXT if int(v) == 1 else L.FALSE_TEXT
     return cell(float(v)) if k == "number" else str(int(v))

@@ -37,6 +37,14 @@ def enum_of(fd: dict) -> list[str] | None:
     return fd.get("constraints", {}).get("enum")
 
 
+def codes_of(fd: dict) -> list[str]:
+    """The codes of a categorical field (KeyError for a field without categories)."""
+    codes = enum_of(fd)
+    if codes is None:
+        raise KeyError(f"{fd.get('name')} is not a categorical field")
+    return codes
+
+
 def is_categorical(fd: dict) -> bool:
     return enum_of(fd) is not None
 
@@ -44,12 +52,12 @@ def is_categorical(fd: dict) -> bool:
 def enum_labels(fd: dict) -> dict[str, str]:
     """Code -> label of a categorical field, in schema order (the code itself when unlabelled)."""
     labels = fd.get("enumLabels", {})
-    return {c: labels.get(c, c) for c in enum_of(fd)}
+    return {c: labels.get(c, c) for c in codes_of(fd)}
 
 
 def numeric_codes(fd: dict) -> dict[str, int]:
     """Code -> integer of a categorical field: position in the enum, from 1."""
-    return {c: i for i, c in enumerate(enum_of(fd), start=1)}
+    return {c: i for i, c in enumerate(codes_of(fd), start=1)}
 
 
 def response_labels(fd: dict) -> dict[int, str]:

@@ -16,9 +16,12 @@ from ..validation.report import Report
 from ..validation.run import Validated, validate
 
 
-def read_text(path: Path) -> pd.DataFrame:
+def read_text(path: Path | None) -> pd.DataFrame:
     """A CSV file as a frame of strings (blank cells are ''), read within a data file's bounds."""
     import io
+
+    if path is None:  # a resource whose path was refused never validates into a table
+        raise ValueError("the resource has no safe path")
 
     return pd.read_csv(io.BytesIO(read(path, "data")), dtype=str, keep_default_na=False, na_filter=False,
                        encoding="utf-8-sig")
@@ -28,7 +31,7 @@ def text_tables(validated: Validated) -> dict[str, pd.DataFrame]:
     """The text of every standard resource that validated into a typed table, schema columns only."""
     out = {}
     for name in validated.tables:
-        ref = validated.package.resources[name]
+        ref = validated.opened().resources[name]
         frame = read_text(ref.path)
         out[name] = frame[[f["name"] for f in standard.schema(name)["fields"]]]
     return out

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Set as AbstractSet
 
 import pandas as pd
 
@@ -121,10 +122,10 @@ class Codebook:
         self.theme_guids: set[str] = set()
 
 
-def read_codebook(codes_el, report: Report, published: set[str] = frozenset()) -> Codebook:
+def read_codebook(codes_el, report: Report, published: AbstractSet[str] = frozenset()) -> Codebook:
     """Themes and codes of a <Codes> element (see the module docstring for the leniency)."""
     cb = Codebook()
-    taken = {"theme": set(), "code": set()}
+    taken: dict[str, set[str]] = {"theme": set(), "code": set()}
     regenerated = assigned = 0
 
     def ident(kind: str, el, tag: dict) -> str:

@@ -144,7 +144,7 @@ class Selections:
             n = len(children(sources, kind))
             if n:
                 out.count("picture or PDF sources were skipped: pedcomm imports coded text, audio and video", n)
-        pending = []  # (selection, its Source, start, end, src element, discussion)
+        pending: list[tuple] = []  # (selection, its Source, start, end, src element, discussion)
         media = []
         for src in sources:
             name = local(src)
@@ -184,6 +184,8 @@ class Selections:
             pending.append((sel, source, a, b, src, discussion))
 
     def _text_selection(self, sel, source: Source, a: int, b: int, src, discussion: str, out: Found) -> None:
+        if out.choice is None:
+            raise RuntimeError("the position convention is chosen before any selection is read")
         conv = out.choice.convention
         i, j = source.index(a, conv), source.index(b, conv)
         if i is None or j is None or j < i:
@@ -250,8 +252,8 @@ class Selections:
         for _, source, points in synced:
             if source is None:
                 continue
-            before = [(ms, _position(source, pos, out.choice)) for ms, pos in points.values() if ms is not None and ms <= at]
-            before = [(ms, pos) for ms, pos in before if pos is not None]
+            before = [(ms, p) for ms, pos in points.values() if ms is not None and ms <= at
+                      if (p := _position(source, pos, out.choice)) is not None]
             if before:
                 tr = self.parsed(source)
                 out.formats |= tr.formats
@@ -260,8 +262,10 @@ class Selections:
         return None
 
 
-def _position(source: Source, value, choice: Choice) -> int | None:
+def _position(source: Source, value, choice: Choice | None) -> int | None:
     """A sync point's character position in the normalised transcript, counted as the project counts."""
+    if choice is None:
+        raise RuntimeError("the position convention is chosen before any selection is read")
     try:
         p = int(str(value).strip())
     except (TypeError, ValueError):

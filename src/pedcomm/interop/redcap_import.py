@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from .redcap_forms import (
     REPEAT_INSTANCE,
     REPEAT_INSTRUMENT,
     SYSTEM_COLUMNS,
+    Form,
     checkbox_column,
     part_fields,
 )
@@ -57,7 +59,7 @@ class Imported:
 
 @check("REDCAP_EXPORT_UNREADABLE", "REDCAP_DELIMITER")
 def read_export(path: Path, report: Report,
-                labels: set[str] = frozenset()) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
+                labels: AbstractSet[str] = frozenset()) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
     """The header and the non-blank rows (with their file row numbers) of a raw export.
 
     ``labels``: the dictionary's field labels (casefolded), to recognise a header of labels.
@@ -142,7 +144,7 @@ def _form_columns(form, items: pd.DataFrame) -> tuple[list[str], list[str]]:
     boxes = []
     if form.checkbox:
         cb = form.checkbox
-        boxes = [checkbox_column(cb.name, c) for c in L.enum_of(L.field_map(cb.resource)[cb.code_field])]
+        boxes = [checkbox_column(cb.name, c) for c in L.codes_of(L.field_map(cb.resource)[cb.code_field])]
     return cols, boxes
 
 
@@ -180,7 +182,7 @@ def convert(header: list[str], body: list[tuple[int, list[str]]], items: pd.Data
     """The standard survey tables (lists of text rows) held by the export."""
     layout = {f.name: _form_columns(f, items) for f in FORMS}
     asked = {f.name: list(items.loc[items["instrument"] == f.instrument, "item_id"]) for f in FORMS if f.repeating}
-    box_codes = {f.name: L.enum_of(L.field_map(f.checkbox.resource)[f.checkbox.code_field]) for f in FORMS if f.checkbox}
+    box_codes = {f.name: L.codes_of(L.field_map(f.checkbox.resource)[f.checkbox.code_field]) for f in FORMS if f.checkbox}
     fields_of = {(f.name, i): part_fields(p) for f in FORMS for i, p in enumerate(f.parts)}
 
     def present(row: dict, form) -> bool:
@@ -188,7 +190,7 @@ def convert(header: list[str], body: list[tuple[int, list[str]]], items: pd.Data
         return (any(row.get(c, "").strip() for c in cols) or any(row.get(b, "") == "1" for b in boxes)
                 or row.get(f"{form.name}_complete", "") in ("1", "2"))
 
-    records: dict[str, list[tuple[int, dict, object]]] = {}
+    records: dict[str, list[tuple[int, dict, Form]]] = {}
     order: list[str] = []
     report.ran("REDCAP_RECORD_UNCLEAR", SOURCE, RECORD_ID, len(body))
     for line, cells in body:
@@ -209,9 +211,9 @@ def convert(header: list[str], body: list[tuple[int, list[str]]], items: pd.Data
             order.append(rid)
         records[rid] += [(line, row, f) for f in forms]
 
-    t = {n: [] for n in ("survey_parents", "survey_children", "survey_clinicians", "survey_relationships",
+    t: dict[str, list[dict]] = {n: [] for n in ("survey_parents", "survey_children", "survey_clinicians", "survey_relationships",
                          "survey_responses", "survey_strategies")}
-    sides: dict[str, dict[str, tuple[int, dict]]] = {}  # relationship -> respondent -> (line, values)
+    sides: dict[str, dict[str, tuple[int, dict, Form]]] = {}  # relationship -> respondent -> (line, values)
     rel_order: list[str] = []
     report.ran("REDCAP_CHECKBOX_INVALID", SOURCE, None, 0)
     for rid in order:
@@ -250,10 +252,10 @@ def convert(header: list[str], body: list[tuple[int, list[str]]], items: pd.Data
                 t[form.checkbox.resource] += checkbox_rows(form.checkbox, row, line, rel_id, box_codes[form.name], report)
 
     report.ran("REDCAP_LINK_CONFLICT", SOURCE, None, len(rel_order))
-    respondents = [f.respondent for f in FORMS if f.repeating]
+    sides_of = [f.respondent for f in FORMS if f.repeating]
     for rel_id in rel_order:
         merged: dict[str, str] = {}
-        for who in respondents:
+        for who in sides_of:
             if who not in sides[rel_id]:
                 continue
             line, vals, form = sides[rel_id][who]
@@ -264,7 +266,7 @@ def convert(header: list[str], body: list[tuple[int, list[str]]], items: pd.Data
                                detail=f"the {who} side gives {k} {L.shown(v)!r} but the other side {L.shown(merged[k])!r}")
                 elif v or k not in merged:
                     merged[k] = v
-        for who in respondents:
+        for who in sides_of:
             merged[f"{who}_report"] = L.TRUE_TEXT if who in sides[rel_id] else L.FALSE_TEXT
         t["survey_relationships"].append(merged)
     return t

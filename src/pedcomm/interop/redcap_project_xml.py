@@ -24,7 +24,7 @@ from .. import standard
 from .._base import __version__
 from . import labels as L
 from .redcap_dictionary import COLUMNS, choice_pairs, dictionary_rows
-from .redcap_forms import FORMS, RECORD_ID, checkbox_column
+from .redcap_forms import FORMS, RECORD_ID, Form, checkbox_column
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
 REDCAP_NS = "https://projectredcap.org"
@@ -65,7 +65,7 @@ def missing_data_codes() -> str:
     return "\n".join(f"{code}, {label}" for code, label in L.declared_missing("survey_responses").items())
 
 
-def _items(rows: list[dict]) -> list[tuple[str, list[tuple[str, dict]]]]:
+def _items(rows: list[dict]) -> list[tuple[Form, list[tuple[str, list]]]]:
     """Per form, in order: (item group key, [(item name, dictionary row or a status pseudo-row)])."""
     forms = []
     for form in FORMS:
@@ -195,7 +195,8 @@ def project_xml(reference: dict) -> bytes:
                    f'redcap:FormName="{form.name}">')
         out += [f'\t\t<ItemGroupRef ItemGroupOID="{key}" Mandatory="No"/>' for key, _ in groups]
         out.append("\t</FormDef>")
-    item_defs, code_lists = [], []
+    item_defs: list[str] = []
+    code_lists: list[str] = []
     for form, groups in forms:
         for key, items in groups:
             first = items[0][1]

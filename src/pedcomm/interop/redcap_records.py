@@ -53,7 +53,7 @@ def records(tables: dict[str, pd.DataFrame], *, unchecked: str = "0", unfilled: 
     answers = {(r["relationship_id"], r["respondent"], r["item_id"]): r["response"]
                for r in tables["survey_responses"].to_dict("records")}
     items = tables["survey_items"]
-    used = defaultdict(dict)
+    used: defaultdict[str, dict] = defaultdict(dict)
     for r in tables["survey_strategies"].to_dict("records"):
         used[r["relationship_id"]][r["strategy"]] = r["used"]
 
@@ -97,7 +97,7 @@ def records(tables: dict[str, pd.DataFrame], *, unchecked: str = "0", unfilled: 
                 if rep.checkbox:
                     cb = rep.checkbox
                     flags = used.get(r["relationship_id"], {})
-                    codes = L.enum_of(L.field_map(cb.resource)[cb.code_field])
+                    codes = L.codes_of(L.field_map(cb.resource)[cb.code_field])
                     answer = {flags.get(code, "") for code in codes}
                     coded = next((col for col, c in mdc.get(rep.name, {}).items() if answer == {c}), None)
                     for code in codes:

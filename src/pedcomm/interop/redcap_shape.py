@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from collections.abc import Set as AbstractSet
 
 from ..validation.registry import check
 from . import labels as L
@@ -56,7 +57,7 @@ def dictionary_labels(rows: list[dict]) -> set[str]:
     return {r["Field Label"].strip().casefold() for r in rows if r["Field Label"].strip()} | LABEL_HEADERS
 
 
-def label_header(first_line: str, labels: set[str]) -> list[str]:
+def label_header(first_line: str, labels: AbstractSet[str]) -> list[str]:
     """The header cells that are field labels rather than variable names (under the likeliest separator)."""
     best: list[str] = []
     for sep in SEPARATORS:

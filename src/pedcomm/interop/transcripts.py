@@ -61,8 +61,10 @@ LABEL = re.compile(rf"(?P<label>{_LABEL})[ \t]*:(?=[ \t]|$)")
 VOICE = re.compile(r"<v(?:\.[\w.-]+)?[ \t]+(?P<label>[^>\n]{1,40})>")
 
 
-def seconds(text: str, tenths: str | None = None) -> Decimal | None:
-    """'1:02:03.5' -> 3723.5; '02:03' -> 123; None when it is not a clock time."""
+def seconds(text: str | None, tenths: str | None = None) -> Decimal | None:
+    """'1:02:03.5' -> 3723.5; '02:03' -> 123; None when it is not a clock time (or no text)."""
+    if text is None:
+        return None
     m = _TIME.match(text.strip())
     if not m:
         return None
@@ -171,7 +173,7 @@ def _inline(tr: Transcript, line: str, ls: int, skip_to: int) -> None:
         if _point(tr, ls + m.start(), ls + m.end(), seconds(a)):
             _saw(tr, "stamps inside lines")
             if b is not None:
-                tr.points.append((ls + m.end(), ls + m.end(), seconds(b) or seconds(a)))
+                _point(tr, ls + m.end(), ls + m.end(), seconds(b) or seconds(a))
 
 
 def _open(tr: Transcript, ls: int, speaker: str | None) -> None:
@@ -187,13 +189,13 @@ def _parse_line(tr: Transcript, line: str, ls: int, pending_end, cue_ends, index
     # WebVTT / SRT cue timing: the cue's text follows on the next lines
     m = CUE.match(stripped)
     if m:
-        a, b = seconds(m["a"].replace(",", ".")), seconds(m["b"].replace(",", "."))
-        if a is not None:
+        cue_start, cue_end = seconds(m["a"].replace(",", ".")), seconds(m["b"].replace(",", "."))
+        if cue_start is not None:
             _saw(tr, "WebVTT/SRT cues")
-            _point(tr, ls, ls + len(line), a)
+            _point(tr, ls, ls + len(line), cue_start)
             _open(tr, ls, None)
-            if b is not None:
-                cue_ends.append((index, b))
+            if cue_end is not None:
+                cue_ends.append((index, cue_end))
             return True
     # NVivo transcript rows: [row number ⇥] timespan ⇥ [speaker ⇥] content
     if "\t" in stripped:
@@ -204,7 +206,7 @@ def _parse_line(tr: Transcript, line: str, ls: int, pending_end, cue_ends, index
             body = ls + lead + len("\t".join(cells[:-1])) + 1
             speaker = cells[k + 1].strip() if len(cells) - k >= 3 else None
             _saw(tr, "NVivo transcript rows (tab-separated)")
-            tr.points.append((ls, body, seconds(span["a"])))
+            _point(tr, ls, body, seconds(span["a"]))
             tr.marks.append((ls, body))
             _open(tr, ls, speaker or None)
             if span["b"] and seconds(span["b"]) is not None:
@@ -221,7 +223,9 @@ def _parse_line(tr: Transcript, line: str, ls: int, pending_end, cue_ends, index
         _inline(tr, line, ls, end - ls)
         return True
     # a stamp or span at the start of the line, bracketed or bare
-    at, stamp_end, a, b = lead, None, None, None
+    at, stamp_end = lead, None
+    a: str | None = None
+    b: str | None = None
     m = INLINE.match(stripped)
     if m and m["e"] is None:
         a, b = (m["a"], m["b"]) if m["a"] is not None else (m["c"], m["d"])

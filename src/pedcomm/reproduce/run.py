@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -37,25 +38,27 @@ def odds_ratio_rows(rows: list[Row]) -> list[Row]:
     return [r for r in rows if r.target_spec.statistic == "odds ratio"]
 
 
-def _complete(v: Reproduced | None) -> Reproduced | None:
-    """A reproduced odds ratio with its CI, or None."""
-    return None if v is None or None in (v.value, v.ci_lower, v.ci_upper) else v
+def _complete(v: Reproduced | None) -> tuple[float, float, float] | None:
+    """A reproduced odds ratio with its CI (odds ratio, lower, upper), or None."""
+    if v is None or v.value is None or v.ci_lower is None or v.ci_upper is None:
+        return None
+    return float(v.value), v.ci_lower, v.ci_upper
 
 
 def odds_ratio_table(rows: list[Row]) -> Table:
     """Published and reproduced odds ratios with their CIs (the data of the forest plot)."""
-    recs = []
+    recs: list[dict[str, Any]] = []
     for r in odds_ratio_rows(rows):
         t, v = r.target_spec, _complete(r.value)
         recs.append({
             "study": r.study, "target": r.target, "model": t.model, "term": t.term, "label": t.note or t.term,
             "published": t.published, "published_ci_lower": t.ci_lower, "published_ci_upper": t.ci_upper,
-            "reproduced": None if v is None else round(float(v.value), 6),
-            "reproduced_ci_lower": None if v is None else round(v.ci_lower, 6),
-            "reproduced_ci_upper": None if v is None else round(v.ci_upper, 6),
-            "relative_difference": None if v is None else round(float(v.value) / t.published - 1, 6),
+            "reproduced": None if v is None else round(v[0], 6),
+            "reproduced_ci_lower": None if v is None else round(v[1], 6),
+            "reproduced_ci_upper": None if v is None else round(v[2], 6),
+            "relative_difference": None if v is None else round(v[0] / t.published - 1, 6),
             "status": r.status,
-            "reproduced_ci_method": "" if v is None else (v.ci_method or ""),
+            "reproduced_ci_method": "" if v is None or r.value is None else (r.value.ci_method or ""),
         })
     data = pd.DataFrame(recs)
 
@@ -81,8 +84,9 @@ def odds_ratio_table(rows: list[Row]) -> Table:
 def _forest_rows(rows: list[Row]) -> list[ForestRow]:
     out = []
     for r in odds_ratio_rows(rows):
-        t, v = r.target_spec, _complete(r.value)
-        rep = None if v is None else (float(v.value), v.ci_lower, v.ci_upper)
+        t, rep = r.target_spec, _complete(r.value)
+        if t.ci_lower is None or t.ci_upper is None:
+            raise ValueError(f"the published odds ratio {r.target} has no confidence interval in targets.csv")
         out.append(ForestRow(f"{t.note or t.term} ({t.model} model)", (t.published, t.ci_lower, t.ci_upper), rep, r.status))
     return out
 

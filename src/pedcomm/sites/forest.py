@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..analysis.forest import HASH_SALT
 
@@ -28,7 +29,7 @@ def meta_forest(terms: list[TermRows], folder: Path, stem: str, title: str) -> l
     from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 
     rows = sum(len(t.sites) + 2 for t in terms)
-    style = {"svg.hashsalt": HASH_SALT, "svg.fonttype": "path", "font.family": "DejaVu Sans", "font.size": 8}
+    style: dict[Any, Any] = {"svg.hashsalt": HASH_SALT, "svg.fonttype": "path", "font.family": "DejaVu Sans", "font.size": 8}
     with matplotlib.rc_context(style):
         fig = Figure(figsize=(8.5, 1.2 + 0.2 * rows))
         FigureCanvasAgg(fig)

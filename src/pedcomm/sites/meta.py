@@ -12,6 +12,7 @@ any site is shown as a lower bound (">= n").
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -218,7 +219,7 @@ def pool_tables(loaded: list[Loaded]) -> pd.DataFrame:
     return frame
 
 
-def meta(paths: list[str | Path], out: str | Path, *, one_stage: str | Path | None = None, force: bool = False,
+def meta(paths: Sequence[str | Path], out: str | Path, *, one_stage: str | Path | None = None, force: bool = False,
          progress=None) -> MetaResult:
     """Combine site summaries into ``out`` (written only when every summary is usable and compatible).
 

@@ -11,6 +11,7 @@ file hashes and the tool that validated and pooled it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -173,7 +174,7 @@ def check_same_data(sites: list[SiteInput], report: Report) -> None:
 def _read(site: SiteInput, name: str, report: Report) -> pd.DataFrame:
     from ..interop.package_io import read_text
 
-    frame = read_text(site.validated.package.resources[name].path)
+    frame = read_text(site.validated.opened().resources[name].path)
     cols = [f["name"] for f in standard.schema(name)["fields"]]
     extra = [c for c in frame.columns if c not in cols]
     report.ran("POOL_CONTENT_DROPPED", name, None, 1)
@@ -190,7 +191,7 @@ def merge(sites: list[SiteInput], report: Report) -> dict[str, pd.DataFrame]:
     tables: dict[str, pd.DataFrame] = {}
     for s in sites:
         known = set(standard.resource_names())
-        for r in s.validated.package.descriptor.get("resources", []):
+        for r in s.validated.opened().descriptor.get("resources", []):
             name = r.get("name") if isinstance(r, dict) else None
             if isinstance(name, str) and name not in known:
                 report.add("POOL_CONTENT_DROPPED", resource=name, value=s.label, detail=f"the resource '{name}'")
@@ -202,7 +203,7 @@ def merge(sites: list[SiteInput], report: Report) -> dict[str, pd.DataFrame]:
         for s in holders:
             f = _read(s, name, report)
             for col in id_fields(name):
-                f[col] = prefix(f[col], s.site)
+                f[col] = prefix(f[col], str(s.site))
             frames.append(f.assign(_site=s.site))
         stacked = pd.concat(frames, ignore_index=True)
         if name in definitions():
@@ -234,7 +235,7 @@ def _text(value):
 def sources(sites: list[SiteInput]) -> list[dict]:
     out = []
     for s in sites:
-        r, desc = s.validated.report, s.validated.package.descriptor
+        r, desc = s.validated.report, s.validated.opened().descriptor
         out.append({
             "site": s.site, "schemaVersion": s.declaration.schema_version,
             "package": {"name": _text(desc.get("name")), "version": _text(desc.get("version"))},
@@ -252,8 +253,8 @@ def write(sites: list[SiteInput], tables: dict[str, pd.DataFrame], dest, report:
     from ..standard.writer import write_into
 
     names = [n for n in standard.resource_names() if n in tables]
-    ids = [s.site for s in sites]
-    synthetic = any(_is_synthetic(s.validated.package.descriptor) for s in sites)
+    ids = [str(s.site) for s in sites]
+    synthetic = any(_is_synthetic(s.validated.opened().descriptor) for s in sites)
     desc = standard.build_descriptor(
         names, synthetic=synthetic, name="pedcomm-pooled", title=f"pedcomm pooled package: sites {', '.join(ids)}",
         description=(f"The packages of {len(ids)} sites ({', '.join(ids)}) pooled by `pedcomm pool`: identifiers "
@@ -285,7 +286,7 @@ def _sites_config(sites: list[SiteInput]) -> site_config.SiteConfig | None:
     return site_config.SiteConfig("the sites' configurations", None, overrides) if overrides else None
 
 
-def pool(paths: list[str | Path], out: str | Path, *, configs=(), force: bool = False, progress=None,
+def pool(paths: Sequence[str | Path], out: str | Path, *, configs=(), force: bool = False, progress=None,
          protect=()) -> Pooled:
     """Validate every site package, then pool them into ``out`` (written only if all is well).
 

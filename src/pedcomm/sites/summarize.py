@@ -100,7 +100,7 @@ def summarize(path: str | Path, *, threshold: int = DEFAULT_THRESHOLD, zeros: bo
     validated = validate(path, config=config)
     if validated.report.status != "valid":
         return Summarized(validated)
-    d = read(validated.package.descriptor)
+    d = read(validated.opened().descriptor)
     if d.site is None:
         raise NotSummarizable("the package declares no single site (add \"pedcomm\": {\"site\": ...} to datapackage.json)")
     t = validated.tables
@@ -119,14 +119,14 @@ def summarize(path: str | Path, *, threshold: int = DEFAULT_THRESHOLD, zeros: bo
     if progress:
         progress(f"summarizing the {study} study")
     built = spec.build(t, threshold, zeros, options)
-    desc_bytes = validated.package.descriptor_path.read_bytes()
+    desc_bytes = validated.opened().descriptor_path.read_bytes()
     summary = {
         "format": FORMAT, "formatVersion": FORMAT_VERSION,
         "site": d.site, "schemaVersion": d.schema_version or standard_version(),
         "modelSpecification": spec.specification(t),
         "tool": {"name": "pedcomm", "version": __version__, "standard": standard_version()},
-        "package": {"name": _text(validated.package.descriptor.get("name")),
-                    "version": _text(validated.package.descriptor.get("version"), 40),
+        "package": {"name": _text(validated.opened().descriptor.get("name")),
+                    "version": _text(validated.opened().descriptor.get("version"), 40),
                     "descriptorSha256": hashlib.sha256(desc_bytes).hexdigest()},
         "study": study,
         "settings": built.settings,

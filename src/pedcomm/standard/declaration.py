@@ -77,7 +77,7 @@ def read(descriptor: dict) -> Declaration:
             d.problems_about_site = True
     else:
         ok = isinstance(sites, list) and sites and all(isinstance(s, str) and SITE_ID.fullmatch(s) for s in sites)
-        if ok and len(set(sites)) == len(sites):
+        if ok and isinstance(sites, list) and len(set(sites)) == len(sites):
             d.sites = list(sites)
         else:
             d.problems.append("invalid: 'sites' must be a list of distinct site ids")

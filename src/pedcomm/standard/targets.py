@@ -52,4 +52,4 @@ def count(key: str) -> int:
 
 
 def odds_ratios(study: str, model: str) -> dict[str, Target]:
-    return {t.term: t for t in targets().values() if t.study == study and t.model == model}
+    return {t.term: t for t in targets().values() if t.study == study and t.model == model and t.term is not None}

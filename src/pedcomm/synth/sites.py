@@ -49,6 +49,8 @@ def write_sites(study: str, k: int, *, seed: int, out: str | Path, force: bool =
     if not 1 <= k <= MAX_SITES:
         raise ValueError(f"--sites must be between 1 and {MAX_SITES}")
     generate_site = get(study).generate_site
+    if generate_site is None:  # site_studies() lists only studies with one
+        raise ValueError(f"the {study} study has no site generator")
     with claim(out, kind=FOLDER, command="synth", force=force) as dest, dest.staging() as tmp:
         for index, site_id in enumerate(site_ids(k), start=1):
             tables = generate_site(seed, index, site_id)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -144,7 +145,7 @@ def check_site(cfg: SiteConfig, declared_site) -> None:
 
 def apply(report: Report, cfg: SiteConfig) -> Report:
     """Change the severities of matching findings (the first matching override wins); list every override."""
-    listed = []
+    listed: list[dict[str, Any]] = []
     for o in cfg.overrides:
         listed.append({"code": o.code, "scope": o.scope(), "from": specs()[o.code].severity, "to": o.severity,
                        "findings": 0, "justification": o.justification, "config": cfg.path})

@@ -35,7 +35,7 @@ def check_declaration(descriptor: dict, report: Report, holds_site_data: bool = 
     if how == "major":
         report.add("SCHEMA_VERSION_INCOMPATIBLE", field=PROPERTY, value=d.schema_version, who=who,
                    detail=d.schema_version, expected=mine)
-    elif how == "minor" and parse_version(d.schema_version)[:2] > parse_version(mine)[:2]:
+    elif how == "minor" and (parse_version(d.schema_version) or ())[:2] > (parse_version(mine) or ())[:2]:
         # an older minor version is fine: valid packages stay valid within a major version
         report.add("SCHEMA_VERSION_DIFFERS", field=PROPERTY, value=d.schema_version, who=who, detail=d.schema_version,
                    expected=f"{mine} (this pedcomm release's standard, older than the package's)")

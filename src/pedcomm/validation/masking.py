@@ -76,19 +76,19 @@ def shown(values: Iterable, *, reveal: bool = False, sensitive: bool | Iterable[
           limit: int = MAX_SHOWN) -> list[str | None]:
     """Values fit to show: None for missing ones, masked ones where needed (see the module docstring)."""
     vals = list(values)
-    texts = [None if _missing(v) else str(v) for v in vals]
+    texts: list[str | None] = [None if _missing(v) else str(v) for v in vals]
     if reveal:
         return [None if t is None else bounded(neutralise(t), limit) for t in texts]
     flags = list(sensitive) if not isinstance(sensitive, bool) else [sensitive] * len(texts)
     flags += [False] * (len(texts) - len(flags))
     present = [i for i, t in enumerate(texts) if t is not None and not flags[i]]
-    for i, hit in zip(present, flagged([texts[i] for i in present])):
+    for i, hit in zip(present, flagged([t for i in present if (t := texts[i]) is not None])):
         flags[i] = hit
     return [None if t is None else mask(t) if flags[i] else bounded(neutralise(t), limit) for i, t in enumerate(texts)]
 
 
 @lru_cache(maxsize=4096)
-def _label(text: str, reveal: bool, limit: int) -> str:
+def _label(text: str, reveal: bool, limit: int) -> str | None:
     return shown([text], reveal=reveal, limit=limit)[0]
 
 

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
+from typing import Any
 
 import yaml
 
@@ -57,7 +58,8 @@ def specs() -> dict[str, CheckSpec]:
         for code, d in raw.items():
             if code in out:
                 raise ValueError(f"the check code {code} is declared twice ({path})")
-            out[code] = CheckSpec(code=code, **{k: (v.strip() if isinstance(v, str) else v) for k, v in d.items()})
+            fields: dict[str, Any] = {k: (v.strip() if isinstance(v, str) else v) for k, v in d.items()}
+            out[code] = CheckSpec(code=code, **fields)
     return {code: _filled(s, out) for code, s in out.items()}
 
 
@@ -111,7 +113,8 @@ def _filled(s: CheckSpec, all_specs: dict[str, CheckSpec]) -> CheckSpec:
             return DERIVED[m["name"]]()
         return m.group()  # a placeholder of the finding, filled when it is reported
 
-    return replace(s, **{k: _REFERENCE.sub(value, getattr(s, k)) for k in TEXTS})
+    texts: dict[str, Any] = {k: _REFERENCE.sub(value, getattr(s, k)) for k in TEXTS}
+    return replace(s, **texts)
 
 
 def _study_registries() -> list:
@@ -139,7 +142,7 @@ def parameter(code: str, name: str):
 #: code -> implementing function; filled by the @check decorator as the implementing modules are imported.
 IMPLEMENTATIONS: dict[str, Callable] = {}
 #: semantic checks run after the structural phase: (function, resources it needs), in registration order
-SEMANTIC: list[tuple[Callable, tuple[str, ...]]] = []
+SEMANTIC: list[tuple[Any, tuple[str, ...]]] = []  # (a function with its ``codes``, the tables it needs)
 #: The stages of `pedcomm validate` (pedcomm.validation.run): stage -> the codes registered for it.
 #: A stage's checks take the run's pedcomm.validation.context.Validation (and, in the resource
 #: stage, the resource's name); semantic checks take the typed tables and the report.

@@ -108,12 +108,12 @@ class Report:
     def add(self, code: str, *, resource: str | None = None, field: str | None = None,
             row: int | None = None, value: Any = None, sensitive: bool = False, **params):
         """Record one failure; see add_many."""
-        self.add_many(code, resource=resource, field=field, rows=[row], values=[value],
-                      sensitive=sensitive, **{k: [v] for k, v in params.items()})
+        listed: dict[str, Any] = {k: [v] for k, v in params.items()}
+        self.add_many(code, resource=resource, field=field, rows=[row], values=[value], sensitive=sensitive, **listed)
 
     def add_many(self, code: str, *, resource: str | None, field: str | None,
                  rows: Iterable, values: Iterable | None = None, sensitive: bool | Iterable[bool] = False,
-                 checked: int | None = None, **params):
+                 checked: int | None = None, **params: Any):
         """Record failures of one check: all are counted, the first ``max_listed`` are listed.
 
         Every value listed goes through pedcomm.validation.masking.shown (masked when ``sensitive`` says so,

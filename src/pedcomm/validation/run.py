@@ -43,6 +43,12 @@ class Validated:
     package: Package | None
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
+    def opened(self) -> Package:
+        """The package, for code that runs only once it opened (a package that did not open has none)."""
+        if self.package is None:
+            raise RuntimeError("the package did not open")
+        return self.package
+
 
 def load_checks() -> None:
     """Import the check implementations of every registered study (each registers itself once)."""
@@ -108,7 +114,7 @@ def validate(path: str | Path, *, max_listed: int = DEFAULT_MAX_LISTED, reveal_v
         missing = [n for n in needs if n not in v.typed or n in v.unkeyed]
         if missing:
             why = "has duplicate keys" if missing[0] in v.typed else "could not be read"
-            for code in fn.codes:
+            for code in fn.codes:  # set by the @check decorator
                 report.not_applicable(code, needs[0], f"'{missing[0]}' {why}")
             continue
         fn(v.typed, report)

@@ -20,6 +20,8 @@ Pooled agreement, two ways, because sites may code differently:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -90,11 +92,13 @@ def agreement(summaries: list[dict]) -> Table:
     pooled = _pooled_tables(summaries)
     rows = []
     for theme, cells in pooled.items():
-        row = {"theme": theme, "n_discussions": None, "percent_agreement": None, "kappa": None, "kappa_lower": None,
+        row: dict[str, Any] = {
+               "theme": theme, "n_discussions": None, "percent_agreement": None, "kappa": None, "kappa_lower": None,
                "kappa_upper": None, "k_sites": 0, "re_kappa": None, "re_lower": None, "re_upper": None,
                "tau2": None, "i2": None}
         if cells is not None:
-            k = cohen_kappa_2x2(*[[v] for v in cells]).iloc[0]
+            both, first, second, neither = ([v] for v in cells)
+            k = cohen_kappa_2x2(both, first, second, neither).iloc[0]
             row.update({"n_discussions": int(sum(cells)), "percent_agreement": round(float(k["observed"]), 6)})
             if np.isfinite(k["kappa"]):
                 row.update({"kappa": round(float(k["kappa"]), 6), "kappa_lower": round(float(max(k["lower"], -1)), 6),

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -76,7 +77,8 @@ def _statistics(cells: np.ndarray) -> tuple[float, float, float]:
     """(percent agreement as a proportion, kappa, its standard error) of one 2x2 table's cells."""
     from ...analysis.agreement import cohen_kappa_2x2
 
-    r = cohen_kappa_2x2(*[[v] for v in cells]).iloc[0]
+    both, first, second, neither = ([v] for v in cells)
+    r = cohen_kappa_2x2(both, first, second, neither).iloc[0]
     return float(r["observed"]), float(r["kappa"]), float(r["se"])
 
 
@@ -99,7 +101,8 @@ def agreement(table: CountTable, threshold: int, zeros: bool) -> list[dict]:
             out.append({**entry, "status": "withheld",
                         "reason": "kappa is undefined (both coders never, or always, applied it)"})
             continue
-        shared = {**entry, "status": "shared", "percent_agreement": round(observed, 10), "kappa": round(kappa, 10)}
+        shared: dict[str, Any] = {**entry, "status": "shared", "percent_agreement": round(observed, 10),
+                                  "kappa": round(kappa, 10)}
         if name != ALL_THEMES:  # the pooled decisions are clustered by discussion: no independent-decisions SE
             shared["se"] = round(se, 10)
         out.append(shared)

@@ -261,7 +261,8 @@ def _attendance(rng, d: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
 def _no_self_overlap(seg: list[tuple]) -> list[tuple]:
     """Drop codings (code, start, end, speaker) that overlap an earlier coding of the same code
     by the same coder in the same discussion; the rest sorted by start."""
-    out, last_end = [], {}
+    out: list = []
+    last_end: dict = {}
     for s in sorted(seg, key=lambda r: (r[1], r[0])):
         code, start, end = s[0], s[1], s[2]
         if start < last_end.get(code, -1.0):

@@ -37,6 +37,8 @@ def one_stage(tables: dict[str, pd.DataFrame], method: str | None = None, cluste
         Xs = pd.concat([X, dummies.set_index(X.index)], axis=1)
         res = fit_logistic(Xs, y, groups[settings.dimensions], settings.method, correlation=settings.correlation,
                            correction=settings.correction)
+        if res is None:
+            raise ArithmeticError(f"the one-stage {name} model could not be estimated")
         coef, se = np.asarray(res.params, dtype=float), np.asarray(res.bse, dtype=float)
         for k, term in enumerate(Xs.columns):
             if term == "const" or term.startswith(SITE_PREFIX):

@@ -130,7 +130,7 @@ def model_summaries(frame: pd.DataFrame, settings, threshold: int) -> list[dict]
                     "cov": [[round(float(v), 12) for v in row] for row in cov],
                     "n_relationships": int(len(y)), "events": int(y.sum()),
                     "n_clusters": int(min(groups[d].nunique() for d in settings.dimensions)),
-                    "warnings": sorted(set(caught)) + res.notes})
+                    "warnings": sorted(set(caught)) + (res.notes if res is not None else [])})
     return out
 
 

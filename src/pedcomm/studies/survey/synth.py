@@ -67,7 +67,7 @@ POLISH_PROPOSALS = 400  # GEE fits (about 25 ms each) in the second calibration 
 POLISH_TOLERANCE = 0.03  # stop once every targeted log odds ratio is within 3% of the target
 
 
-def _exact_categories(rng, counts: dict[str, int]) -> np.ndarray:
+def _exact_categories(rng, counts: dict[str | None, int]) -> np.ndarray:
     arr = np.concatenate([np.repeat(np.array([k], dtype=object), n) for k, n in counts.items()])
     return rng.permutation(arr)
 
@@ -76,7 +76,7 @@ def _parents(rng) -> pd.DataFrame:
     n = count("survey.parents.n")
     sex = _exact_categories(rng, {"female": count("survey.parents.women.n"), "male": n - count("survey.parents.women.n")})
     race_codes = standard.enum("survey_parents", "race_ethnicity")
-    race_counts = {c: count(f"survey.parents.race.{c}.n") for c in race_codes}
+    race_counts: dict[str | None, int] = {c: count(f"survey.parents.race.{c}.n") for c in race_codes}
     race_counts[None] = count("survey.parents.race.missing.n")
     assert sum(race_counts.values()) == n
     race = _exact_categories(rng, race_counts)

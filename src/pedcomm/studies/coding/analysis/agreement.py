@@ -112,7 +112,8 @@ def agreement_frame(c: Coding, level: float = 0.95) -> pd.DataFrame:
         parts += [by_theme[by_theme["theme_id"] == th], by_code[by_code["theme_id"] == th]]
     parts += [_overall("All codes (pooled)", by_code, code_spans), _overall("All themes (pooled)", by_theme, theme_spans)]
     data = pd.concat(parts, ignore_index=True)
-    k = cohen_kappa_2x2(*(data[x] for x in CELLS), level=level)
+    both, first_only, second_only, neither = (data[x] for x in CELLS)
+    k = cohen_kappa_2x2(both, first_only, second_only, neither, level=level)
     data["discussions"] = len(disc)
     data["percent_agreement"] = (100 * k["observed"]).round(6).to_numpy()
     data["kappa"] = k["kappa"].round(6).to_numpy()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ....analysis.compare import Reproduced
-from ....analysis.rounding import percent
+from ....analysis.rounding import percent, percent_value
 from ....analysis.table import Table, n_pct
 from .design import Coding, labels
 
@@ -57,7 +57,7 @@ def cohort(c: Coding) -> tuple[Table, dict[str, Reproduced]]:
     rows += _categorical("Oncologists", "oncologists", "coding_clinicians", oncologists,
                          ("Sex", "sex", "", {"female": "female", "male": "male"}))
     data = pd.DataFrame(rows, columns=["group", "characteristic", "level", "key", "n", "denominator"])
-    data["percent"] = [float(round(float(percent(k, n)), 6)) if n else None for k, n in zip(data["n"], data["denominator"])]
+    data["percent"] = [percent_value(k, n) for k, n in zip(data["n"], data["denominator"])]
     totals = {"patients": "patients.analytic.n", "oncologists": "oncologists.n", "dyads": "dyads.enrolled.n"}
     values: dict[str, Reproduced] = {}
     for r in data.itertuples(index=False):

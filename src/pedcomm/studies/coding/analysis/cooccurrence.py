@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ....analysis.result import Figure
-from ....analysis.rounding import percent
+from ....analysis.rounding import percent_value
 from ....analysis.table import Table, n_pct
 from .design import Coding, config, presence, theme_order
 
@@ -37,7 +37,7 @@ def cooccurrence(c: Coding) -> tuple[Table, Figure]:
         for b in themes:
             k = int(both.at[a, b])
             either = int(both.at[a, a] + both.at[b, b] - k)
-            rows.append((a, names[a], b, names[b], k, n, float(round(float(percent(k, n)), 6)) if n else None,
+            rows.append((a, names[a], b, names[b], k, n, percent_value(k, n),
                          round(k / either, 6) if either else None))
     data = pd.DataFrame(rows, columns=["theme_a", "theme_a_name", "theme_b", "theme_b_name", "discussions",
                                        "denominator", "percent", "jaccard"])

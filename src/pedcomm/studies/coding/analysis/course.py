@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ....analysis.result import Figure
-from ....analysis.rounding import percent
+from ....analysis.rounding import percent_value
 from ....analysis.table import Table, n_pct
 from .design import Coding, config, positions, presence, theme_order
 
@@ -45,7 +45,7 @@ def course(c: Coding) -> tuple[Table, Figure]:
     names = dict(zip(c.themes["theme_id"], c.themes["name"]))
     data = counts.assign(
         position_label=counts["position"].map(shown),
-        percent=[float(round(float(percent(k, n)), 6)) if n else None
+        percent=[percent_value(k, n)
                  for k, n in zip(counts["discussions_with_theme"], counts["discussions"])])
     data = data[["position", "position_label", "theme_id", "discussions_with_theme", "discussions", "patients", "percent"]]
     totals = data.drop_duplicates("position").set_index("position")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ....analysis.compare import Reproduced
-from ....analysis.rounding import fmt, percent
+from ....analysis.rounding import fmt, percent_value
 from ....analysis.table import Table, n_pct
 from .design import Coding, config, labels
 
@@ -41,7 +41,7 @@ def per_patient(c: Coding) -> pd.Series:
 
 def _row(key, characteristic, level, d: pd.DataFrame, total: int) -> tuple:
     minutes = pd.to_numeric(d["duration_minutes"], errors="coerce").astype("float64")
-    pct = float(round(float(percent(len(d), total)), 6)) if total else None
+    pct = percent_value(len(d), total)
     return (key, characteristic, level, len(d), total, pct, float(minutes.sum()), *summary(minutes))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ....analysis.rounding import percent
+from ....analysis.rounding import percent_value
 from ....analysis.table import Table, n_pct
 from .design import Coding, code_order, config, presence, theme_order
 
@@ -17,7 +17,7 @@ COLUMNS = ["level", "theme_id", "code_id", "name", "segments", "discussions", "d
 
 
 def _pct(k: int, n: int) -> float | None:
-    return float(round(float(percent(k, n)), 6)) if n else None
+    return percent_value(k, n)
 
 
 def counts(c: Coding, by: str, ids: list[str]) -> pd.DataFrame:

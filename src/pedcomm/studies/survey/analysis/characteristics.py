@@ -14,7 +14,7 @@ import pandas as pd
 
 from .... import standard
 from ....analysis.compare import Reproduced
-from ....analysis.rounding import percent
+from ....analysis.rounding import percent, percent_value
 from ....analysis.table import Table, n_pct
 from .design import apply_rule, config
 
@@ -56,7 +56,7 @@ def _labels(resource: str, column: str) -> dict[str, str]:
     return {c: labels.get(c, c) for c in codes}
 
 
-def _rows(group: str, variable: str, series: pd.Series, levels: dict[str, str], keys: dict[str, str], n: int):
+def _rows(group: str, variable: str, series: pd.Series, levels: dict[str, str], keys: dict[str | None, str], n: int):
     """(group, variable, level label, key, k, n) for every level and for missing values."""
     s = series.astype("object")
     out = []
@@ -74,7 +74,7 @@ def _key(group: str, prefix: str, suffix: str) -> str:
 
 def _categorical(group: str, resource: str, frame: pd.DataFrame, v: Variable) -> list[tuple]:
     levels = _labels(resource, v.column)
-    keys = {c: _key(group, v.key, (v.suffixes or {}).get(c, c)) for c in levels}
+    keys: dict[str | None, str] = {c: _key(group, v.key, (v.suffixes or {}).get(c, c)) for c in levels}
     keys[None] = _key(group, v.key or v.column, "missing")
     return _rows(GROUPS[group][0], v.label, frame[v.column], levels, keys, len(frame))
 
@@ -124,7 +124,7 @@ def characteristics(t: dict[str, pd.DataFrame]) -> tuple[Table, dict[str, Reprod
     order = {g[0]: i for i, g in enumerate(GROUPS.values())}
     rows.sort(key=lambda r: order[r[0]])  # stable: keeps the order within a group
     data = pd.DataFrame(rows, columns=["group", "characteristic", "level", "key", "n", "denominator"])
-    data["percent"] = [float(round(float(percent(k, n)), 6)) if n else None for k, n in zip(data["n"], data["denominator"])]
+    data["percent"] = [percent_value(k, n) for k, n in zip(data["n"], data["denominator"])]
     values: dict[str, Reproduced] = {}
     for r in data.itertuples(index=False):
         if r.level == "":  # the group's total

@@ -81,8 +81,8 @@ def prevalence(frame: pd.DataFrame, level: float = 0.95, dimensions: list[str] |
                      round(100 * cl.lower, 6), round(100 * cl.upper, 6), method,
                      round(100 * cl.naive_se, 6), round(100 * cl.se, 6), round(cl.se_ratio, 6),
                      min(sub[d].nunique() for d in dimensions), clusters_text(sub, dimensions)))
-        values[f"{key}.pct"] = Reproduced(percent(p.k, p.n), 100 * p.lower if p.n else None,
-                                          100 * p.upper if p.n else None)
+        values[f"{key}.pct"] = Reproduced(percent(p.k, p.n), 100 * p.lower if p.n and p.lower is not None else None,
+                                          100 * p.upper if p.n and p.upper is not None else None)
         values[f"{key}.n"] = Reproduced(p.k)
     values["relationships.n"] = Reproduced(len(frame))
     values["relationships.paired.n"] = Reproduced(int(frame["paired"].sum()))
