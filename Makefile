@@ -28,8 +28,10 @@ browser:
 run: $(STAMP)
 	$(BIN)/pedcomm reproduce datapackage.json --out $(OUT) --force
 
-## The test suite.
+## The test suite, after the lint and the type check of src/ (configured in pyproject.toml).
 test: $(STAMP) browser
+	$(BIN)/python -m ruff check src
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 ## The documentation site, into site/: the mkdocs hook (src/pedcomm/docsgen/hook.py) first generates the
