@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pedcomm.analysis.agreement import cohen_kappa, cohen_kappa_2x2
+from pedcomm.cli import app
 from pedcomm.studies.coding.analysis.agreement import agreement_frame, span_overlap
 from pedcomm.studies.coding.analysis.cohort import cohort
 from pedcomm.studies.coding.analysis.cooccurrence import cooccurrence, cooccurrence_counts
@@ -21,9 +21,9 @@ from pedcomm.studies.coding.analysis.course import course_counts
 from pedcomm.studies.coding.analysis.design import config, frame
 from pedcomm.studies.coding.analysis.discussions import discussions
 from pedcomm.studies.coding.analysis.frequencies import frequencies
-from pedcomm.cli import app
 
-REPO = Path(__file__).resolve().parents[1]
+from .conftest import REPO
+
 TABLES = ["coding_cohort", "coding_discussions", "coding_codebook", "coding_frequencies", "coding_cooccurrence",
           "coding_course", "coding_agreement"]
 FIGURES = ["coding_cooccurrence_heatmap", "coding_course_plot"]
@@ -365,9 +365,9 @@ def test_coding_tables_do_not_list_participants_or_excerpts(out):
 @pytest.mark.parametrize("variant", ["tiny", "no_double_coding", "no_segments"])
 def test_the_whole_study_runs_on_small_packages(variant, tmp_path):
     """Every table and figure, also without double coding or without any coded segment."""
-    from pedcomm.studies.coding.analysis.run import run
     from pedcomm.analysis.render_tables import write_table
     from pedcomm.analysis.result import Options
+    from pedcomm.studies.coding.analysis.run import run
 
     t = tiny()
     if variant == "no_double_coding":

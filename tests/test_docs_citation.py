@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import tomllib
-from pathlib import Path
 
 import yaml
 
 import pedcomm
 
-REPO = Path(__file__).resolve().parents[1]
+from .conftest import REPO
 
 
 def load():

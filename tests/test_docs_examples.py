@@ -23,7 +23,8 @@ import yaml
 
 from pedcomm import docsgen
 
-REPO = Path(__file__).resolve().parents[1]
+from .conftest import REPO
+
 DOCS = REPO / "docs"
 FENCE = re.compile(r"(?:<!--\s*(?P<directive>skip|exit):\s*(?P<arg>.*?)\s*-->\n)?^(?P<ticks>```+)(?P<lang>[\w+-]*)[^\n]*\n(?P<body>.*?)^(?P=ticks)\s*$",
                    re.M | re.S)

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
-from pedcomm.validation import conformance
 from pedcomm import docsgen, standard
 from pedcomm.docsgen import checks, codebook, dictionary, md, reproduced
+from pedcomm.validation import conformance
 from pedcomm.validation.registry import specs
 
-REPO = Path(__file__).resolve().parents[1]
+from .conftest import REPO
 
 
 def test_catalogue_anchor_is_the_lower_case_code():
@@ -162,8 +161,8 @@ def _fake_results(coverages: dict[tuple[str, str, str], list[float]]) -> dict:
 
 
 def test_simulation_page_shows_the_results_file_and_judges_the_default(tmp_path, monkeypatch):
-    from pedcomm.studies.survey.analysis import design as survey_design
     from pedcomm.docsgen import simulation
+    from pedcomm.studies.survey.analysis import design as survey_design
 
     path = tmp_path / "sim.json"
     path.write_text(json.dumps(_fake_results({("gee", "none", "clinician"): [0.921, 0.944],
@@ -187,8 +186,8 @@ def test_shipped_simulation_results_cover_the_default_within_93_to_97_percent():
     """The committed benchmark results (benchmarks/results/sim_or_coverage.json) were written with
     survey.yaml's current default, over at least 500 replicates, with a rare exposure and crossed
     clustering, and the default covers every planted odds ratio within 93-97%."""
-    from pedcomm.studies.survey.analysis.design import config
     from pedcomm.docsgen import simulation
+    from pedcomm.studies.survey.analysis.design import config
 
     result = simulation.load()
     assert result is not None and result["replicates"] >= 500

@@ -18,13 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from pedcomm.validation import conformance
 from pedcomm import standard
 from pedcomm.docsgen import codebook, dictionary, reproduced
+from pedcomm.validation import conformance
 from pedcomm.validation.registry import specs
 from pedcomm.validation.render import DOCS_CHECKS
 
-REPO = Path(__file__).resolve().parents[1]
+from .conftest import REPO
+
 ARTIFACTS = REPO / ".docs-artifacts"
 
 

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
 
 import yaml
 
 from pedcomm.standard.targets import targets
 
-REPO = Path(__file__).resolve().parents[1]
+from .conftest import REPO
+
 SRC = REPO / "src" / "pedcomm"
 CHECKS = REPO / "validation" / "checks.yaml"
 

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+from .conftest import REPO
+
+SRC = REPO / "src"
 LAYERS = [
     {"pedcomm._base"},
     {"pedcomm.standard"},

@@ -7,7 +7,6 @@ import csv
 import hashlib
 import json
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,10 +14,11 @@ import pytest
 from typer.testing import CliRunner
 
 from pedcomm import __version__
-from pedcomm.studies.survey.analysis.design import config
 from pedcomm.cli import app
+from pedcomm.studies.survey.analysis.design import config
 
-REPO = Path(__file__).resolve().parents[1]
+from .conftest import REPO
+
 TABLES = ["survey_characteristics", "survey_prevalence", "survey_agreement", "survey_models",
           "survey_sensitivity", "survey_strategies", "comparison", "comparison_odds_ratios"]
 runner = CliRunner()
@@ -207,7 +207,7 @@ def test_default_gee_models_against_a_fit_on_the_raw_design(out):
     tests/test_models.py from statsmodels' estimates and working correlation."""
     import statsmodels.api as sm
 
-    from .test_models import two_way_by_hand
+    from .independent import two_way_by_hand
 
     models = pd.read_csv(out / "survey_models.csv")
     for name in ("parent", "clinician"):
@@ -230,7 +230,7 @@ def test_glm_models_equal_maximum_likelihood_on_the_raw_design(shipped):
     from pedcomm.studies.survey.analysis.design import analysis_frame
     from pedcomm.studies.survey.analysis.models import ModelSettings, fit
 
-    from .test_models import ml_logit
+    from .independent import ml_logit
 
     frame = analysis_frame(shipped.tables)
     for name in ("parent", "clinician"):
@@ -448,7 +448,7 @@ def test_sensitivity_variants_against_fits_on_the_raw_design(out, shipped):
     """Each variant's odds ratios against statsmodels/scipy on designs built here from the raw files."""
     import statsmodels.api as sm
 
-    from .test_models import ml_logit
+    from .independent import ml_logit
 
     sens = pd.read_csv(out / "survey_sensitivity.csv", keep_default_na=False, na_values=[""])
     variants = {v["id"] for v in config()["sensitivity"]["variants"]}
