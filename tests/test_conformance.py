@@ -21,14 +21,30 @@ def test_case(case, tmp_path):
     assert check_case(case, tmp_path) == []
 
 
+def test_every_case_lists_the_exact_set_of_its_findings():
+    """Every case names its findings (code, resource, row, field), not only its codes: the comparison
+    is of exact sets, so a case without ``expect`` would expect no finding at all."""
+    for case in CASES:
+        assert case.get("expect"), case["id"]
+        assert {e["code"] for e in case["expect"]} == set(case["expect_codes"]), case["id"]
+
+
 def test_check_case_reports_each_kind_of_difference(tmp_path):
     """The comparison itself can fail: a case expecting the wrong code, row and exit is told so."""
-    case = next(c for c in CASES if c.get("expect") and c["exit"] == 1)
+    case = next(c for c in CASES if len(c.get("expect", [])) == 1 and c["expect"][0].get("row") and c["exit"] == 1)
     wrong = {**case, "expect_codes": ["CELL_ENUM_NOT_A_CODE"], "exit": 0,
              "expect": [{**case["expect"][0], "row": 10**6}]}
     problems = check_case(wrong, tmp_path)
-    assert len(problems) == 3, problems
-    assert problems[0].startswith("codes ") and problems[1].startswith("no finding") and problems[2].startswith("exit code 1")
+    assert len(problems) == 4, problems
+    assert problems[0].startswith("codes ") and problems[1].startswith("findings not expected")
+    assert problems[2].startswith("no finding") and str(10**6) in problems[2] and problems[3].startswith("exit code 1")
+
+
+def test_a_finding_beyond_the_expected_set_fails_the_case(tmp_path):
+    """A subset is not enough: a case whose expected set leaves out one of its findings fails."""
+    case = next(c for c in CASES if len(c.get("expect", [])) >= 2)
+    problems = check_case({**case, "expect": case["expect"][1:]}, tmp_path)
+    assert len(problems) == 1 and problems[0].startswith("findings not expected"), problems
 
 
 def test_case_ids_unique():
