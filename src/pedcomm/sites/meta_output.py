@@ -96,8 +96,8 @@ def _forests(result, folder: Path) -> list[str]:
             if r["odds_ratio"] == r["odds_ratio"]:  # not NaN: pooled from two sites or more
                 pooled = (r["odds_ratio"], r["ci_lower"], r["ci_upper"])
             het = f"I² {fmt(100 * r['i2'], 0)}%, τ² {fmt(r['tau2'], 3)}" if pooled else ""
-            sites = list(zip(s["site"], s["odds_ratio"], s["ci_lower"], s["ci_upper"]))
-            terms.append(TermRows(r["label"], sites, pooled, het))
+            site_rows = list(zip(s["site"], s["odds_ratio"], s["ci_lower"], s["ci_upper"]))
+            terms.append(TermRows(r["label"], site_rows, pooled, het))
         files += meta_forest(terms, folder, f"forest_{model}",
                              f"{model.capitalize()}-reported challenge: sites and pooled estimate")
     return files
