@@ -32,7 +32,8 @@ def _options(version: bool = typer.Option(False, "--version", callback=_print_ve
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=160 if not stderr else None)
+    # the terminal's width (rich reads it, or $COLUMNS; 80 when it cannot tell, e.g. in a pipe)
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
 #: What --force means for every writing command (pedcomm.files.outputs).
@@ -97,55 +98,83 @@ def _protect(*paths) -> list[Path]:
     return out
 
 
+#: The renderings of a validation report, by --format value (case-insensitive; "md" is Markdown).
+REPORT_FORMATS = ("text", "json", "html", "markdown")
+
+
+def _report_format(format: str, command: str, allowed=REPORT_FORMATS) -> str:
+    """The --format value normalised (case-insensitive), or exit 2 with OPTION_INVALID."""
+    f = (format or "").strip().lower()
+    f = {"md": "markdown", "htm": "html"}.get(f, f)
+    if f not in allowed:
+        _option_error("--format", f"is {format!r}; it must be {', '.join(allowed[:-1])} or {allowed[-1]}", command=command)
+    return f
+
+
+def _render(report, format: str, width: int | None = None) -> str:
+    from .validation import render
+
+    if format == "json":
+        return render.to_json(report)
+    if format == "html":
+        from .validation.render_html import to_html
+
+        return to_html(report)
+    if format == "markdown":
+        from .validation.render_md import to_markdown
+
+        return to_markdown(report)
+    return render.to_text(report, width or render.FILE_WIDTH)
+
+
 @app.command()
 def validate(
     path: Path = typer.Argument(..., help="A datapackage.json or the folder holding it."),
-    format: str = typer.Option("text", "--format", help="text (for people) or json (for machines)."),
+    format: str = typer.Option("text", "--format", help="text (for people), html or markdown (a report to forward), json (for machines); any case."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of the screen."),
     max_findings: int = typer.Option(100, help="Findings listed per check, resource and field (all are counted)."),
     show_values: bool = typer.Option(False, "--show-values", help="Print suspected identifying values in full (they are masked by default)."),
     config: Optional[Path] = typer.Option(None, "--config", help="Site configuration (site.yaml): reclassify or ignore findings of named codes, each with a written justification."),
+    timestamp: bool = typer.Option(False, "--timestamp", help="Record the date and time of the run in the report (for the coordinating centre's dashboard; the report is then no longer byte-identical between runs)."),
     force: bool = typer.Option(False, help="With --output: " + FORCE_HELP),
 ):
-    """Check a package against the pedcomm standard. Exit 0: no errors; 1: errors; 2: unreadable input or configuration."""
+    """Check a package against the pedcomm standard.
+
+    Exit 0: no errors; 1: errors; 2: unreadable input or configuration.
+    """
     from .files.outputs import FILE, claim
-    from .validation.render import to_json, to_terminal
+    from .validation.render import to_terminal
     from .validation.run import validate as run
 
-    if format not in ("text", "json"):
-        _option_error("--format", f"is {format!r}; it must be text or json", command="validate")
+    format = _report_format(format, "validate")
     if max_findings < 0:
         _option_error("--max-findings", "must be 0 or more", format, "validate")
     with _guarded(format, "validate"):
         if output is None:
-            report = _validation_report(path, max_findings, show_values, config, run)
-            if format == "json":
-                typer.echo(to_json(report), nl=False)
-            else:
+            report = _validation_report(path, max_findings, show_values, config, run, timestamp)
+            if format == "text":
                 to_terminal(report, _console())
+            else:
+                typer.echo(_render(report, format), nl=False)
             raise typer.Exit(report.exit_code)
         with claim(output, kind=FILE, command="validate", force=force, protect=_protect(("package", path), config)) as dest:
-            report = _validation_report(path, max_findings, show_values, config, run)
-            if format == "json":
-                dest.write_text(to_json(report))
-            else:
-                from io import StringIO
-
-                from rich.console import Console
-
-                c = Console(record=True, width=160, file=StringIO())
-                to_terminal(report, c)
-                dest.write_text(c.export_text())
+            report = _validation_report(path, max_findings, show_values, config, run, timestamp)
+            dest.write_text(_render(report, format))
+    _console(stderr=True).print(f"Wrote the {format} report to {_safe(output)}: {_safe(report.status)}.")
     raise typer.Exit(report.exit_code)
 
 
-def _validation_report(path, max_findings, show_values, config, run):
+def _validation_report(path, max_findings, show_values, config, run, timestamp=False):
     site_config = _site_config(config)
     if isinstance(site_config, Exception):
         return _config_report(site_config)
     with _console(stderr=True).status("validating ...") as status:
         result = run(path, max_listed=max_findings, reveal_values=show_values, config=site_config,
                      progress=lambda m: status.update(f"validating: {m}"))
+    if timestamp:  # only on request: the same inputs otherwise give a byte-identical report
+        from datetime import datetime, timezone
+
+        result.report.meta["validated_at"] = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     return result.report
 
 
@@ -343,6 +372,18 @@ _REFERENCE_HELP = ("Package holding the instrument items and sites the REDCap pr
                    "(default: the shipped example package).")
 
 
+def _site_id(site: Optional[str], command: str) -> Optional[str]:
+    """A --site value checked against the standard's site-id rule (exit 2 with OPTION_INVALID otherwise)."""
+    if site is None:
+        return None
+    from .standard.declaration import SITE_ID
+
+    if not SITE_ID.fullmatch(site):
+        _option_error("--site", f"is {site!r}; a site id is 1 to 24 letters, digits, '_', '.' or '-', starting "
+                                "with a letter or digit", command=command)
+    return site
+
+
 def _report_out(report, format: str) -> None:
     """Print a report (text for people, JSON for machines) on standard output."""
     from .validation.render import to_json, to_terminal
@@ -423,17 +464,20 @@ def redcap_import(
     out: Path = typer.Option(..., "--out", help="Folder to write the package to (created; replaced only with --force)."),
     package: Optional[Path] = typer.Option(None, "--package", help=_REFERENCE_HELP),
     format: str = typer.Option("text", "--format", help="Report as text (for people) or json (for machines)."),
+    site: Optional[str] = typer.Option(None, "--site", help="Your site id, declared in the package (default: the site of --package, e.g. the package pedcomm init wrote)."),
     force: bool = typer.Option(False, help=FORCE_HELP),
 ):
-    """Turn a REDCap records export into a standard package and validate it. Exit 0: valid; 1: errors; 2: unreadable."""
+    """Turn a REDCap records export into a standard package and validate it.
+
+    Exit 0: valid; 1: errors; 2: unreadable.
+    """
     from .interop.redcap_import import import_export
 
     err = _console(stderr=True)
-    if format not in ("text", "json"):
-        _option_error("--format", f"is {format!r}; it must be text or json", command="redcap import")
+    format = _report_format(format, "redcap import", ("text", "json"))
     with _guarded(format, "redcap import"):
         try:
-            result = import_export(export, out, reference=package, force=force)
+            result = import_export(export, out, reference=package, force=force, site=_site_id(site, "redcap import"))
         except FileNotFoundError as e:
             err.print(f"[red]{_safe(e)}[/red]")
             raise typer.Exit(2)
@@ -512,8 +556,7 @@ def qda_import(
     from .interop.qda_positions import LINE_BREAKS, UNITS
 
     err = _console(stderr=True)
-    if format not in ("text", "json"):
-        _option_error("--format", f"is {format!r}; it must be text or json", command="qda import")
+    format = _report_format(format, "qda import", ("text", "json"))
     if line_breaks not in LINE_BREAKS:
         _option_error("--line-breaks", f"is {line_breaks!r}; it must be one of {', '.join(LINE_BREAKS)}", command="qda import")
     if char_units not in UNITS:
@@ -545,6 +588,7 @@ def export_cmd(
     from .interop.package_io import shipped_package
 
     err = _console(stderr=True)
+    format = (format or "").strip().lower()
     if format not in FORMATS:
         _option_error("--format", f"is {format!r}; it must be one of: {', '.join(FORMATS)}", command="export")
     with _guarded(command="export"):
@@ -758,6 +802,26 @@ def example_cmd(
         files = write_example(out, force=force)
     _console(stderr=True).print(f"Wrote the SYNTHETIC example package ({len(files)} files) to {_safe(out)}/; "
                                 f"try: pedcomm validate {_safe(out)}")
+
+
+@app.command("explain")
+def explain_cmd(code: str = typer.Argument(..., help="A finding code, such as FOREIGN_KEY (any case).")):
+    """Explain a finding code: what it means and what to do, from the installed check registry.
+
+    Exit 0: explained; 2: no such code (the closest ones are suggested).
+    """
+    from .commands.explain import entry_lines, lookup
+
+    s, close = lookup(code)
+    console = _console()
+    if s is None:
+        console.print(f"[red]There is no finding code {_safe(code)!r}.[/red]"
+                      + (f" Did you mean: {', '.join(close)}?" if close else " pedcomm standard --out DIR writes the list."),
+                      soft_wrap=True)
+        raise typer.Exit(2)
+    console.print(f"[bold]{s.code}[/bold]")
+    for label, text in entry_lines(s.code):
+        console.print(f"  [bold]{label}:[/bold] {_safe(text)}", soft_wrap=True)
 
 
 @app.command("selftest")
