@@ -686,7 +686,7 @@ def _disclosure(name: str):
 @app.command("summarize")
 def summarize_cmd(
     path: Path = typer.Argument(..., help="The site's package (a datapackage.json or its folder)."),
-    out: Path = typer.Option(..., "--out", help="The summary JSON file to write."),
+    out: Path = typer.Option(..., "--out", help="The summary JSON file to write; a readable HTML rendering of it is written beside it (.html)."),
     threshold: int = typer.Option(_disclosure("default_threshold"), help=f"Suppress every count below this (and complementary counts); at least {_disclosure('minimum_threshold')}, pedcomm's minimum (see the pooling guide)."),
     suppress_zeros: bool = typer.Option(False, "--suppress-zeros", help="Suppress zero counts too (by default zeros are shown, as DataSHIELD and CMS do)."),
     config: Optional[Path] = typer.Option(None, "--config", help="The site configuration (site.yaml) to validate with."),
@@ -715,8 +715,13 @@ def summarize_cmd(
     except ValueError as e:
         option = next((f"--{o}" for o in ("study", "method", "correction") if o in str(e)), "--cluster")
         _option_error(option, str(e), command="summarize")
+    page = out.with_suffix(".html")
+    if page == out:
+        _option_error("--out", f"is {str(out)!r}; give the summary's JSON file name (the HTML page is written "
+                               "beside it, with .html)", command="summarize")
     with _guarded(command="summarize"), \
-            claim(out, kind=FILE, command="summarize", force=force, protect=_protect(("package", path), config)) as dest:
+            claim(out, kind=FILE, command="summarize", force=force, protect=_protect(("package", path), config)) as dest, \
+            claim(page, kind=FILE, command="summarize", force=force, protect=_protect(("package", path), config, out)) as dest_page:
         (site_config,) = _configs([config]) if config else (None,)
         try:
             with err.status("summarizing ...") as status:
@@ -730,7 +735,11 @@ def summarize_cmd(
             to_terminal(result.validated.report, _console())
             err.print(f"[red]Not summarized: the package has errors (see above). Nothing was written to {_safe(out)}.[/red]")
             raise typer.Exit(result.validated.report.exit_code or 1)
-        dest.write_text(dumps(result.summary))
+        from .sites.summary_html import to_html
+
+        text = dumps(result.summary)
+        dest.write_text(text)
+        dest_page.write_text(to_html(result.summary, text))  # what the JSON shares, for a privacy officer
     s = result.summary
     hidden = sum(t["suppressed"]["primary"] + t["suppressed"]["complementary"] for t in s["tables"])
     parts = []
@@ -740,7 +749,8 @@ def summarize_cmd(
             withheld = [f"{m['name']} ({m['reason']})" for m in s[key] if m["status"] != "shared"]
             parts.append(f"{key} shared: {', '.join(shared) or 'none'}" + (f"; withheld: {'; '.join(withheld)}" if withheld else ""))
     err.print(f"Wrote the summary of site {_safe(s['site'])} to {_safe(out)}: {'; '.join(parts) or s['study']}"
-              + f"; {len(s['tables'])} tables, {hidden} counts suppressed (threshold {threshold}). No row-level data.")
+              + f"; {len(s['tables'])} tables, {hidden} {'count' if hidden == 1 else 'counts'} suppressed (threshold {threshold}). "
+              f"No row-level data. Read it in {_safe(page)} before sending it.")
 
 
 @app.command("meta")
@@ -765,6 +775,30 @@ def meta_cmd(
     pooled = result.estimates.dropna(subset=["odds_ratio"]) if "odds_ratio" in result.estimates else result.estimates.iloc[:0]
     err.print(f"Combined {len(result.summaries)} site summaries: {len(pooled)} pooled odds ratios. "
               f"Results in {_safe(out)}/; start with {_safe(out / 'index.md')}.")
+
+
+@app.command("dashboard")
+def dashboard_cmd(
+    files: list[Path] = typer.Argument(..., help="The sites' JSON validation reports (pedcomm validate --format json --output FILE), and their summaries (pedcomm summarize) if you have them."),
+    out: Path = typer.Option(..., "--out", help="The HTML page to write (one file, opens in any browser)."),
+    force: bool = typer.Option(False, help=FORCE_HELP),
+):
+    """Write a coordinating-centre dashboard: sites by checks, completeness by table, pooled estimates.
+
+    Exit 0: written (files that are neither reports nor summaries are left out and listed); 2: the
+    output cannot be written.
+    """
+    from .sites.dashboard import dashboard
+
+    with _guarded(command="dashboard"):
+        result = dashboard(files, out, force=force)
+    err = _console(stderr=True)
+    for f in result.report.sorted_findings():
+        err.print(f"[yellow]{f.code}: {_safe(f.message)}[/yellow]", soft_wrap=True)
+    bad = sum(r.data.get("status") != "valid" for r in result.reports)
+    err.print(f"Wrote the dashboard of {len(result.reports)} {'site' if len(result.reports) == 1 else 'sites'} "
+              f"({bad} with errors) and {len(result.summaries)} "
+              f"{'summary' if len(result.summaries) == 1 else 'summaries'} to {_safe(out)}.", soft_wrap=True)
 
 
 @app.command("standard")

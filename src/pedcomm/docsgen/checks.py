@@ -1,7 +1,7 @@
 """The check catalogue: one section per code of validation/checks.yaml, anchored at the lower-case code.
 
-The validator's messages link to ``checks.md#<code in lower case>`` (pedcomm.validation.render.DOCS_CHECKS), so
-the anchor of each section is exactly that. Each section shows the conformance case(s) that trigger it.
+A finding's link, when the docs address is configured (pedcomm.standard.links), is
+``<docs>/checks/#<code in lower case>``, so the anchor of each section is exactly that. Each section shows the conformance case(s) that trigger it.
 """
 
 from __future__ import annotations
