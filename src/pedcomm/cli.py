@@ -821,6 +821,32 @@ def standard_cmd(
                                 f"start with {_safe(Path(out) / 'README.md')}.")
 
 
+@app.command("init")
+def init_cmd(
+    site: str = typer.Option(..., "--site", help="Your site's id: 1 to 24 letters, digits, '_', '.' or '-' (e.g. BCH)."),
+    name: str = typer.Option(..., "--name", help="Your institution's name, as it should appear in the site table."),
+    out: Path = typer.Option(..., "--out", help="Folder to write the empty package to (created; replaced only with --force)."),
+    force: bool = typer.Option(False, help=FORCE_HELP),
+):
+    """Write an empty package that declares your site: the standard's tables (headers only), the shared
+    definitions, and your site's row.
+
+    Fill data/ (or run pedcomm redcap import --package with this folder), then pedcomm validate.
+    Exit 0: written; 2: a bad option or the output cannot be written.
+    """
+    from .commands.init import InitRefused, check, write
+
+    try:
+        check(site, name)
+    except InitRefused as e:
+        _option_error("--site" if "site id" in str(e) else "--name", str(e), command="init")
+    with _guarded(command="init"):
+        files = write(out, site, name, force=force)
+    _console(stderr=True).print(f"Wrote the empty package of site {_safe(site)} ({len(files)} files) to {_safe(out)}/; "
+                                f"next: fill {_safe(Path(out) / 'data')}/ or import your REDCap export into it, then "
+                                f"pedcomm validate {_safe(out)}", soft_wrap=True)
+
+
 @app.command("example")
 def example_cmd(
     out: Path = typer.Option(..., "--out", help="Folder to write the example package to (created; replaced only with --force)."),

@@ -94,13 +94,17 @@ def to_terminal(report: Report, console) -> None:
     for resource, findings in by_resource.items():
         t = Table(title=escape(resource), title_justify="left", show_lines=False, expand=False)
         has_record = any(f.record for f in findings)
-        for col in ("Row", *(("Record",) if has_record else ()), "Field", "Code", "Severity", "Message"):
+        wide = console.width >= 120  # a narrow terminal shows the severity by the code's colour (and in the summary)
+        cols = ("Row", *(("Record",) if has_record else ()), "Field", "Code", *(("Severity",) if wide else ()), "Message")
+        for col in cols:
             fixed = col in ("Row", "Code", "Severity")  # short and meaningful only whole
-            t.add_column(col, overflow="fold", no_wrap=fixed, ratio=3 if col == "Message" else None)
+            t.add_column(col, overflow="fold", no_wrap=fixed, max_width=24 if col in ("Field", "Record") else None)
         for f in findings:
             # data values reach the message: never let them be read as rich markup ('[/b]')
+            style = SEVERITY_STYLE[f.severity]
             t.add_row("" if f.row is None else str(f.row), *((escape(f.record or ""),) if has_record else ()),
-                      escape(f.field or ""), f.code, f"[{SEVERITY_STYLE[f.severity]}]{f.severity}[/]", escape(f.message))
+                      escape(f.field or ""), f"[{style}]{f.code}[/]", *((f"[{style}]{f.severity}[/]",) if wide else ()),
+                      escape(f.message))
         console.print(t)
         counted = sum(n for (code, res, _), n in report.counts.items() if (res or "(package)") == resource)
         if counted > len(findings):
