@@ -36,6 +36,13 @@ def _console(stderr: bool = False):
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
+def plural(n: int, word: str) -> str:
+    """'1 error', '2 errors' (pedcomm.validation.words, imported when first needed)."""
+    from .validation.words import plural as in_words
+
+    return in_words(n, word)
+
+
 #: What --force means for every writing command (pedcomm.files.outputs).
 FORCE_HELP = "Replace the output if pedcomm wrote it before and nobody changed it since (never anything else)."
 
@@ -274,12 +281,12 @@ def _reproduce(path, out, options, force, site_config, config, run, err):
     counts = ", ".join(f"{n} {s}" for s, n in outcome.status_counts.items() if n)
     console = _console()
     warned = report.totals()["warning"]
-    console.print(f"Validated {_safe(path)}: {report.status} ({report.totals()['error']} errors, {warned} warnings"
+    console.print(f"Validated {_safe(path)}: {report.status} ({plural(report.totals()['error'], 'error')}, {plural(warned, 'warning')}"
                   f"{'; run pedcomm validate to see them' if warned else ''}).")
     for result in outcome.results:
         shown = "; ".join(f"{k} {v}" for k, v in result.settings.items() if k in ("method", "cluster", "correction"))
         figures = len(getattr(result, "figures", []) or [])
-        console.print(f"Reproduced the {result.study} study: {len(result.tables)} tables"
+        console.print(f"Reproduced the {result.study} study: {plural(len(result.tables), 'table')}"
                       f"{f', {figures} figures' if figures else ''}{f' ({shown})' if shown else ''}.")
         for f in getattr(result, "findings", []) or []:
             console.print(f"[yellow]{f.code}: {escape(f.message)}[/yellow]")
@@ -601,7 +608,7 @@ def export_cmd(
         _report_out(validated.report, "text")
         err.print(f"[red]Not exported: the package has errors (see above). Nothing was written to {_safe(out)}.[/red]")
         raise typer.Exit(validated.report.exit_code or 1)
-    err.print(f"Wrote {len(written)} {format} files to {_safe(out)}/.")
+    err.print(f"Wrote {plural(len(written), format + ' file')} to {_safe(out)}/.")
 
 
 # -- multi-site: pool rows, or share summaries and combine them (issue 6) -------------------------
@@ -665,7 +672,7 @@ def pool_cmd(
         err.print(f"[red]Not pooled: see the findings above. Nothing was written to {_safe(out)}.[/red]")
         raise typer.Exit(1)
     n = {name: len(frame) for name, frame in outcome.result.tables.items()}
-    err.print(f"Pooled {len(outcome.sites)} sites into {_safe(out)}: "
+    err.print(f"Pooled {plural(len(outcome.sites), 'site')} into {_safe(out)}: "
               + ", ".join(f"{v} {k}" for k, v in n.items() if k in ("survey_relationships", "coding_segments"))
               + f"; the pooled package is {outcome.result.report.status}.")
 
@@ -904,6 +911,15 @@ def selftest_cmd():
                       "is broken; reinstall it.[/red]")
         raise typer.Exit(1)
     console.print("[green]pedcomm works.[/green]")
+
+
+def _tidy_help() -> None:
+    from .commands.helptext import tidy
+
+    tidy(app)
+
+
+_tidy_help()
 
 
 def main():  # console-script entry point

@@ -8,6 +8,7 @@ package and the conformance suite, whose every case must give exactly its expect
 from __future__ import annotations
 
 import tempfile
+from ..validation.words import plural
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def _example() -> Iterator[tuple[bool, str]]:
     report = validate(standard.example_package()).report
     totals = report.totals()
     yield report.status == "valid", (f"the SYNTHETIC example package is {report.status} "
-                                     f"({totals['error']} errors, {totals['warning']} warnings)")
+                                     f"({plural(totals['error'], 'error')}, {plural(totals['warning'], 'warning')})")
 
 
 def _conformance() -> Iterator[tuple[bool, str]]:

@@ -11,6 +11,7 @@ import yaml
 from ..validation import conformance
 from ..validation.registry import CheckSpec, specs
 from .md import BANNER, code, fence, table
+from ..validation.words import plural
 
 MAX_SHOWN = 100  # characters of a long value shown in an example edit
 
@@ -103,7 +104,7 @@ def page() -> str:
     out = [BANNER.format(source="validation/checks.yaml and validation/conformance/cases*.yaml"),
            "# Check catalogue", "",
            f"Every finding of `pedcomm validate` has one of these {len(all_specs)} codes "
-           f"({counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes). "
+           f"({plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, {plural(counts['info'], 'note')}). "
            "Codes are forever: a code is never renamed or reused, only deprecated. Each section says what the "
            "finding means, what to do about it, and shows the minimal invalid example from the conformance suite "
            "that triggers it (edits applied to the minimal valid package in `validation/conformance/valid`).", "",
