@@ -197,3 +197,19 @@ def test_docs_address_is_configured_once(monkeypatch):
     assert links.see("CELL_TYPE") == "pedcomm explain CELL_TYPE"
     monkeypatch.setenv("PEDCOMM_DOCS_URL", "https://docs.example.org/pedcomm/")
     assert links.see("CELL_TYPE") == "https://docs.example.org/pedcomm/checks/#cell_type"
+
+
+def test_a_malformed_record_id_is_masked_in_every_finding_of_its_row(tmp_path):
+    pkg = tmp_path / "pkg"
+    runner.invoke(app, ["example", "--out", str(pkg)])
+    f = pkg / "data" / "survey_parents.csv"
+    lines = f.read_text().splitlines(keepends=True)
+    cells = lines[2].split(",")
+    cells[0], cells[6] = "Jane Roe", "30"   # a name as the key (not an identifier), and a HADS score over 21
+    lines[2] = ",".join(cells)
+    f.write_text("".join(lines))
+    rep = json.loads(runner.invoke(app, ["validate", str(pkg), "--format", "json"]).stdout)
+    row3 = [x for x in rep["findings"] if x["resource"] == "survey_parents" and x["row"] == 3]
+    assert {x["code"] for x in row3} >= {"CELL_PATTERN", "CELL_RANGE"}
+    assert all(x["record"] == "J******* (8 characters, masked)" for x in row3), row3
+    assert "Jane Roe" not in json.dumps(rep)

@@ -747,6 +747,9 @@ def summarize_cmd(
         text = dumps(result.summary)
         dest.write_text(text)
         dest_page.write_text(to_html(result.summary, text))  # what the JSON shares, for a privacy officer
+    for f in result.validated.report.sorted_findings():  # what a privacy officer should know before sending
+        if f.code == "SITE_IDENTITY_EXAMPLE":
+            err.print(f"[yellow]{f.code}: {_safe(f.message)} {_safe(f.action)}[/yellow]", soft_wrap=True)
     s = result.summary
     hidden = sum(t["suppressed"]["primary"] + t["suppressed"]["complementary"] for t in s["tables"])
     parts = []

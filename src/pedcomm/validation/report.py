@@ -86,28 +86,32 @@ class Report:
     #: resource (as shown) -> {"rows": rows read, "cells": cells of the standard's columns, "filled": non-missing ones}
     tables: dict = field(default_factory=dict)
 
-    def keys(self, resource: str, key) -> None:
+    def keys(self, resource: str, key, unsafe=None) -> None:
         """Remember a table's primary-key text by file row (a Series of str, or a frame of key columns),
-        so every finding about one of its rows names the record, not only the CSV row."""
+        so every finding about one of its rows names the record, not only the CSV row. ``unsafe``: a
+        boolean Series by row, True where the key is not a well-formed identifier (masked like any
+        such value; the identifier screen applies to the others)."""
         import pandas as pd
 
         if isinstance(key, pd.DataFrame):
             key = key.iloc[:, 0] if key.shape[1] == 1 else key.fillna("").astype(str).agg(" / ".join, axis=1)
-        self.record_keys[self.label(resource)] = key
+        self.record_keys[self.label(resource)] = (key, unsafe)
 
     def records(self, resource: str | None, rows: list) -> list[str | None]:
         """The record ids of ``rows`` of ``resource`` (None where unknown), through the one masking path."""
-        key = self.record_keys.get(resource)
+        key, unsafe = self.record_keys.get(resource, (None, None))
         if key is None or not rows:
             return [None] * len(rows)
-        vals = []
+        vals, flags = [], []
         for r in rows:
             try:
                 v = key.get(int(r)) if r is not None else None
+                bad = bool(unsafe.get(int(r), False)) if unsafe is not None and r is not None else False
             except (TypeError, ValueError):
-                v = None
+                v, bad = None, False
             vals.append(None if v is None or v == "" or v != v else v)
-        return shown(vals, reveal=self.reveal_values)
+            flags.append(bad)
+        return shown(vals, reveal=self.reveal_values, sensitive=flags)
 
     def clue(self, kind: str, code: str, resource: str | None, field: str | None, count: int, **about) -> None:
         """Record evidence of a shared cause (``kind``: see pedcomm.validation.hints.KINDS)."""

@@ -284,7 +284,14 @@ def header_step(v, name: str) -> bool:
     pk = [pk] if isinstance(pk, str) else list(pk or [])
     raw = v.raw[name]
     if pk and all(k in v.present[name] for k in pk) and not raw.columns.duplicated().any():
-        v.report.keys(name, raw[pk])  # the record id of every finding about one of its rows
+        fields = {f["name"]: f for f in v.schemas[name]["fields"]}
+        unsafe = pd.Series(False, index=raw.index)
+        for k in pk:  # a key that is not a well-formed identifier is masked, as in every finding
+            text = raw[k].fillna("").astype(str)
+            pattern = fields[k].get("constraints", {}).get("pattern")
+            unsafe |= (text.str.len() > 40) | (~text.str.fullmatch(pattern).fillna(False).astype(bool) & (text != "")
+                                               if pattern else False)
+        v.report.keys(name, raw[pk], unsafe)  # the record id of every finding about one of its rows
     return True
 
 
