@@ -113,6 +113,14 @@ def test_html_report_is_one_self_contained_file_verdict_first(mistaken, tmp_path
     fk = body[body.index('id="foreign_key"'):]
     fk = fk[:fk.index("</section>")]
     assert "3 findings" in fk and fk.index("R00003") < fk.index("R00004") < fk.index("R00006")
+    # every mistake in the section of its check, with its record id
+    for what, (resource, code, row, record) in mistakes.MISTAKES.items():
+        section = body[body.index(f'id="{code.lower()}"'):]
+        section = section[:section.index("</section>")]
+        if record is not None:
+            assert f'<span class="mono">{record}</span>' in section, what
+        if resource is not None:
+            assert f"<td>{resource}</td>" in section, what
     assert "Checks that could not run" in body and "SURVEY_TIMING" in body
     for i in json.loads(runner.invoke(app, ["validate", str(mistaken), "--format", "json"]).stdout)["inputs"]:
         assert i["sha256"] in body
