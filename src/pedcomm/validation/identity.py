@@ -1,6 +1,7 @@
 """SITE_IDENTITY_EXAMPLE: a package that still carries the shipped example's identity but other data.
 
-The example's identity is what its descriptor declares (pedcomm.standard.descriptor()): the site
+Packages written by `pedcomm synth` with another seed name it in their ``sources``
+(pedcomm.standard.SYNTH_SOURCE) and are not flagged. The example's identity is what its descriptor declares (pedcomm.standard.descriptor()): the site
 id, the package name/id and the description (which says that all rows are SYNTHETIC). The data
 are compared by the SHA-256 of each resource file with the example's file of the same resource.
 """
@@ -30,6 +31,10 @@ def example_hashes() -> dict[str, str]:
 def example_marks(descriptor: dict) -> list[str]:
     """Which of the example's identity marks the descriptor carries, in words."""
     example = standard.descriptor()
+    sources = descriptor.get("sources")
+    if isinstance(sources, list) and any(isinstance(x, dict) and str(x.get("title", "")).startswith(standard.SYNTH_SOURCE)
+                                         for x in sources):
+        return []  # written by pedcomm synth with another seed: synthetic, and says so
     marks = []
     site = read(descriptor).site
     ex_site = read(example).site
