@@ -146,7 +146,8 @@ def test_segments_with_codes_missing_from_the_codebook_fail_with_foreign_key(tmp
     shutil.copytree(REPO / "schemas", pkg / "schemas")
     for n in CODING:
         shutil.copy(REPO / "data" / f"{n}.csv", pkg / "data")
-    desc = standard.build_descriptor(CODING, synthetic=True, name="site", title="site", description="site")
+    # a site's own id: with the example's (EXAMPLE) these edited rows would also get SITE_IDENTITY_EXAMPLE
+    desc = standard.build_descriptor(CODING, synthetic=True, name="site", title="site", description="site", site="SITE1")
     (pkg / "datapackage.json").write_text(standard.dumps(desc), encoding="utf-8")
     codes = _read(pkg, "coding_codes")
     dropped = ["HC05", "PR04"]  # rare codes of themes that keep other codes

@@ -52,6 +52,8 @@ def workspace(tmp: Path) -> Path:
     shutil.copy(REPO / "datapackage.json", ws)
     for d in ("data", "schemas", "validation"):
         shutil.copytree(REPO / d, ws / d, symlinks=True)
+    for f in (DOCS / "examples").iterdir():  # the guides' example files (a REDCap export ...), as a site saves them
+        shutil.copy(f, ws / f.name)
     return ws
 
 

@@ -256,7 +256,8 @@ def test_checkbox_missing_data_codes_become_the_declared_missing_values(tables, 
     header = text.splitlines()[0].split(",")
     assert header.index("rcsc_strategies____7") == header.index("rcsc_strategies___team_consistency") + 1
     (tmp_path / "export.csv").write_text(text)
-    result = import_export(tmp_path / "export.csv", tmp_path / "pkg", reference=repo)
+    # a site declares its own id (without it the package would keep the example's: SITE_IDENTITY_EXAMPLE)
+    result = import_export(tmp_path / "export.csv", tmp_path / "pkg", reference=repo, site="DFCI")
     assert result.report.codes() == set(), [f.message for f in result.report.findings[:3]]
     got = read_text(tmp_path / "pkg/data/survey_strategies.csv")
     assert got.equals(strat.reset_index(drop=True))

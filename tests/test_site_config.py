@@ -100,7 +100,7 @@ def test_cli_lists_every_override_with_its_justification(flagged, tmp_path):
     text = runner.invoke(app, ["validate", str(flagged), "--config", str(cfg)])
     assert text.exit_code == 0
     assert "Site configuration overrides" in text.stdout and "privacy officer" in text.stdout
-    assert "TEXT_IDENTIFIER (everywhere): error -> warning, 1 findings" in text.stdout
+    assert "TEXT_IDENTIFIER (everywhere): error -> warning, 1 finding." in text.stdout
     rep = json.loads(runner.invoke(app, ["validate", str(flagged), "--config", str(cfg), "--format", "json"]).stdout)
     assert rep["status"] == "valid" and [o["code"] for o in rep["overrides"]] == ["COLUMN_UNKNOWN", "TEXT_IDENTIFIER"]
     assert {c["severity"] for c in rep["checks"] if c["code"] == "TEXT_IDENTIFIER" and c["resource"] == "survey_sites"} == {"warning"}

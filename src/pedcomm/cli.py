@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import contextmanager
+from datetime import UTC
 from pathlib import Path
 
 import typer
@@ -32,7 +33,15 @@ def _options(version: bool = typer.Option(False, "--version", callback=_print_ve
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=160 if not stderr else None)
+    # the terminal's width (rich reads it, or $COLUMNS; 80 when it cannot tell, e.g. in a pipe)
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def plural(n: int, word: str) -> str:
+    """'1 error', '2 errors' (pedcomm.validation.words, imported when first needed)."""
+    from .validation.words import plural as in_words
+
+    return in_words(n, word)
 
 
 #: What --force means for every writing command (pedcomm.files.outputs).
@@ -97,55 +106,83 @@ def _protect(*paths) -> list[Path]:
     return out
 
 
+#: The renderings of a validation report, by --format value (case-insensitive; "md" is Markdown).
+REPORT_FORMATS = ("text", "json", "html", "markdown")
+
+
+def _report_format(format: str, command: str, allowed=REPORT_FORMATS) -> str:
+    """The --format value normalised (case-insensitive), or exit 2 with OPTION_INVALID."""
+    f = (format or "").strip().lower()
+    f = {"md": "markdown", "htm": "html"}.get(f, f)
+    if f not in allowed:
+        _option_error("--format", f"is {format!r}; it must be {', '.join(allowed[:-1])} or {allowed[-1]}", command=command)
+    return f
+
+
+def _render(report, format: str, width: int | None = None) -> str:
+    from .validation import render
+
+    if format == "json":
+        return render.to_json(report)
+    if format == "html":
+        from .validation.render_html import to_html
+
+        return to_html(report)
+    if format == "markdown":
+        from .validation.render_md import to_markdown
+
+        return to_markdown(report)
+    return render.to_text(report, width or render.FILE_WIDTH)
+
+
 @app.command()
 def validate(
     path: Path = typer.Argument(..., help="A datapackage.json or the folder holding it."),
-    format: str = typer.Option("text", "--format", help="text (for people) or json (for machines)."),
+    format: str = typer.Option("text", "--format", help="text (for people), html or markdown (a report to forward), json (for machines); any case."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file instead of the screen."),
     max_findings: int = typer.Option(100, help="Findings listed per check, resource and field (all are counted)."),
     show_values: bool = typer.Option(False, "--show-values", help="Print suspected identifying values in full (they are masked by default)."),
     config: Path | None = typer.Option(None, "--config", help="Site configuration (site.yaml): reclassify or ignore findings of named codes, each with a written justification."),
+    timestamp: bool = typer.Option(False, "--timestamp", help="Record the date and time of the run in the report (for the coordinating centre's dashboard; the report is then no longer byte-identical between runs)."),
     force: bool = typer.Option(False, help="With --output: " + FORCE_HELP),
 ):
-    """Check a package against the pedcomm standard. Exit 0: no errors; 1: errors; 2: unreadable input or configuration."""
+    """Check a package against the pedcomm standard.
+
+    Exit 0: no errors; 1: errors; 2: unreadable input or configuration.
+    """
     from .files.outputs import FILE, claim
-    from .validation.render import to_json, to_terminal
+    from .validation.render import to_terminal
     from .validation.run import validate as run
 
-    if format not in ("text", "json"):
-        _option_error("--format", f"is {format!r}; it must be text or json", command="validate")
+    format = _report_format(format, "validate")
     if max_findings < 0:
         _option_error("--max-findings", "must be 0 or more", format, "validate")
     with _guarded(format, "validate"):
         if output is None:
-            report = _validation_report(path, max_findings, show_values, config, run)
-            if format == "json":
-                typer.echo(to_json(report), nl=False)
-            else:
+            report = _validation_report(path, max_findings, show_values, config, run, timestamp)
+            if format == "text":
                 to_terminal(report, _console())
+            else:
+                typer.echo(_render(report, format), nl=False)
             raise typer.Exit(report.exit_code)
         with claim(output, kind=FILE, command="validate", force=force, protect=_protect(("package", path), config)) as dest:
-            report = _validation_report(path, max_findings, show_values, config, run)
-            if format == "json":
-                dest.write_text(to_json(report))
-            else:
-                from io import StringIO
-
-                from rich.console import Console
-
-                c = Console(record=True, width=160, file=StringIO())
-                to_terminal(report, c)
-                dest.write_text(c.export_text())
+            report = _validation_report(path, max_findings, show_values, config, run, timestamp)
+            dest.write_text(_render(report, format))
+    _console(stderr=True).print(f"Wrote the {format} report to {_safe(output)}: {_safe(report.status)}.")
     raise typer.Exit(report.exit_code)
 
 
-def _validation_report(path, max_findings, show_values, config, run):
+def _validation_report(path, max_findings, show_values, config, run, timestamp=False):
     site_config = _site_config(config)
     if isinstance(site_config, Exception):
         return _config_report(site_config)
     with _console(stderr=True).status("validating ...") as status:
         result = run(path, max_listed=max_findings, reveal_values=show_values, config=site_config,
                      progress=lambda m: status.update(f"validating: {m}"))
+    if timestamp:  # only on request: the same inputs otherwise give a byte-identical report
+        from datetime import datetime
+
+        result.report.meta["validated_at"] = datetime.now(UTC).replace(microsecond=0).isoformat()
     return result.report
 
 
@@ -245,12 +282,12 @@ def _reproduce(path, out, options, force, site_config, config, run, err):
     counts = ", ".join(f"{n} {s}" for s, n in outcome.status_counts.items() if n)
     console = _console()
     warned = report.totals()["warning"]
-    console.print(f"Validated {_safe(path)}: {report.status} ({report.totals()['error']} errors, {warned} warnings"
+    console.print(f"Validated {_safe(path)}: {report.status} ({plural(report.totals()['error'], 'error')}, {plural(warned, 'warning')}"
                   f"{'; run pedcomm validate to see them' if warned else ''}).")
     for result in outcome.results:
         shown = "; ".join(f"{k} {v}" for k, v in result.settings.items() if k in ("method", "cluster", "correction"))
         figures = len(getattr(result, "figures", []) or [])
-        console.print(f"Reproduced the {result.study} study: {len(result.tables)} tables"
+        console.print(f"Reproduced the {result.study} study: {plural(len(result.tables), 'table')}"
                       f"{f', {figures} figures' if figures else ''}{f' ({shown})' if shown else ''}.")
         for f in getattr(result, "findings", []) or []:
             console.print(f"[yellow]{f.code}: {escape(f.message)}[/yellow]")
@@ -344,6 +381,18 @@ _REFERENCE_HELP = ("Package holding the instrument items and sites the REDCap pr
                    "(default: the shipped example package).")
 
 
+def _site_id(site: str | None, command: str) -> str | None:
+    """A --site value checked against the standard's site-id rule (exit 2 with OPTION_INVALID otherwise)."""
+    if site is None:
+        return None
+    from .standard.declaration import SITE_ID
+
+    if not SITE_ID.fullmatch(site):
+        _option_error("--site", f"is {site!r}; a site id is 1 to 24 letters, digits, '_', '.' or '-', starting "
+                                "with a letter or digit", command=command)
+    return site
+
+
 def _report_out(report, format: str) -> None:
     """Print a report (text for people, JSON for machines) on standard output."""
     from .validation.render import to_json, to_terminal
@@ -424,17 +473,20 @@ def redcap_import(
     out: Path = typer.Option(..., "--out", help="Folder to write the package to (created; replaced only with --force)."),
     package: Path | None = typer.Option(None, "--package", help=_REFERENCE_HELP),
     format: str = typer.Option("text", "--format", help="Report as text (for people) or json (for machines)."),
+    site: str | None = typer.Option(None, "--site", help="Your site id, declared in the package (default: the site of --package, e.g. the package pedcomm init wrote)."),
     force: bool = typer.Option(False, help=FORCE_HELP),
 ):
-    """Turn a REDCap records export into a standard package and validate it. Exit 0: valid; 1: errors; 2: unreadable."""
+    """Turn a REDCap records export into a standard package and validate it.
+
+    Exit 0: valid; 1: errors; 2: unreadable.
+    """
     from .interop.redcap_import import import_export
 
     err = _console(stderr=True)
-    if format not in ("text", "json"):
-        _option_error("--format", f"is {format!r}; it must be text or json", command="redcap import")
+    format = _report_format(format, "redcap import", ("text", "json"))
     with _guarded(format, "redcap import"):
         try:
-            result = import_export(export, out, reference=package, force=force)
+            result = import_export(export, out, reference=package, force=force, site=_site_id(site, "redcap import"))
         except FileNotFoundError as e:
             err.print(f"[red]{_safe(e)}[/red]")
             raise typer.Exit(2) from None
@@ -512,8 +564,7 @@ def qda_import(
     from .interop.qda_positions import LINE_BREAKS, UNITS
 
     err = _console(stderr=True)
-    if format not in ("text", "json"):
-        _option_error("--format", f"is {format!r}; it must be text or json", command="qda import")
+    format = _report_format(format, "qda import", ("text", "json"))
     if line_breaks not in LINE_BREAKS:
         _option_error("--line-breaks", f"is {line_breaks!r}; it must be one of {', '.join(LINE_BREAKS)}", command="qda import")
     if char_units not in UNITS:
@@ -545,6 +596,7 @@ def export_cmd(
     from .interop.package_io import shipped_package
 
     err = _console(stderr=True)
+    format = (format or "").strip().lower()
     if format not in FORMATS:
         _option_error("--format", f"is {format!r}; it must be one of: {', '.join(FORMATS)}", command="export")
     with _guarded(command="export"):
@@ -557,7 +609,7 @@ def export_cmd(
         _report_out(validated.report, "text")
         err.print(f"[red]Not exported: the package has errors (see above). Nothing was written to {_safe(out)}.[/red]")
         raise typer.Exit(validated.report.exit_code or 1)
-    err.print(f"Wrote {len(written)} {format} files to {_safe(out)}/.")
+    err.print(f"Wrote {plural(len(written), format + ' file')} to {_safe(out)}/.")
 
 
 # -- multi-site: pool rows, or share summaries and combine them (issue 6) -------------------------
@@ -621,7 +673,7 @@ def pool_cmd(
         err.print(f"[red]Not pooled: see the findings above. Nothing was written to {_safe(out)}.[/red]")
         raise typer.Exit(1)
     n = {name: len(frame) for name, frame in outcome.result.tables.items()}
-    err.print(f"Pooled {len(outcome.sites)} sites into {_safe(out)}: "
+    err.print(f"Pooled {plural(len(outcome.sites), 'site')} into {_safe(out)}: "
               + ", ".join(f"{v} {k}" for k, v in n.items() if k in ("survey_relationships", "coding_segments"))
               + f"; the pooled package is {outcome.result.report.status}.")
 
@@ -642,7 +694,7 @@ def _disclosure(name: str):
 @app.command("summarize")
 def summarize_cmd(
     path: Path = typer.Argument(..., help="The site's package (a datapackage.json or its folder)."),
-    out: Path = typer.Option(..., "--out", help="The summary JSON file to write."),
+    out: Path = typer.Option(..., "--out", help="The summary JSON file to write; a readable HTML rendering of it is written beside it (.html)."),
     threshold: int = typer.Option(_disclosure("default_threshold"), help=f"Suppress every count below this (and complementary counts); at least {_disclosure('minimum_threshold')}, pedcomm's minimum (see the pooling guide)."),
     suppress_zeros: bool = typer.Option(False, "--suppress-zeros", help="Suppress zero counts too (by default zeros are shown, as DataSHIELD and CMS do)."),
     config: Path | None = typer.Option(None, "--config", help="The site configuration (site.yaml) to validate with."),
@@ -671,8 +723,13 @@ def summarize_cmd(
     except ValueError as e:
         option = next((f"--{o}" for o in ("study", "method", "correction") if o in str(e)), "--cluster")
         _option_error(option, str(e), command="summarize")
+    page = out.with_suffix(".html")
+    if page == out:
+        _option_error("--out", f"is {str(out)!r}; give the summary's JSON file name (the HTML page is written "
+                               "beside it, with .html)", command="summarize")
     with _guarded(command="summarize"), \
-            claim(out, kind=FILE, command="summarize", force=force, protect=_protect(("package", path), config)) as dest:
+            claim(out, kind=FILE, command="summarize", force=force, protect=_protect(("package", path), config)) as dest, \
+            claim(page, kind=FILE, command="summarize", force=force, protect=_protect(("package", path), config, out)) as dest_page:
         (site_config,) = _configs([config]) if config else (None,)
         try:
             with err.status("summarizing ...") as status:
@@ -686,7 +743,14 @@ def summarize_cmd(
             to_terminal(result.validated.report, _console())
             err.print(f"[red]Not summarized: the package has errors (see above). Nothing was written to {_safe(out)}.[/red]")
             raise typer.Exit(result.validated.report.exit_code or 1)
-        dest.write_text(dumps(result.summary))
+        from .sites.summary_html import to_html
+
+        text = dumps(result.summary)
+        dest.write_text(text)
+        dest_page.write_text(to_html(result.summary, text))  # what the JSON shares, for a privacy officer
+    for f in result.validated.report.sorted_findings():  # what a privacy officer should know before sending
+        if f.code == "SITE_IDENTITY_EXAMPLE":
+            err.print(f"[yellow]{f.code}: {_safe(f.message)} {_safe(f.action)}[/yellow]", soft_wrap=True)
     s = result.summary
     hidden = sum(t["suppressed"]["primary"] + t["suppressed"]["complementary"] for t in s["tables"])
     parts = []
@@ -696,7 +760,8 @@ def summarize_cmd(
             withheld = [f"{m['name']} ({m['reason']})" for m in s[key] if m["status"] != "shared"]
             parts.append(f"{key} shared: {', '.join(shared) or 'none'}" + (f"; withheld: {'; '.join(withheld)}" if withheld else ""))
     err.print(f"Wrote the summary of site {_safe(s['site'])} to {_safe(out)}: {'; '.join(parts) or s['study']}"
-              + f"; {len(s['tables'])} tables, {hidden} counts suppressed (threshold {threshold}). No row-level data.")
+              + f"; {len(s['tables'])} tables, {hidden} {'count' if hidden == 1 else 'counts'} suppressed (threshold {threshold}). "
+              f"No row-level data. Read it in {_safe(page)} before sending it.")
 
 
 @app.command("meta")
@@ -728,6 +793,30 @@ def meta_cmd(
               f"Results in {_safe(out)}/; start with {_safe(out / 'index.md')}.")
 
 
+@app.command("dashboard")
+def dashboard_cmd(
+    files: list[Path] = typer.Argument(..., help="The sites' JSON validation reports (pedcomm validate --format json --output FILE), and their summaries (pedcomm summarize) if you have them."),
+    out: Path = typer.Option(..., "--out", help="The HTML page to write (one file, opens in any browser)."),
+    force: bool = typer.Option(False, help=FORCE_HELP),
+):
+    """Write a coordinating-centre dashboard: sites by checks, completeness by table, pooled estimates.
+
+    Exit 0: written (files that are neither reports nor summaries are left out and listed); 2: the
+    output cannot be written.
+    """
+    from .sites.dashboard import dashboard
+
+    with _guarded(command="dashboard"):
+        result = dashboard(files, out, force=force)
+    err = _console(stderr=True)
+    for f in result.report.sorted_findings():
+        err.print(f"[yellow]{f.code}: {_safe(f.message)}[/yellow]", soft_wrap=True)
+    bad = sum(r.data.get("status") != "valid" for r in result.reports)
+    err.print(f"Wrote the dashboard of {len(result.reports)} {'site' if len(result.reports) == 1 else 'sites'} "
+              f"({bad} with errors) and {len(result.summaries)} "
+              f"{'summary' if len(result.summaries) == 1 else 'summaries'} to {_safe(out)}.", soft_wrap=True)
+
+
 @app.command("standard")
 def standard_cmd(
     out: Path = typer.Option(..., "--out", help="Folder to write the standard to (created; replaced only with --force)."),
@@ -748,6 +837,32 @@ def standard_cmd(
                                 f"start with {_safe(Path(out) / 'README.md')}.")
 
 
+@app.command("init")
+def init_cmd(
+    site: str = typer.Option(..., "--site", help="Your site's id: 1 to 24 letters, digits, '_', '.' or '-' (e.g. BCH)."),
+    name: str = typer.Option(..., "--name", help="Your institution's name, as it should appear in the site table."),
+    out: Path = typer.Option(..., "--out", help="Folder to write the empty package to (created; replaced only with --force)."),
+    force: bool = typer.Option(False, help=FORCE_HELP),
+):
+    """Write an empty package that declares your site: the standard's tables (headers only), the shared
+    definitions, and your site's row.
+
+    Fill data/ (or run pedcomm redcap import --package with this folder), then pedcomm validate.
+    Exit 0: written; 2: a bad option or the output cannot be written.
+    """
+    from .commands.init import InitRefused, check, write
+
+    try:
+        check(site, name)
+    except InitRefused as e:
+        _option_error("--site" if "site id" in str(e) else "--name", str(e), command="init")
+    with _guarded(command="init"):
+        files = write(out, site, name, force=force)
+    _console(stderr=True).print(f"Wrote the empty package of site {_safe(site)} ({len(files)} files) to {_safe(out)}/; "
+                                f"next: fill {_safe(Path(out) / 'data')}/ or import your REDCap export into it, then "
+                                f"pedcomm validate {_safe(out)}", soft_wrap=True)
+
+
 @app.command("example")
 def example_cmd(
     out: Path = typer.Option(..., "--out", help="Folder to write the example package to (created; replaced only with --force)."),
@@ -763,6 +878,26 @@ def example_cmd(
         files = write_example(out, force=force)
     _console(stderr=True).print(f"Wrote the SYNTHETIC example package ({len(files)} files) to {_safe(out)}/; "
                                 f"try: pedcomm validate {_safe(out)}")
+
+
+@app.command("explain")
+def explain_cmd(code: str = typer.Argument(..., help="A finding code, such as FOREIGN_KEY (any case).")):
+    """Explain a finding code: what it means and what to do, from the installed check registry.
+
+    Exit 0: explained; 2: no such code (the closest ones are suggested).
+    """
+    from .commands.explain import entry_lines, lookup
+
+    s, close = lookup(code)
+    console = _console()
+    if s is None:
+        console.print(f"[red]There is no finding code {_safe(code)!r}.[/red]"
+                      + (f" Did you mean: {', '.join(close)}?" if close else " pedcomm standard --out DIR writes the list."),
+                      soft_wrap=True)
+        raise typer.Exit(2)
+    console.print(f"[bold]{s.code}[/bold]")
+    for label, text in entry_lines(s.code):
+        console.print(f"  [bold]{label}:[/bold] {_safe(text)}", soft_wrap=True)
 
 
 @app.command("selftest")
@@ -785,6 +920,15 @@ def selftest_cmd():
                       "is broken; reinstall it.[/red]")
         raise typer.Exit(1)
     console.print("[green]pedcomm works.[/green]")
+
+
+def _tidy_help() -> None:
+    from .commands.helptext import tidy
+
+    tidy(app)
+
+
+_tidy_help()
 
 
 def main():  # console-script entry point

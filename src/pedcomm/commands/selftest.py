@@ -11,6 +11,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..validation.words import plural
+
 
 def run() -> Iterator[tuple[bool, str]]:
     from .. import standard
@@ -49,7 +51,7 @@ def _example() -> Iterator[tuple[bool, str]]:
     report = validate(standard.example_package()).report
     totals = report.totals()
     yield report.status == "valid", (f"the SYNTHETIC example package is {report.status} "
-                                     f"({totals['error']} errors, {totals['warning']} warnings)")
+                                     f"({plural(totals['error'], 'error')}, {plural(totals['warning'], 'warning')})")
 
 
 def _conformance() -> Iterator[tuple[bool, str]]:

@@ -1,7 +1,8 @@
 """The check catalogue: one section per code of validation/checks.yaml, anchored at the lower-case code.
 
-The validator's messages link to ``checks.md#<code in lower case>`` (pedcomm.validation.render.DOCS_CHECKS), so
-the anchor of each section is exactly that. Each section shows the conformance case(s) that trigger it.
+A finding's link, when the docs address is configured (pedcomm.standard.links), is
+``<docs>/checks/#<code in lower case>``, so the anchor of each section is exactly that. Each section shows
+the conformance case(s) that trigger it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import yaml
 
 from ..validation import conformance
 from ..validation.registry import CheckSpec, specs
+from ..validation.words import plural
 from .md import BANNER, code, fence, table
 
 MAX_SHOWN = 100  # characters of a long value shown in an example edit
@@ -108,7 +110,7 @@ def page() -> str:
     out = [BANNER.format(source="validation/checks.yaml and validation/conformance/cases*.yaml"),
            "# Check catalogue", "",
            f"Every finding of `pedcomm validate` has one of these {len(all_specs)} codes "
-           f"({counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes). "
+           f"({plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, {plural(counts['info'], 'note')}). "
            "Codes are forever: a code is never renamed or reused, only deprecated. Each section says what the "
            "finding means, what to do about it, and shows the minimal invalid example from the conformance suite "
            "that triggers it (edits applied to the minimal valid package in `validation/conformance/valid`).", "",

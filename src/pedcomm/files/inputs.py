@@ -38,6 +38,8 @@ ROLES = {
                  "stays within what one read into memory can parse"),
     "config": Role("site configuration", 1 * MiB, "a configuration holds a few overrides of a few lines each"),
     "summary": Role("site summary", 16 * MiB, "a site summary is about 20 kB"),
+    "report": Role("validation report", 64 * MiB,
+                   "a JSON validation report lists at most --max-findings findings per check; the shipped example's is 200 kB"),
     "redcap": Role("REDCap export", 1 * GiB, "a REDCap project export is a few MB"),
     "qda": Role("QDA project", 4 * GiB, "media files are never read; an archive's entries are bounded separately"),
     "map": Role("mapping file", 64 * MiB, "one line per transcript, speaker label or user"),

@@ -308,12 +308,13 @@ def derive_flags(tables: dict[str, pd.DataFrame], typed_items: pd.DataFrame) -> 
 
 
 def import_export(export: str | Path, out: str | Path, *, reference: str | Path | None = None,
-                  force: bool = False) -> Imported:
+                  force: bool = False, site: str | None = None) -> Imported:
     """Convert ``export`` into a package at ``out`` and validate it.
 
     Nothing is written when the export is unreadable or cannot be converted faithfully (REDCAP_*
     errors); validation findings about the data are reported, and the package is kept so the
-    data manager can look at it.
+    data manager can look at it. ``site``: the site id the package declares (default: the
+    reference package's, e.g. the one `pedcomm init` wrote).
     """
     from ..files.inputs import package_files
     from ..files.outputs import FOLDER, claim
@@ -324,10 +325,10 @@ def import_export(export: str | Path, out: str | Path, *, reference: str | Path 
     reference = reference or shipped_package()
     with claim(out, kind=FOLDER, command="redcap import", force=force,
                protect=[export, *package_files(reference)]) as dest:
-        return _import(Path(export), dest, reference, report)
+        return _import(Path(export), dest, reference, report, site)
 
 
-def _import(export: Path, dest, reference, report: Report) -> Imported:
+def _import(export: Path, dest, reference, report: Report, site: str | None = None) -> Imported:
     from ..validation.run import validate
     from .package_io import merge, text_tables, write_package
 
@@ -354,7 +355,7 @@ def _import(export: Path, dest, reference, report: Report) -> Imported:
     name = Path(export).stem.lower().replace(" ", "-") or "redcap-import"
     from ..standard.declaration import site_of
 
-    validated = write_package(tables, dest, name=re.sub(r"[^a-z0-9._-]", "-", name), site=site_of(ref),
+    validated = write_package(tables, dest, name=re.sub(r"[^a-z0-9._-]", "-", name), site=site or site_of(ref),
                               title=f"Survey data imported from the REDCap export {Path(export).name}",
                               description="Survey-study tables converted from a REDCap raw records export by "
                                           "`pedcomm redcap import`.")

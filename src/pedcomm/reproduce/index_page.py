@@ -15,6 +15,7 @@ from .._base import __version__
 from ..analysis.compare import OR_RELATIVE_TOLERANCE, STATUS_MEANING, STATUSES
 from ..analysis.render_tables import FORMATS, markdown_table
 from ..validation.render_safe import Markdown, md
+from ..validation.words import plural
 
 if TYPE_CHECKING:
     from .outcome import Outcome
@@ -97,7 +98,7 @@ def index_markdown(outcome: Outcome, titles: dict[str, str], path: str) -> str:
         f"- Data package hash: `sha256:{package_digest(report.inputs)}` (SHA-256 of the manifest of input-file "
         "hashes listed at the end, one `<sha256>  <path>` line per file, sorted by path)",
         f"- Tool: pedcomm {__version__} (standard {report.meta.get('schema_version')})",
-        f"- Validation: {report.status} ({totals['error']} errors, {totals['warning']} warnings, "
+        f"- Validation: {report.status} ({plural(totals['error'], 'error')}, {plural(totals['warning'], 'warning')}, "
         f"{totals['info']} notes); the tables were produced only because there were no errors",
         "",
         "## Comparison with the published numbers",

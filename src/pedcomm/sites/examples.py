@@ -76,4 +76,12 @@ def run(path: str | Path, workdir: str | Path) -> Report:
             (work / name).write_text(json.dumps(doc), encoding="utf-8")
             paths.append(work / name)
         return meta(paths, work / "meta").report
+    if command == "dashboard":
+        from .dashboard import dashboard
+
+        paths = []
+        for i, doc in enumerate(spec.get("files", []), start=1):
+            (work / f"file{i}.json").write_text(json.dumps(doc), encoding="utf-8")
+            paths.append(work / f"file{i}.json")
+        return dashboard(paths, work / "dashboard.html").report
     raise ValueError(f"unknown example command {command!r}")

@@ -26,6 +26,7 @@ from ..validation import config as site_config
 from ..validation.registry import check
 from ..validation.report import Report
 from ..validation.run import Validated, validate
+from ..validation.words import plural
 
 SYNTHETIC_KEYWORD = "synthetic data"
 
@@ -100,7 +101,7 @@ def check_sites(sites: list[SiteInput], report: Report) -> None:
         r = s.validated.report
         report.ran("POOL_SITE_INVALID", None, None, 1)
         if r.status != "valid":
-            what = "an unreadable package" if r.status == "unreadable" else f"{r.totals()['error']} errors"
+            what = "an unreadable package" if r.status == "unreadable" else plural(r.totals()['error'], 'error')
             report.add("POOL_SITE_INVALID", value=s.label, detail=f"{what} ({', '.join(error_codes(r))})")
             continue
         report.ran("POOL_SITE_UNDECLARED", None, None, 1)
@@ -272,7 +273,8 @@ def write(sites: list[SiteInput], tables: dict[str, pd.DataFrame], dest, report:
             checked.report.meta["package"] = str(dest.given)
             if checked.report.status != "valid":
                 t = checked.report.totals()
-                report.add("POOL_RESULT_INVALID", detail=f"{t['error']} errors ({', '.join(error_codes(checked.report))})")
+                codes = ", ".join(error_codes(checked.report))
+                report.add("POOL_RESULT_INVALID", detail=f"{plural(t['error'], 'error')} ({codes})")
                 raise _Abort
     except _Abort:
         pass

@@ -24,6 +24,7 @@ from functools import cache
 
 from ..analysis.suppress import MINIMUM_THRESHOLD, published_numbers, single_suppressions
 from ..validation.masking import shown_one
+from ..validation.words import plural
 
 SCHEMA_FILE = "site-summary.schema.json"
 #: Relative tolerance of the covariance matrix's symmetry (summaries round to 12 decimals).
@@ -112,7 +113,7 @@ def _disclosure(doc: dict) -> list[str]:
         small = [where for where, v in published_numbers(t)
                  if v is not None and (0 < v < threshold or (v == 0 and zeros))]
         if small:
-            out.append(f"the table {t['name']} publishes {len(small)} counts below the threshold {threshold} "
+            out.append(f"the table {t['name']} publishes {plural(len(small), 'count')} below the threshold {threshold} "
                        f"(first at {small[0]})")
         try:
             singles = single_suppressions(t)

@@ -46,6 +46,8 @@ def write_package(study: str, *, seed: int, out: str | Path, force: bool = False
         tables = generate(study, seed)
         names = [n for n in standard.resource_names() if n in tables]
         desc = descriptor_for(study, names)
+        if seed != standard.SHIPPED_SEED:  # other synthetic rows than the example's: say where they come from
+            desc["sources"] = [{"title": f"{standard.SYNTH_SOURCE} {study} --seed {seed} (SYNTHETIC rows, no real person)"}]
         with dest.staging() as tmp:
             write_into(tmp, tables, desc)
     return Path(out)

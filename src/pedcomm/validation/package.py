@@ -16,6 +16,10 @@ from .masking import bounded, neutralise
 from .registry import check
 from .report import Report
 
+#: Files people give instead of a package descriptor, and what they are.
+DATA_FILES = {".csv": "a CSV data file", ".tsv": "a tab-separated data file", ".txt": "a text file",
+              ".xlsx": "an Excel workbook", ".xls": "an Excel workbook", ".sav": "an SPSS file", ".dta": "a Stata file",
+              ".xml": "an XML file (a REDCap project or REFI-QDA file?)", ".qdpx": "a REFI-QDA project"}
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^//")
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 
@@ -79,6 +83,13 @@ def read_descriptor(path: str | Path, report: Report) -> tuple[Path, dict] | Non
     if not p.exists() and not p.is_symlink():
         report.add("PACKAGE_UNREADABLE", value=str(path),
                    detail=f"'{shown_path}' is not a datapackage.json file or a folder containing one")
+        return None
+    kind = DATA_FILES.get(p.suffix.lower()) if p.is_file() else None
+    if kind:
+        report.add("PACKAGE_UNREADABLE", value=str(path),
+                   detail=f"'{shown_path}' is {kind}, not a package descriptor: give the datapackage.json that "
+                          "lists the tables (or the folder holding it); a REDCap export becomes a package with "
+                          "pedcomm redcap import")
         return None
     try:
         raw = read(p, "descriptor")

@@ -44,6 +44,10 @@ class Finding:
     value: str | None
     message: str
     action: str
+    #: the row's record id: its primary-key value(s) as the site knows the record (e.g. in REDCap),
+    #: shown through pedcomm.validation.masking (masked when it looks identifying); None when the
+    #: finding is not about one row or the table's key column could not be read
+    record: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -76,6 +80,50 @@ class Report:
     meta: dict = field(default_factory=dict)
     #: (code, resource, field) -> severity set by a site configuration (pedcomm.validation.config)
     severities: dict = field(default_factory=dict)
+    #: resource (as shown) -> its primary-key text by file row, for the record id of each finding
+    record_keys: dict = field(default_factory=dict)
+    #: evidence a check saw of one cause behind many findings (pedcomm.validation.hints groups them)
+    clues: list = field(default_factory=list)
+    #: resource (as shown) -> {"rows": rows read, "cells": cells of the standard's columns, "filled": non-missing ones}
+    tables: dict = field(default_factory=dict)
+
+    def keys(self, resource: str, key, unsafe=None) -> None:
+        """Remember a table's primary-key text by file row (a Series of str, or a frame of key columns),
+        so every finding about one of its rows names the record, not only the CSV row. ``unsafe``: a
+        boolean Series by row, True where the key is not a well-formed identifier (masked like any
+        such value; the identifier screen applies to the others)."""
+        import pandas as pd
+
+        if isinstance(key, pd.DataFrame):
+            key = key.iloc[:, 0] if key.shape[1] == 1 else key.fillna("").astype(str).agg(" / ".join, axis=1)
+        self.record_keys[self.label(resource)] = (key, unsafe)
+
+    def records(self, resource: str | None, rows: list) -> list[str | None]:
+        """The record ids of ``rows`` of ``resource`` (None where unknown), through the one masking path."""
+        key, unsafe = self.record_keys.get(resource, (None, None))
+        if key is None or not rows:
+            return [None] * len(rows)
+        vals, flags = [], []
+        for r in rows:
+            try:
+                v = key.get(int(r)) if r is not None else None
+                bad = bool(unsafe.get(int(r), False)) if unsafe is not None and r is not None else False
+            except (TypeError, ValueError):
+                v, bad = None, False
+            vals.append(None if v is None or v == "" or v != v else v)
+            flags.append(bad)
+        return shown(vals, reveal=self.reveal_values, sensitive=flags)
+
+    def clue(self, kind: str, code: str, resource: str | None, field: str | None, count: int, **about) -> None:
+        """Record evidence of a shared cause (``kind``: see pedcomm.validation.hints.KINDS)."""
+        self.clues.append({"kind": kind, "code": code, "resource": self.label(resource),
+                           "field": self.label(field), "count": int(count),
+                           **{k: self.label(v) if isinstance(v, str) else v for k, v in about.items()}})
+
+    def skipped(self) -> list[CheckRun]:
+        """The checks that could not run, each with the reason, in a stable order."""
+        return sorted((r for r in self.runs.values() if r.status == "not_applicable"),
+                      key=lambda r: (r.resource or "", r.code, r.field or ""))
 
     def label(self, name: Any) -> str | None:
         """A resource, field or column name as shown (read from a file, it may be a data value)."""
@@ -142,6 +190,7 @@ class Report:
         values += [None] * (listed - len(values))
         flags = sensitive if isinstance(sensitive, bool) else list(sensitive)[:room]
         texts = shown(values, reveal=self.reveal_values, sensitive=flags)
+        records = self.records(resource, rows[:listed])
         for i in range(listed):
             text = texts[i]
             p = _Safe(resource=resource, field=field, row=rows[i], value=quote(text) if text is not None else "(blank)")
@@ -152,7 +201,7 @@ class Report:
             self.findings.append(Finding(
                 code=code, severity=s.severity, category=s.category, resource=resource,
                 field=field, row=None if row is None else int(row), value=text,
-                message=neutralise(s.message.format_map(p)), action=s.action))
+                message=neutralise(s.message.format_map(p)), action=s.action, record=records[i]))
 
     # -- summary -------------------------------------------------------------------------
     def totals(self) -> Counter:
@@ -180,3 +229,9 @@ class Report:
 
     def unlisted(self) -> int:
         return sum(self.counts.values()) - len(self.findings)
+
+    def sorted_findings(self) -> list[Finding]:
+        """The findings listed, by resource (package-level first), then row, then code and field:
+        the same order on every run."""
+        return sorted(self.findings, key=lambda f: (f.resource is not None, f.resource or "",
+                                                    f.row if f.row is not None else -1, f.code, f.field or ""))

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import standard
-from . import declaration, package, read, screen, structure  # noqa: F401  (their checks register)
+from . import declaration, identity, package, read, screen, structure  # noqa: F401  (their checks register)
 from .context import Validation
 from .package import Package
 from .registry import IMPLEMENTATIONS, SEMANTIC, STAGED
@@ -100,6 +100,10 @@ def validate(path: str | Path, *, max_listed: int = DEFAULT_MAX_LISTED, reveal_v
         v.schemas[name] = standard.schema(name)
         for step in steps:
             if not step(v, name):
+                if name not in v.extra.get("why", {}):  # the checks it disables will say why
+                    failed = sorted(c for (c, r, _), n in report.counts.items() if n and r == report.label(name))
+                    v.extra.setdefault("why", {})[name] = (f"'{name}' could not be read"
+                                                           + (f" (see {', '.join(failed[:3])})" if failed else ""))
                 break
         v.raw.pop(name, None)
         v.data.pop(name, None)
@@ -113,9 +117,10 @@ def validate(path: str | Path, *, max_listed: int = DEFAULT_MAX_LISTED, reveal_v
             continue  # the study is not in this package
         missing = [n for n in needs if n not in v.typed or n in v.unkeyed]
         if missing:
-            why = "has duplicate keys" if missing[0] in v.typed else "could not be read"
-            for code in fn.codes:  # set by the @check decorator
-                report.not_applicable(code, needs[0], f"'{missing[0]}' {why}")
+            why = (f"'{missing[0]}' has duplicate keys" if missing[0] in v.typed
+                   else v.extra.get("why", {}).get(missing[0], f"'{missing[0]}' could not be read"))
+            for code in fn.codes:
+                report.not_applicable(code, needs[0], why)
             continue
         fn(v.typed, report)
     out.tables = v.typed

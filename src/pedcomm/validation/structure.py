@@ -6,14 +6,22 @@ fixing findings; frictionless-py's row-by-row loop takes minutes on a million ro
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from ..standard import missing_codes
 from . import arrowops, identifiers
 from .cast import TYPE_NAMES, cast, enum_hint, sensitive, type_hint
+from .hints import closest_names
 from .registry import IMPLEMENTATIONS, check
 from .report import Report
+
+#: Cells a spreadsheet turned into a date (01/03/2021, 2021-03-01 in a number column, 3-Jan, Jan-03).
+EXCEL_DATE = r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}-[A-Za-z]{3}(-\d{2,4})?|[A-Za-z]{3}-\d{1,2}"
+#: How REDCap's "labels" export spells a yes/no or checkbox answer (its raw export writes 1/0).
+LABEL_BOOLEANS = ("yes", "no", "checked", "unchecked")
 
 
 def check_header(resource: str, schema: dict, columns: list[str], report: Report) -> list[str]:
@@ -26,14 +34,18 @@ def check_header(resource: str, schema: dict, columns: list[str], report: Report
     for c, n in seen.items():
         if n > 1:
             report.add("COLUMN_DUPLICATE", resource=resource, field=c, row=1, detail=n)
+    absent = [n for n in names if n not in seen]
+    extra = [c for c in seen if c not in names]
+    renamed = closest_names(extra, absent)  # file column -> the standard column it most likely is
+    was = {std: col for col, std in renamed.items()}
     report.ran("COLUMN_MISSING", resource, None, len(names))
-    for n in names:
-        if n not in seen:
-            report.add("COLUMN_MISSING", resource=resource, field=n, row=1)
+    for n in absent:
+        report.add("COLUMN_MISSING", resource=resource, field=n, row=1,
+                   hint=f" The file has a column '{report.label(was[n])}': is it this one, renamed?" if n in was else "")
     report.ran("COLUMN_UNKNOWN", resource, None, len(columns))
-    for c in seen:
-        if c not in names:
-            report.add("COLUMN_UNKNOWN", resource=resource, field=c, row=1)
+    for c in extra:
+        report.add("COLUMN_UNKNOWN", resource=resource, field=c, row=1,
+                   hint=f" Did you mean '{renamed[c]}'?" if c in renamed else "")
     return [n for n in names if n in seen]
 
 
@@ -56,6 +68,13 @@ def type_field(resource: str, fd: dict, raw: pd.Series, codes: dict[str, str], r
         report.add_many("CELL_TYPE", resource=resource, field=name, rows=rows,
                         values=listed, sensitive=sensitive(fd, listed),
                         expected=TYPE_NAMES[type_], hint=[type_hint(v, type_, codes) for v in listed])
+        dated = int(raw[bad].astype(str).str.strip().str.fullmatch(EXCEL_DATE).sum())
+        if dated:
+            report.clue("excel_dates", "CELL_TYPE", resource, name, dated)
+        if type_ == "boolean":
+            labelled = int(raw[bad].astype(str).str.strip().str.lower().isin(LABEL_BOOLEANS).sum())
+            if labelled:
+                report.clue("labels", "CELL_TYPE", resource, name, labelled)
     if fd.get("constraints", {}).get("required"):
         report.ran("CELL_REQUIRED", resource, name, n)
         if missing.any():
@@ -77,6 +96,11 @@ def check_enum(resource, fd, raw, typed, report):
         report.add_many("CELL_ENUM", resource=resource, field=fd["name"], rows=_first_rows(bad),
                         values=vals, sensitive=sensitive(fd, vals),
                         expected=", ".join(codes), hint=[enum_hint(v, codes, missing_codes(resource)) for v in vals])
+        norm = {re.sub(r"[\s-]+", "_", str(c).lower()) for c in codes}
+        spelled = typed[bad].astype(str).str.strip().str.lower().str.replace(r"[\s-]+", "_", regex=True)
+        labelled = int(spelled.isin(norm).sum())
+        if labelled:
+            report.clue("labels", "CELL_ENUM", resource, fd["name"], labelled)
 
 
 @check("CELL_RANGE")
@@ -201,7 +225,17 @@ def check_primary_key(resource: str, schema: dict, typed: pd.DataFrame, report: 
     return True
 
 
-def check_foreign_keys(resource: str, schema: dict, typed: dict[str, pd.DataFrame], report: Report):
+def _unpadded(values: pd.Series) -> pd.Series:
+    """Identifiers with the zeros after their letters removed ('P0045' and 'P45' both give 'P45')."""
+    return values.astype(str).str.replace(r"^([A-Za-z_.-]*)0+(?=\d)", r"\1", regex=True)
+
+
+def check_foreign_keys(resource: str, schema: dict, typed: dict[str, pd.DataFrame], report: Report,
+                       why: dict[str, str] | None = None):
+    """Every row's reference exists in the table it points at. ``typed`` may hold tables lacking
+    some columns: a reference whose own columns are present is still checked; otherwise the check
+    is reported as not run, naming the table and the reason (``why``: table -> reason)."""
+    why = why or {}
     frame = typed.get(resource)
     for fk in schema.get("foreignKeys", []):
         fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
@@ -210,10 +244,19 @@ def check_foreign_keys(resource: str, schema: dict, typed: dict[str, pd.DataFram
         rfields = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
         label = ", ".join(fields)
         other = typed.get(target)
-        if frame is None or other is None or any(f not in frame.columns for f in fields) \
-                or any(f not in other.columns for f in rfields):
-            report.not_applicable("FOREIGN_KEY", resource, f"'{target}' could not be read", field=label)
+        reason = None
+        if frame is None:
+            reason = why.get(resource, f"'{resource}' could not be read")
+        elif any(f not in frame.columns for f in fields):
+            reason = f"'{resource}' lacks the column {', '.join(repr(f) for f in fields if f not in frame.columns)}"
+        elif other is None:
+            reason = why.get(target, f"'{target}' could not be read")
+        elif any(f not in other.columns for f in rfields):
+            reason = f"'{target}' lacks the column {', '.join(repr(f) for f in rfields if f not in other.columns)}"
+        if reason is not None:
+            report.not_applicable("FOREIGN_KEY", resource, reason, field=label)
             continue
+        assert frame is not None and other is not None  # each None case set a reason above
         child = frame[fields].dropna()
         report.ran("FOREIGN_KEY", resource, label, len(child))
         if len(fields) == 1:
@@ -225,6 +268,12 @@ def check_foreign_keys(resource: str, schema: dict, typed: dict[str, pd.DataFram
             vals = child[bad].iloc[: report.max_listed].astype(str).agg(", ".join, axis=1).tolist()
             report.add_many("FOREIGN_KEY", resource=resource, field=label, rows=child.index[bad.to_numpy()],
                             values=vals, expected=f"{target}.{', '.join(rfields)}")
+            if len(fields) == 1:  # one cause behind many: leading zeros lost (Excel reads 'P0045' as 'P45')
+                missing = child.loc[bad, fields[0]]
+                known = set(_unpadded(other[rfields[0]].dropna()))
+                lost = int(_unpadded(missing).isin(known).sum())
+                if lost:
+                    report.clue("leading_zeros", "FOREIGN_KEY", resource, label, lost, target=f"{target}.{rfields[0]}")
 
 
 # -- the steps the validator dispatches (pedcomm.validation.run) ----------------------------------
@@ -232,6 +281,18 @@ def check_foreign_keys(resource: str, schema: dict, typed: dict[str, pd.DataFram
 @check("COLUMN_MISSING", "COLUMN_UNKNOWN", "COLUMN_DUPLICATE", stage="resource")
 def header_step(v, name: str) -> bool:
     v.present[name] = check_header(name, v.schemas[name], list(v.raw[name].columns), v.report)
+    pk = v.schemas[name].get("primaryKey")
+    pk = [pk] if isinstance(pk, str) else list(pk or [])
+    raw = v.raw[name]
+    if pk and all(k in v.present[name] for k in pk) and not raw.columns.duplicated().any():
+        fields = {f["name"]: f for f in v.schemas[name]["fields"]}
+        unsafe = pd.Series(False, index=raw.index)
+        for k in pk:  # a key that is not a well-formed identifier is masked, as in every finding
+            text = raw[k].fillna("").astype(str)
+            pattern = fields[k].get("constraints", {}).get("pattern")
+            unsafe |= (text.str.len() > 40) | (~text.str.fullmatch(pattern).fillna(False).astype(bool) & (text != "")
+                                               if pattern else False)
+        v.report.keys(name, raw[pk], unsafe)  # the record id of every finding about one of its rows
     return True
 
 
@@ -241,7 +302,19 @@ def fields_step(v, name: str) -> bool:
     cell but goes no further (no keys, no cross-table rules)."""
     schema = v.schemas[name]
     typed = check_fields(name, schema, v.raw[name], v.present[name], v.report)
+    # completeness for the coordinating centre's dashboard: cells of the standard's columns holding a value
+    v.report.tables[v.report.label(name)] = {"rows": int(len(typed)), "columns": len(schema["fields"]),
+                                             "cells": int(len(typed) * len(schema["fields"])),
+                                             "filled": int(typed.notna().sum().sum())}
     if len(v.present[name]) < len(schema["fields"]):
+        absent = [f["name"] for f in schema["fields"] if f["name"] not in v.present[name]]
+        # the columns it has are still checked against other tables (a lost leading zero in a
+        # key is found in the same run as the renamed column), and checks needing it say why not
+        v.extra.setdefault("partial", {})[name] = typed
+        v.extra.setdefault("why", {})[name] = (
+            f"'{name}' lacks the column{'s' if len(absent) > 1 else ''} "
+            + ", ".join(f"'{a}'" for a in absent[:5]) + (" ..." if len(absent) > 5 else "")
+            + " (renamed or missing, see COLUMN_MISSING)")
         return False
     v.typed[name] = typed
     return True
@@ -256,4 +329,5 @@ def key_step(v, name: str) -> bool:
 
 @check("FOREIGN_KEY", stage="tables")
 def foreign_key_step(v, name: str) -> None:
-    check_foreign_keys(name, v.schemas[name], v.typed, v.report)
+    tables = {**v.extra.get("partial", {}), **v.typed}
+    check_foreign_keys(name, v.schemas[name], tables, v.report, v.extra.get("why", {}))
