@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .. import standard
 from .._base import __version__
 from ..analysis.compare import OR_RELATIVE_TOLERANCE, STATUS_MEANING, STATUSES
 from ..validation.render_safe import Markdown, md
@@ -19,7 +20,7 @@ from ..analysis.render_tables import FORMATS, markdown_table
 if TYPE_CHECKING:
     from .outcome import Outcome
 
-FORMAT_NAMES = {"csv": "CSV", "md": "Markdown", "html": "HTML", "tex": "LaTeX", "png": "PNG", "svg": "SVG"}
+FORMAT_NAMES = {"csv": "CSV", "md": "Markdown", "html": "HTML", "tex": "LaTeX", "png": "PNG (300 dpi)", "svg": "SVG", "pdf": "PDF"}
 
 
 def package_digest(inputs: list[dict]) -> str:
@@ -55,8 +56,8 @@ def _figures(outcome: "Outcome", result) -> list[str]:
 
 
 def is_synthetic(descriptor: dict) -> bool:
-    """The package declares itself synthetic (keyword 'synthetic data', as pedcomm synth writes it)."""
-    return "synthetic data" in [str(k).lower() for k in descriptor.get("keywords", []) or []]
+    """The package declares itself synthetic (pedcomm.standard.is_synthetic)."""
+    return standard.is_synthetic(descriptor)
 
 
 def what_the_comparison_shows(synthetic: bool) -> list[str]:
@@ -109,7 +110,7 @@ def index_markdown(outcome: "Outcome", titles: dict[str, str], path: str) -> str
     ]
     if "comparison_odds_ratios" in outcome.files:
         out += [f"Odds ratios with both CIs: {_links(outcome.files['comparison_odds_ratios'])}; forest plot: "
-                f"[PNG]({outcome.files['forest']['png']}) · [SVG]({outcome.files['forest']['svg']})."]
+                f"{_links(outcome.files['forest'])}."]
         out += ["", f"![Published and reproduced odds ratios]({outcome.files['forest']['png']})"]
     out += ["", "Statuses:", ""]
     out += [f"- `{s}`: {STATUS_MEANING[s]}." for s in STATUSES]

@@ -26,7 +26,7 @@ from ..validation import config as site_config
 from ..standard.studies import definitions
 from ..standard.declaration import Declaration, compatibility, read, standard_version
 
-SYNTHETIC_KEYWORD = "synthetic data"
+SYNTHETIC_KEYWORD = standard.SYNTHETIC_KEYWORD
 
 
 @dataclass
@@ -79,7 +79,7 @@ def prefix(values: pd.Series, site: str) -> pd.Series:
 
 
 def _is_synthetic(descriptor: dict) -> bool:
-    return SYNTHETIC_KEYWORD in (descriptor.get("keywords") or [])
+    return standard.is_synthetic(descriptor)
 
 
 def error_codes(report: Report) -> list[str]:

@@ -69,10 +69,10 @@ def course(c: Coding) -> tuple[Table, Figure]:
                          for p in ordered] for t in themes}
     xlabels = [f"{textwrap.fill(shown[p], 16)}\n(n = {totals.at[p, 'discussions']})" for p in ordered]
 
-    def draw(folder: Path) -> list[str]:
+    def draw(folder: Path, synthetic: bool = False) -> list[str]:
         from .figures import course_plot
 
         return course_plot(series, xlabels, folder, PLOT,
-                           "Themes across the illness course: % of coded discussions with the theme")
+                           "Themes across the illness course: % of coded discussions with the theme", synthetic=synthetic)
 
     return table, Figure(PLOT, "Themes across the illness course (plot)", draw)

@@ -1,4 +1,4 @@
-"""Coding-study figures (PNG and SVG): the theme co-occurrence heatmap and themes across the illness
+"""Coding-study figures (PNG, SVG and PDF): the theme co-occurrence heatmap and themes across the illness
 course. Drawn and written like the forest plot (forest.STYLE, forest.save_figure), so two runs write
 identical files."""
 
@@ -17,7 +17,7 @@ MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 
 
 def heatmap(percent: np.ndarray, counts: np.ndarray, labels: list[str], folder: Path, stem: str,
-            title: str = "") -> list[str]:
+            title: str = "", *, synthetic: bool = False) -> list[str]:
     """A square heatmap of percentages (0-100) annotated 'n' over '(p%)'; returns the file names."""
     import matplotlib
 
@@ -44,11 +44,11 @@ def heatmap(percent: np.ndarray, counts: np.ndarray, labels: list[str], folder: 
         if title:
             fig.suptitle(title, x=0.02, ha="left", fontsize=10, fontweight="bold")
         fig.tight_layout()
-        return save_figure(fig, folder, stem)
+        return save_figure(fig, folder, stem, synthetic=synthetic)
 
 
 def course_plot(series: dict[str, list[float]], xlabels: list[str], folder: Path, stem: str,
-                title: str = "") -> list[str]:
+                title: str = "", *, synthetic: bool = False) -> list[str]:
     """One line per theme: % of discussions with the theme at each ordered position; returns the
     file names."""
     import matplotlib
@@ -75,4 +75,4 @@ def course_plot(series: dict[str, list[float]], xlabels: list[str], folder: Path
         if title:
             fig.suptitle(title, x=0.02, ha="left", fontsize=10, fontweight="bold")
         fig.tight_layout()
-        return save_figure(fig, folder, stem)
+        return save_figure(fig, folder, stem, synthetic=synthetic)
