@@ -33,11 +33,26 @@ FIGURE_FORMATS = ("png", "svg", "pdf")
 SYNTHETIC_LABEL = "SYNTHETIC DATA: not research results"
 
 
+def _footer(fig, note: str, synthetic: bool) -> None:
+    """Room below the plot for the figure's note and the SYNTHETIC label, laid out together."""
+    import textwrap
+
+    height_pt = fig.get_figheight() * 72
+    lines = textwrap.wrap(note, max(int(fig.get_figwidth() * 72 / 3.6), 40)) if note else []
+    label_h = 16 / height_pt if synthetic else 0.0
+    note_h = (len(lines) * 7 * 1.35 + 6) / height_pt if lines else 0.0
+    fig.tight_layout(rect=(0, label_h + note_h + 0.01, 1, 1))
+    if lines:
+        fig.text(0.02, label_h + 0.008, "\n".join(lines), ha="left", va="bottom", fontsize=7, color="#333333",
+                 linespacing=1.35)
+    if synthetic:
+        mark_synthetic(fig)
+
+
 def mark_synthetic(fig) -> None:
-    """Say SYNTHETIC in the image: a label below the plot, and a faint diagonal word across each
-    plot area (not across colour bars). Call after the figure's own tight_layout."""
-    fig.tight_layout(rect=(0, 0.045, 1, 1))
-    fig.text(0.5, 0.012, SYNTHETIC_LABEL, ha="center", va="bottom", fontsize=9, fontweight="bold", color="#b00020")
+    """Say SYNTHETIC in the image: a label at the foot, and a faint diagonal word across each plot
+    area (not across colour bars). Leave room at the foot first (``_footer``)."""
+    fig.text(0.5, 0.006, SYNTHETIC_LABEL, ha="center", va="bottom", fontsize=9, fontweight="bold", color="#b00020")
     for ax in fig.axes:
         if ax.get_label() == "<colorbar>":
             continue
@@ -45,12 +60,13 @@ def mark_synthetic(fig) -> None:
                 fontsize=44, fontweight="bold", color="#b00020", alpha=0.10, zorder=10)
 
 
-def save_figure(fig, folder: Path, stem: str, *, synthetic: bool = False) -> list[str]:
+def save_figure(fig, folder: Path, stem: str, *, synthetic: bool = False, note: str = "") -> list[str]:
     """Write ``stem``.png (``PNG_DPI``), ``stem``.svg and ``stem``.pdf without dates, software
-    versions or producers (marked SYNTHETIC when ``synthetic``); returns the file names in
-    ``FIGURE_FORMATS`` order. Call inside ``matplotlib.rc_context(STYLE)``, after tight_layout."""
-    if synthetic:
-        mark_synthetic(fig)
+    versions or producers, with ``note`` under the plot and marked SYNTHETIC when ``synthetic``;
+    returns the file names in ``FIGURE_FORMATS`` order. Call inside ``matplotlib.rc_context(STYLE)``,
+    after tight_layout."""
+    if note or synthetic:
+        _footer(fig, note, synthetic)
     png, svg, pdf = (folder / f"{stem}.{ext}" for ext in FIGURE_FORMATS)
     fig.savefig(png, dpi=PNG_DPI, metadata={"Software": None})
     fig.savefig(svg, metadata={"Date": None, "Creator": None})

@@ -93,7 +93,12 @@ def _gt(table: Table):
 
 
 def to_html(table: Table) -> str:
-    return _gt(table).as_raw_html(make_page=True)
+    """great-tables' page, with the table's title as the page title and no favicon request."""
+    import html
+
+    page = _gt(table).as_raw_html(make_page=True)
+    head = f'<head>\n<title>{html.escape(table.title)}</title>\n<link rel="icon" href="data:,">'
+    return page.replace("<head>", head, 1)
 
 
 def to_latex(table: Table) -> str:

@@ -35,6 +35,7 @@ class Figure:
     name: str  # file stem, e.g. "coding_cooccurrence"
     title: str
     draw: Callable[[Path, bool], list[str]]
+    note: str = ""  # what the figure shows beyond its title (e.g. how its intervals are computed); in index.md
 
 
 @dataclass

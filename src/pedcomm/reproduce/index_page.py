@@ -49,7 +49,7 @@ def _figures(outcome: "Outcome", result) -> list[str]:
     out = ["", "### Figures", ""]
     for f in result.figures:
         files = outcome.files[f.name]
-        out += [f"- {f.title}: {_links(files)}"]
+        out += [f"- {f.title}: {_links(files)}" + (f". {md(f.note)}" if f.note else "")]
     for f in result.figures:
         out += ["", f"![{f.title}]({outcome.files[f.name]['png']})"]
     return out

@@ -19,6 +19,7 @@ from ..validation.run import Validated, validate
 from ..analysis.compare import COLUMNS, Reproduced, Row, compare
 from ..analysis.forest import FIGURE_FORMATS, ForestRow, forest_plot
 from ..standard import is_synthetic
+from .index_html import index_html
 from .index_page import index_markdown
 from .outcome import NothingToReproduce, Outcome  # noqa: F401  (NothingToReproduce: what callers catch)
 from ..analysis.render_tables import write_table
@@ -167,7 +168,9 @@ def _reproduce(path, dest, options, progress, config, registry) -> Outcome:
             say("drawing the forest plot")
             outcome.files["forest"] = dict(zip(FIGURE_FORMATS, forest_plot(
                 forest, tmp, title="Odds ratios: published and reproduced", synthetic=synthetic)))
-        say("writing index.md")
-        (tmp / "index.md").write_text(index_markdown(outcome, titles, str(path)), encoding="utf-8", newline="")
+        say("writing index.md and index.html")
+        index = index_markdown(outcome, titles, str(path))
+        (tmp / "index.md").write_text(index, encoding="utf-8", newline="")
+        (tmp / "index.html").write_text(index_html(index), encoding="utf-8", newline="")
     outcome.out = out
     return outcome
