@@ -74,7 +74,7 @@ def _grouped_rows(frame: pd.DataFrame, group: str) -> pd.DataFrame:
             last = label
             rows.append([Markdown(f"**{md(label)}**")] + [""] * (rest.shape[1] - 1))
         rows.append(list(row))
-    return pd.DataFrame(rows, columns=rest.columns)
+    return pd.DataFrame(rows, columns=rest.columns, dtype=object)  # object: keeps the Markdown cells Markdown
 
 
 def to_markdown(table: Table) -> str:

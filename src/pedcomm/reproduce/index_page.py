@@ -127,7 +127,9 @@ def index_markdown(outcome: "Outcome", titles: dict[str, str], path: str) -> str
     for result in outcome.results:
         out += ["", f"## {titles.get(result.study, result.study)}", "", "### Tables", ""]
         rows = [[t.title] + [Markdown(f"[{ext}]({outcome.files[t.name][ext]})") for ext in FORMATS] for t in result.tables]
-        out += [markdown_table(pd.DataFrame(rows, columns=["Table", *(FORMAT_NAMES[f] for f in FORMATS)])).rstrip()]
+        # dtype=object: pandas would otherwise turn the Markdown links into plain strings, and escape them
+        columns = ["Table", *(FORMAT_NAMES[f] for f in FORMATS)]
+        out += [markdown_table(pd.DataFrame(rows, columns=columns, dtype=object)).rstrip()]
         out += _figures(outcome, result)
         findings = getattr(result, "findings", []) or []
         if findings:
