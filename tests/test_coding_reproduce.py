@@ -21,6 +21,7 @@ from pedcomm.studies.coding.analysis.course import course_counts
 from pedcomm.studies.coding.analysis.design import config, frame
 from pedcomm.studies.coding.analysis.discussions import discussions
 from pedcomm.studies.coding.analysis.frequencies import frequencies
+from pedcomm.analysis.labels import in_words
 from pedcomm.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
@@ -314,7 +315,7 @@ def test_coding_outputs_are_written_and_listed(out):
         assert any(line.startswith("![") and line.endswith(f"]({name}.png)") for line in index.splitlines())
     assert "## Transcript-coding study" in index and "src/pedcomm/studies/coding/coding.yaml" in index
     for _, what in [(k, v["assumption"]) for k, v in config().items() if isinstance(v, dict) and "assumption" in v]:
-        assert what in index
+        assert in_words(what) in index  # as written in coding.yaml, variable names in words
     assert "each discussion's primary coder" in index
     assert "no reproduction of it yet" not in index
 

@@ -374,3 +374,16 @@ def test_index_html_and_a_table_open_in_chromium_without_errors(runs):
     assert titles["survey_models.html"].startswith("SYNTHETIC DATA: ")
     for name in ("forest", "coding_course_plot"):
         shutil.copy(runs["first"] / f"{name}.png", shots / f"figure_{name}.png")  # kept with the screenshots
+
+
+def test_in_words_uses_the_schemas_titles():
+    from pedcomm import standard
+    from pedcomm.analysis.labels import in_words
+
+    assert standard.field("survey_relationships", "clinician_id")["title"] == "Clinician"
+    assert in_words("clustered by clinician_id and parent_id") == "clustered by clinician and parent"
+    assert in_words("(coding_patients.analytic_sample is true)") == "('In the analytic sample' is true)"
+    assert in_words("HADS: hads_anxiety") == "HADS: HADS anxiety score"  # an acronym keeps its capitals
+    # not a schema field, part of a longer name, a file or a code: left alone
+    assert in_words("not_a_field V_clinician_id survey.yaml `clinician_id` CLUSTERS_FEW") == \
+        "not_a_field V_clinician_id survey.yaml `clinician_id` CLUSTERS_FEW"

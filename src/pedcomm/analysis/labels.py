@@ -4,7 +4,8 @@ instead of ``clinician_id`` or ``coding_patients.analytic_sample``.
 The words come from one place, the standard's Table Schemas (each field's ``title``): a field that
 several resources hold (``clinician_id`` is the clinicians' identifier and the relationships'
 clinician) gets its shortest title ("Clinician"), which reads best in a sentence ("clustered by
-clinician"). Only names with an underscore are variable-like; single words (``sex``, ``died``) are
+clinician"); a name given with its resource (``coding_patients.analytic_sample``) is that field's
+title in quotes ("'In the analytic sample'"). Only names with an underscore are variable-like; single words (``sex``, ``died``) are
 ordinary words already. Studies name their own terms (a model's covariates) with the labels of
 their configuration; ``variable_names`` lists every name that must not reach a reader, for the test
 that scans the outputs.
@@ -42,7 +43,7 @@ def _titles() -> tuple[dict[str, str], dict[str, str]]:
             if not title:
                 continue
             words = _sentence_case(title)
-            qualified[f"{resource}.{f['name']}"] = words
+            qualified[f"{resource}.{f['name']}"] = f"'{title}'"  # a named field: its title, quoted
             if f["name"] not in short or len(words) < len(short[f["name"]]):
                 short[f["name"]] = words
     return short, qualified

@@ -15,11 +15,14 @@ from .. import standard
 from .._base import __version__
 from ..analysis.compare import OR_RELATIVE_TOLERANCE, STATUS_MEANING, STATUSES
 from ..validation.render_safe import Markdown, md
+from ..analysis.labels import in_words
 from ..analysis.render_tables import FORMATS, markdown_table
 
 if TYPE_CHECKING:
     from .outcome import Outcome
 
+#: Settings that are command-line choices (pedcomm.analysis.result.Options): shown as they are typed.
+OPTION_SETTINGS = ("method", "cluster", "correction")
 FORMAT_NAMES = {"csv": "CSV", "md": "Markdown", "html": "HTML", "tex": "LaTeX", "png": "PNG (300 dpi)", "svg": "SVG", "pdf": "PDF"}
 
 
@@ -134,12 +137,13 @@ def index_markdown(outcome: "Outcome", titles: dict[str, str], path: str) -> str
         findings = getattr(result, "findings", []) or []
         if findings:
             out += ["", "### Warnings", ""]
-            out += [f"- `{f.code}`: {f.message} {f.action}" for f in findings]
+            out += [f"- `{f.code}`: {in_words(f.message)} {in_words(f.action)}" for f in findings]
         out += ["", "### Settings", ""]
-        out += [f"- {k}: {v}" for k, v in result.settings.items()]
+        # the command-line choices as they are typed; the prose in words (as in the tables' notes)
+        out += [f"- {k}: {v if k in OPTION_SETTINGS else in_words(str(v))}" for k, v in result.settings.items()]
         source = f" ({result.assumptions_source})" if result.assumptions_source else ""
         out += ["", f"### Assumptions{source}", ""]
-        out += [f"- `{where}`: {what}" for where, what in result.assumptions]
+        out += [f"- `{where}`: {in_words(what)}" for where, what in result.assumptions]
     if outcome.skipped or outcome.unimplemented:
         out += ["", "## Not reproduced", ""]
         out += [f"- {titles.get(s, s)}: its resources are not in the package." for s in outcome.skipped]
