@@ -70,7 +70,7 @@ def _visible_text(path: Path) -> str:
     if path.suffix == ".html":
         text = html_lib.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", " ", text, flags=re.S)))
     if path.suffix == ".tex":
-        text = re.sub(r"\\([_&%$#{}])", r"\1", text)
+        text = re.sub(r"\\([_&%$#{}])", r"\1", text.replace("\\allowbreak{}", ""))
     return text
 
 

@@ -34,7 +34,7 @@ FONTS = (("\\small", 9.0), ("\\footnotesize", 8.0), ("\\scriptsize", 7.0))
 CHAR_EM = 0.5
 WIDE_CHAR_EM = 0.62
 
-_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_\allowbreak{}",
             "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
             "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}
 #: Characters pdflatex's default input encoding does not set, and how to write them.
@@ -88,7 +88,8 @@ def _em(text: str) -> float:
 
 
 def _longest_word(texts) -> float:
-    return max([_em(w) for t in texts for w in str(t).split()] + [0.6])
+    """The widest unbreakable piece: words, split after underscores too (escape lets a line break there)."""
+    return max([_em(w) for t in texts for w in re.split(r"\s+|(?<=_)", str(t)) if w] + [0.6])
 
 
 def _fits(least_em: list[float], pt: float) -> bool:
