@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: setup browser run test docs data dist lock clean
+.PHONY: setup browser tex run test docs data dist lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-setup: $(STAMP) browser
+setup: $(STAMP) browser tex
 
 ## Headless Chromium for the docs browser check: Debian's package, installed with apt-get when it is
 ## missing and we are root (CI); otherwise a note (the check then skips locally, fails under CI=true).
@@ -23,13 +23,23 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
 	else echo "note: /usr/bin/chromium is missing: install Debian's chromium package for the docs browser check"; fi
 
+## TeX for the test that compiles every reproduced LaTeX table (tests/test_manuscript_outputs.py): the
+## minimal Debian set, texlive-latex-base (pdflatex, longtable, array) and texlive-latex-recommended
+## (booktabs), installed like chromium; otherwise a note (the check then skips locally, fails under CI=true).
+TEX_PACKAGES := texlive-latex-base texlive-latex-recommended
+tex:
+	@if command -v pdflatex >/dev/null 2>&1 && kpsewhich booktabs.sty >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES); \
+	else echo "note: pdflatex or booktabs is missing: install Debian's $(TEX_PACKAGES) for the LaTeX table check"; fi
+
 ## The main job on the shipped example package: validate it, then reproduce the published tables
 ## into $(OUT)/ (reproduce validates first and writes nothing if the package has errors).
 run: $(STAMP)
 	$(BIN)/pedcomm reproduce datapackage.json --out $(OUT) --force
 
 ## The test suite, after the lint and the type check of src/ (configured in pyproject.toml).
-test: $(STAMP) browser
+test: $(STAMP) browser tex
 	$(BIN)/python -m ruff check src
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest

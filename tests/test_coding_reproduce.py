@@ -21,6 +21,8 @@ from pedcomm.studies.coding.analysis.course import course_counts
 from pedcomm.studies.coding.analysis.design import config, frame
 from pedcomm.studies.coding.analysis.discussions import discussions
 from pedcomm.studies.coding.analysis.frequencies import frequencies
+from pedcomm.analysis.labels import in_words
+from pedcomm.cli import app
 
 from .conftest import REPO
 
@@ -309,11 +311,12 @@ def test_coding_outputs_are_written_and_listed(out):
     for name in FIGURES:
         assert (out / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert (out / f"{name}.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
-        assert f"[PNG]({name}.png)" in index and f"[SVG]({name}.svg)" in index
+        assert (out / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
+        assert all(f"]({name}.{ext})" in index for ext in ("png", "svg", "pdf"))
         assert any(line.startswith("![") and line.endswith(f"]({name}.png)") for line in index.splitlines())
     assert "## Transcript-coding study" in index and "src/pedcomm/studies/coding/coding.yaml" in index
     for _, what in [(k, v["assumption"]) for k, v in config().items() if isinstance(v, dict) and "assumption" in v]:
-        assert what in index
+        assert in_words(what) in index  # as written in coding.yaml, variable names in words
     assert "each discussion's primary coder" in index
     assert "no reproduction of it yet" not in index
 
@@ -321,7 +324,7 @@ def test_coding_outputs_are_written_and_listed(out):
 def test_two_runs_write_identical_coding_files(coding_runs):
     first, second, _ = coding_runs
     names = sorted(p.name for p in first.iterdir() if p.name.startswith("coding_"))
-    assert len(names) == 4 * len(TABLES) + 2 * len(FIGURES)
+    assert len(names) == 4 * len(TABLES) + 3 * len(FIGURES)
     for name in names + ["comparison.csv", "index.md"]:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
@@ -379,7 +382,7 @@ def test_the_whole_study_runs_on_small_packages(variant, tmp_path):
     for table in result.tables:
         write_table(table, tmp_path)
     for figure in result.figures:
-        assert figure.draw(tmp_path) == [f"{figure.name}.png", f"{figure.name}.svg"]
+        assert figure.draw(tmp_path, False) == [f"{figure.name}.png", f"{figure.name}.svg", f"{figure.name}.pdf"]
     agree = result.tables[-1].data.set_index("name")
     if variant == "no_double_coding":
         assert (agree["discussions"] == 0).all() and agree["kappa"].isna().all()

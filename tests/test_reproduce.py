@@ -135,12 +135,14 @@ def test_two_runs_are_byte_identical(runs):
 
 def test_comparison_has_every_published_target_at_published_rounding(out):
     comp = pd.read_csv(out / "comparison.csv", dtype=str, keep_default_na=False)
-    assert list(comp.columns) == ["study", "target", "published", "reproduced", "status"]
+    # machine keys for machines, the target's label and its source for people
+    assert list(comp.columns) == ["study", "target", "label", "published", "reproduced", "status", "source"]
     assert not comp.duplicated(["study", "target"]).any()
     comp = comp[comp["study"] == "survey"]
     targets = published_targets()
     assert list(comp["target"]) == [t["target"] for t in targets]
     for t, (_, row) in zip(targets, comp.iterrows()):
+        assert (row["label"], row["source"]) == (t["label"], t["source"]) and row["label"]
         assert row["published"] == at(t["published"], t["decimals"])
         decimals = int(t["decimals"])
         assert len(row["reproduced"].partition(".")[2]) == decimals, row["target"]
@@ -296,7 +298,8 @@ def test_method_and_cluster_options_are_written(tmp_path):
     assert "method: glm_cluster (chosen with --method)" in index
     assert "cluster: parent_id (chosen with --cluster)" in index
     assert "not applicable (GLM)" in index
-    assert "clustered by parent_id" in (tmp_path / "o" / "survey_models.md").read_text()
+    models = (tmp_path / "o" / "survey_models.md").read_text()
+    assert "clustered by parent" in models and "parent_id" not in models  # in words for people
 
 
 def test_bad_option_exits_2(tmp_path):
@@ -499,7 +502,8 @@ def test_p_values_are_never_zero_and_print_as_journals_do(out):
         for col in [c for c in data.columns if c.endswith("p_value")]:
             assert (data[col].dropna() > 0).all(), (name, col)
     md = (out / "survey_models.md").read_text()
-    cells = [line.rstrip(" |").rsplit("|", 1)[-1].strip() for line in md.splitlines()[4:] if line.startswith("| ")]
+    cells = [line.rstrip(" |").rsplit("|", 1)[-1].strip() for line in md.splitlines()[4:]
+             if line.startswith("| ") and not line.startswith("| **")]  # not the row groups' rows
     assert cells and all(re.fullmatch(r"<0\.001|>0\.99|0\.\d{2,3}", c) for c in cells), cells
     assert "0.0 " not in (out / "index.md").read_text()
 

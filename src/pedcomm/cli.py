@@ -298,7 +298,8 @@ def _reproduce(path, out, options, force, site_config, config, run, err):
     console.print(f"Compared {len(outcome.comparison)} published targets: {counts}.")
     if outcome.status_counts.get("off"):
         console.print("[yellow]Some reproduced values are 'off' the published ones: see comparison.csv.[/yellow]")
-    console.print(f"Tables (CSV, Markdown, HTML, LaTeX) are in {_safe(out)}/; start with {_safe(out / 'index.md')}.")
+    console.print(f"Tables (CSV, Markdown, HTML, LaTeX) and figures (PNG, SVG, PDF) are in {_safe(out)}/; start with "
+                  f"{_safe(out / 'index.html')} (or {_safe(out / 'index.md')}).")
 
 
 #: Seeds are whole numbers from 0 to 2^63 - 1 (what every random number library accepts).

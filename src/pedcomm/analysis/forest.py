@@ -1,8 +1,9 @@
-"""Forest plot of reproduced against published odds ratios (PNG and SVG), written deterministically.
+"""Forest plot of reproduced against published odds ratios (PNG, SVG and PDF), written deterministically.
 
 Uses matplotlib's object API with the Agg canvas (no pyplot, no display); the SVG ids are salted
-with a fixed string and no creation date is stored, so two runs write identical files. Every figure
-of `pedcomm reproduce` is drawn in ``STYLE`` and written by ``save_figure``.
+with a fixed string and no creation date, software version or producer is stored in any format, so
+two runs write identical files. Every figure of `pedcomm reproduce` and `pedcomm meta` is drawn in
+``STYLE`` and written by ``save_figure``, which marks it SYNTHETIC when its input declares itself so.
 """
 
 from __future__ import annotations
@@ -26,13 +27,52 @@ def new_figure(width: float, height: float):
     return fig
 
 
-def save_figure(fig, folder: Path, stem: str) -> list[str]:
-    """Write ``stem``.png (150 dpi) and ``stem``.svg without dates or software versions; returns the
-    file names. Call inside ``matplotlib.rc_context(STYLE)``."""
-    png, svg = folder / f"{stem}.png", folder / f"{stem}.svg"
-    fig.savefig(png, dpi=150, metadata={"Software": None})
+#: Resolution of the PNG figures (journals ask for at least 300 dpi for line art with text).
+PNG_DPI = 300
+#: The formats every figure is written in, in this order (the file names ``save_figure`` returns).
+FIGURE_FORMATS = ("png", "svg", "pdf")
+SYNTHETIC_LABEL = "SYNTHETIC DATA: not research results"
+
+
+def _footer(fig, note: str, synthetic: bool) -> None:
+    """Room below the plot for the figure's note and the SYNTHETIC label, laid out together."""
+    import textwrap
+
+    height_pt = fig.get_figheight() * 72
+    lines = textwrap.wrap(note, max(int(fig.get_figwidth() * 72 / 3.6), 40)) if note else []
+    label_h = 16 / height_pt if synthetic else 0.0
+    note_h = (len(lines) * 7 * 1.35 + 6) / height_pt if lines else 0.0
+    fig.tight_layout(rect=(0, label_h + note_h + 0.01, 1, 1))
+    if lines:
+        fig.text(0.02, label_h + 0.008, "\n".join(lines), ha="left", va="bottom", fontsize=7, color="#333333",
+                 linespacing=1.35)
+    if synthetic:
+        mark_synthetic(fig)
+
+
+def mark_synthetic(fig) -> None:
+    """Say SYNTHETIC in the image: a label at the foot, and a faint diagonal word across each plot
+    area (not across colour bars). Leave room at the foot first (``_footer``)."""
+    fig.text(0.5, 0.006, SYNTHETIC_LABEL, ha="center", va="bottom", fontsize=9, fontweight="bold", color="#b00020")
+    for ax in fig.axes:
+        if ax.get_label() == "<colorbar>":
+            continue
+        ax.text(0.5, 0.5, "SYNTHETIC", transform=ax.transAxes, ha="center", va="center", rotation=30,
+                fontsize=44, fontweight="bold", color="#b00020", alpha=0.10, zorder=10)
+
+
+def save_figure(fig, folder: Path, stem: str, *, synthetic: bool = False, note: str = "") -> list[str]:
+    """Write ``stem``.png (``PNG_DPI``), ``stem``.svg and ``stem``.pdf without dates, software
+    versions or producers, with ``note`` under the plot and marked SYNTHETIC when ``synthetic``;
+    returns the file names in ``FIGURE_FORMATS`` order. Call inside ``matplotlib.rc_context(STYLE)``,
+    after tight_layout."""
+    if note or synthetic:
+        _footer(fig, note, synthetic)
+    png, svg, pdf = (folder / f"{stem}.{ext}" for ext in FIGURE_FORMATS)
+    fig.savefig(png, dpi=PNG_DPI, metadata={"Software": None})
     fig.savefig(svg, metadata={"Date": None, "Creator": None})
-    return [png.name, svg.name]
+    fig.savefig(pdf, metadata={"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None})
+    return [png.name, svg.name, pdf.name]
 
 
 @dataclass(frozen=True)
@@ -43,8 +83,9 @@ class ForestRow:
     status: str
 
 
-def forest_plot(rows: list[ForestRow], folder: Path, stem: str = "forest", title: str = "") -> list[str]:
-    """Write ``stem``.png and ``stem``.svg into ``folder``; returns the file names."""
+def forest_plot(rows: list[ForestRow], folder: Path, stem: str = "forest", title: str = "", *,
+                synthetic: bool = False) -> list[str]:
+    """Write ``stem``.png, .svg and .pdf into ``folder``; returns the file names."""
     import textwrap
 
     import matplotlib
@@ -81,4 +122,4 @@ def forest_plot(rows: list[ForestRow], folder: Path, stem: str = "forest", title
         if title:
             fig.suptitle(title, x=0.02, ha="left", fontsize=10, fontweight="bold")
         fig.tight_layout()
-        return save_figure(fig, folder, stem)
+        return save_figure(fig, folder, stem, synthetic=synthetic)

@@ -26,12 +26,14 @@ class Options:
 
 @dataclass(frozen=True)
 class Figure:
-    """A figure of a study: ``draw(folder)`` writes ``name``.png and ``name``.svg deterministically
-    (forest.STYLE, forest.save_figure) and returns the file names."""
+    """A figure of a study: ``draw(folder, synthetic)`` writes ``name``.png, .svg and .pdf
+    deterministically (forest.STYLE, forest.save_figure; marked SYNTHETIC when ``synthetic``) and
+    returns the file names in forest.FIGURE_FORMATS order."""
 
     name: str  # file stem, e.g. "coding_cooccurrence"
     title: str
-    draw: Callable[[Path], list[str]]
+    draw: Callable[[Path, bool], list[str]]
+    note: str = ""  # what the figure shows beyond its title (e.g. how its intervals are computed); in index.md
 
 
 @dataclass

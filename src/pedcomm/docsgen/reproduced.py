@@ -154,5 +154,7 @@ def generate() -> tuple[str, dict[str, bytes]]:
             body = _H1.sub("", text, count=1) if m else text
             page += [f"### {title} {{#{_stem_anchor(md.stem)}}}", "", demote(rewrite_links(body, files), 2).strip(), ""]
         page += [targets_section()]
-        assets = {name: (out / name).read_bytes() for name in sorted(files) if not name.endswith(".md")}
+        # not index.html: this page is that index (and reproduced/index.html is where mkdocs writes it)
+        assets = {name: (out / name).read_bytes() for name in sorted(files)
+                  if not name.endswith(".md") and name != "index.html"}
     return "\n".join(page), assets

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .. import standard
 from .._base import __version__
 from ..analysis.compare import OR_RELATIVE_TOLERANCE, STATUS_MEANING, STATUSES
+from ..analysis.labels import in_words
 from ..analysis.render_tables import FORMATS, markdown_table
 from ..validation.render_safe import Markdown, md
 from ..validation.words import plural
@@ -20,7 +22,10 @@ from ..validation.words import plural
 if TYPE_CHECKING:
     from .outcome import Outcome
 
-FORMAT_NAMES = {"csv": "CSV", "md": "Markdown", "html": "HTML", "tex": "LaTeX", "png": "PNG", "svg": "SVG"}
+#: Settings that are command-line choices (pedcomm.analysis.result.Options): shown as they are typed.
+OPTION_SETTINGS = ("method", "cluster", "correction")
+FORMAT_NAMES = {"csv": "CSV", "md": "Markdown", "html": "HTML", "tex": "LaTeX",
+                "png": "PNG (300 dpi)", "svg": "SVG", "pdf": "PDF"}
 
 
 def package_digest(inputs: list[dict]) -> str:
@@ -49,15 +54,15 @@ def _figures(outcome: Outcome, result) -> list[str]:
     out = ["", "### Figures", ""]
     for f in result.figures:
         files = outcome.files[f.name]
-        out += [f"- {f.title}: {_links(files)}"]
+        out += [f"- {f.title}: {_links(files)}" + (f". {md(f.note)}" if f.note else "")]
     for f in result.figures:
         out += ["", f"![{f.title}]({outcome.files[f.name]['png']})"]
     return out
 
 
 def is_synthetic(descriptor: dict) -> bool:
-    """The package declares itself synthetic (keyword 'synthetic data', as pedcomm synth writes it)."""
-    return "synthetic data" in [str(k).lower() for k in descriptor.get("keywords", []) or []]
+    """The package declares itself synthetic (pedcomm.standard.is_synthetic)."""
+    return standard.is_synthetic(descriptor)
 
 
 def what_the_comparison_shows(synthetic: bool) -> list[str]:
@@ -110,7 +115,7 @@ def index_markdown(outcome: Outcome, titles: dict[str, str], path: str) -> str:
     ]
     if "comparison_odds_ratios" in outcome.files:
         out += [f"Odds ratios with both CIs: {_links(outcome.files['comparison_odds_ratios'])}; forest plot: "
-                f"[PNG]({outcome.files['forest']['png']}) · [SVG]({outcome.files['forest']['svg']})."]
+                f"{_links(outcome.files['forest'])}."]
         out += ["", f"![Published and reproduced odds ratios]({outcome.files['forest']['png']})"]
     out += ["", "Statuses:", ""]
     out += [f"- `{s}`: {STATUS_MEANING[s]}." for s in STATUSES]
@@ -127,17 +132,20 @@ def index_markdown(outcome: Outcome, titles: dict[str, str], path: str) -> str:
     for result in outcome.results:
         out += ["", f"## {titles.get(result.study, result.study)}", "", "### Tables", ""]
         rows = [[t.title] + [Markdown(f"[{ext}]({outcome.files[t.name][ext]})") for ext in FORMATS] for t in result.tables]
-        out += [markdown_table(pd.DataFrame(rows, columns=["Table", *(FORMAT_NAMES[f] for f in FORMATS)])).rstrip()]
+        # dtype=object: pandas would otherwise turn the Markdown links into plain strings, and escape them
+        columns = ["Table", *(FORMAT_NAMES[f] for f in FORMATS)]
+        out += [markdown_table(pd.DataFrame(rows, columns=columns, dtype=object)).rstrip()]
         out += _figures(outcome, result)
         findings = getattr(result, "findings", []) or []
         if findings:
             out += ["", "### Warnings", ""]
-            out += [f"- `{f.code}`: {f.message} {f.action}" for f in findings]
+            out += [f"- `{f.code}`: {in_words(f.message)} {in_words(f.action)}" for f in findings]
         out += ["", "### Settings", ""]
-        out += [f"- {k}: {v}" for k, v in result.settings.items()]
+        # the command-line choices as they are typed; the prose in words (as in the tables' notes)
+        out += [f"- {k}: {v if k in OPTION_SETTINGS else in_words(str(v))}" for k, v in result.settings.items()]
         source = f" ({result.assumptions_source})" if result.assumptions_source else ""
         out += ["", f"### Assumptions{source}", ""]
-        out += [f"- `{where}`: {what}" for where, what in result.assumptions]
+        out += [f"- `{where}`: {in_words(what)}" for where, what in result.assumptions]
     if outcome.skipped or outcome.unimplemented:
         out += ["", "## Not reproduced", ""]
         out += [f"- {titles.get(s, s)}: its resources are not in the package." for s in outcome.skipped]

@@ -14,24 +14,41 @@ from typing import Any
 import pandas as pd
 
 from ..analysis.compare import COLUMNS, Reproduced, Row, compare
-from ..analysis.forest import ForestRow, forest_plot
+from ..analysis.forest import FIGURE_FORMATS, ForestRow, forest_plot
 from ..analysis.render_tables import write_table
 from ..analysis.result import Options
 from ..analysis.rounding import fmt
 from ..analysis.table import Table
 from ..files.inputs import package_files
 from ..files.outputs import FOLDER, claim
+from ..standard import is_synthetic
 from ..validation.run import validate
+from .index_html import index_html
 from .index_page import index_markdown
 from .outcome import NothingToReproduce, Outcome  # noqa: F401  (NothingToReproduce: what callers catch)
 
 
-def comparison_table(rows: list[Row]) -> Table:
+def comparison_table(rows: list[Row], titles: dict[str, str] | None = None) -> Table:
+    """Every published target beside its reproduced value: the CSV keeps the machine keys (study,
+    target) and adds the target's label and source; the renderings for people show the label, grouped
+    by study (``titles``: study name -> its title), and the source."""
+    titles = titles or {}
     data = pd.DataFrame([r.as_record() for r in rows], columns=COLUMNS)
+    data.insert(2, "label", [r.target_spec.label for r in rows])
+    data["source"] = [r.target_spec.source for r in rows]
+    display = pd.DataFrame({
+        "Study": [titles.get(r.study, r.study).split(":")[0] for r in rows],
+        "Published number": [r.target_spec.label for r in rows],
+        "Published": [r.published for r in rows],
+        "Reproduced": [r.reproduced for r in rows],
+        "Status": [r.status for r in rows],
+        "Source": [r.target_spec.source for r in rows],
+    }).astype(str)
     notes = ["Published and reproduced values at the published rounding (validation/targets.csv `decimals`); "
-             "statuses are explained in index.md."]
-    notes += [f"{r.study}.{r.target}: {r.target_spec.note}" for r in rows if r.status == "published_inconsistent"]
-    return Table("comparison", "Published and reproduced values", data, data.astype(str), notes)
+             "statuses are explained in index.md. Source: where the number is published. The CSV also gives each "
+             "number's key in validation/targets.csv."]
+    notes += [f"{r.target_spec.label}: {r.target_spec.note}" for r in rows if r.status == "published_inconsistent"]
+    return Table("comparison", "Published and reproduced values", data, display, notes, group="Study")
 
 
 def odds_ratio_rows(rows: list[Row]) -> list[Row]:
@@ -52,6 +69,7 @@ def odds_ratio_table(rows: list[Row]) -> Table:
         t, v = r.target_spec, _complete(r.value)
         recs.append({
             "study": r.study, "target": r.target, "model": t.model, "term": t.term, "label": t.note or t.term,
+            "section": t.section,
             "published": t.published, "published_ci_lower": t.ci_lower, "published_ci_upper": t.ci_upper,
             "reproduced": None if v is None else round(v[0], 6),
             "reproduced_ci_lower": None if v is None else round(v[1], 6),
@@ -66,8 +84,7 @@ def odds_ratio_table(rows: list[Row]) -> Table:
         return "" if o is None or pd.isna(o) else f"{fmt(o, d)} ({fmt(lo, d)}-{fmt(hi, d)})"
 
     display = pd.DataFrame({
-        "Study": [r["study"] for r in recs],
-        "Model": [r["model"] for r in recs],
+        "Model": [r["section"] for r in recs],
         "Characteristic": [r["label"] for r in recs],
         "Published OR (95% CI)": [ci(r["published"], r["published_ci_lower"], r["published_ci_upper"], 2) for r in recs],
         "Reproduced OR (95% CI)": [ci(r["reproduced"], r["reproduced_ci_lower"], r["reproduced_ci_upper"], 2) for r in recs],
@@ -78,7 +95,8 @@ def odds_ratio_table(rows: list[Row]) -> Table:
              "Published 95% CIs: as printed (Wald, symmetric on the log scale). Reproduced 95% CIs: "
              + ("; ".join(sorted({r["reproduced_ci_method"] for r in recs if r["reproduced_ci_method"]})) or "none")
              + " (the CSV gives each row's method)."]
-    return Table("comparison_odds_ratios", "Published and reproduced odds ratios", data, display, notes)
+    data = data.drop(columns=["section"]) if "section" in data else data
+    return Table("comparison_odds_ratios", "Published and reproduced odds ratios", data, display, notes, group="Model")
 
 
 def _forest_rows(rows: list[Row]) -> list[ForestRow]:
@@ -87,7 +105,8 @@ def _forest_rows(rows: list[Row]) -> list[ForestRow]:
         t, rep = r.target_spec, _complete(r.value)
         if t.ci_lower is None or t.ci_upper is None:
             raise ValueError(f"the published odds ratio {r.target} has no confidence interval in targets.csv")
-        out.append(ForestRow(f"{t.note or t.term} ({t.model} model)", (t.published, t.ci_lower, t.ci_upper), rep, r.status))
+        out.append(ForestRow(f"{t.note or t.label} ({t.section[:1].lower() + t.section[1:]})",
+                             (t.published, t.ci_lower, t.ci_upper), rep, r.status))
     return out
 
 
@@ -136,21 +155,25 @@ def _reproduce(path, dest, options, progress, config, registry) -> Outcome:
         outcome.comparison += compare(name, {})
     say("writing tables")
     titles = {s.name: s.title for s in registry}
+    synthetic = is_synthetic(validated.package.descriptor)  # every table and figure then says so
     with dest.staging() as tmp:
         for result in outcome.results:
             for table in result.tables:
-                outcome.files[table.name] = write_table(table, tmp)
+                outcome.files[table.name] = write_table(table, tmp, synthetic=synthetic)
             for figure in result.figures:
                 say(f"drawing {figure.name}")
-                outcome.files[figure.name] = dict(zip(("png", "svg"), figure.draw(tmp)))
-        outcome.files["comparison"] = write_table(comparison_table(outcome.comparison), tmp)
+                outcome.files[figure.name] = dict(zip(FIGURE_FORMATS, figure.draw(tmp, synthetic)))
+        outcome.files["comparison"] = write_table(comparison_table(outcome.comparison, titles), tmp, synthetic=synthetic)
         forest = _forest_rows(outcome.comparison)
         if forest:
-            outcome.files["comparison_odds_ratios"] = write_table(odds_ratio_table(outcome.comparison), tmp)
+            outcome.files["comparison_odds_ratios"] = write_table(odds_ratio_table(outcome.comparison), tmp,
+                                                                  synthetic=synthetic)
             say("drawing the forest plot")
-            png, svg = forest_plot(forest, tmp, title="Odds ratios: published and reproduced")
-            outcome.files["forest"] = {"png": png, "svg": svg}
-        say("writing index.md")
-        (tmp / "index.md").write_text(index_markdown(outcome, titles, str(path)), encoding="utf-8", newline="")
+            outcome.files["forest"] = dict(zip(FIGURE_FORMATS, forest_plot(
+                forest, tmp, title="Odds ratios: published and reproduced", synthetic=synthetic)))
+        say("writing index.md and index.html")
+        index = index_markdown(outcome, titles, str(path))
+        (tmp / "index.md").write_text(index, encoding="utf-8", newline="")
+        (tmp / "index.html").write_text(index_html(index), encoding="utf-8", newline="")
     outcome.out = out
     return outcome

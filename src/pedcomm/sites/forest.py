@@ -1,7 +1,7 @@
 """Forest plot of a meta-analysis: each site's odds ratio and the pooled one, term by term.
 
 Written like pedcomm.analysis.forest: matplotlib's object API on the Agg canvas, fixed SVG hash
-salt and no dates, so two runs write identical PNG and SVG files.
+salt and no dates, so two runs write identical PNG, SVG and PDF files.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..analysis.forest import HASH_SALT
+from ..analysis.forest import HASH_SALT, save_figure
 
 
 @dataclass(frozen=True)
@@ -21,8 +21,8 @@ class TermRows:
     heterogeneity: str  # e.g. "I² 12%, τ² 0.010"
 
 
-def meta_forest(terms: list[TermRows], folder: Path, stem: str, title: str) -> list[str]:
-    """Write ``stem``.png and ``stem``.svg; returns the file names."""
+def meta_forest(terms: list[TermRows], folder: Path, stem: str, title: str, *, synthetic: bool = False) -> list[str]:
+    """Write ``stem``.png, .svg and .pdf (pedcomm.analysis.forest.save_figure); returns the file names."""
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -71,7 +71,4 @@ def meta_forest(terms: list[TermRows], folder: Path, stem: str, title: str) -> l
         ax.set_xlabel("Odds ratio (95% CI, log scale)")
         fig.suptitle(title, x=0.02, ha="left", fontsize=10, fontweight="bold")
         fig.tight_layout()
-        png, svg = folder / f"{stem}.png", folder / f"{stem}.svg"
-        fig.savefig(png, dpi=130, metadata={"Software": None})
-        fig.savefig(svg, metadata={"Date": None, "Creator": None})
-    return [png.name, svg.name]
+        return save_figure(fig, folder, stem, synthetic=synthetic)

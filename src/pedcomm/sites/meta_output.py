@@ -17,6 +17,11 @@ from ..validation.render_safe import md
 from .forest import TermRows, meta_forest
 
 
+def model_title(model: str) -> str:
+    """A model's name in words ('parent' -> 'Parent-reported challenging relationship')."""
+    return f"{model.capitalize()}-reported challenging relationship"
+
+
 def _or(o, lo, hi) -> str:
     if o is None or o != o:  # NaN: not pooled
         return "not pooled (fewer than 2 sites)"
@@ -25,7 +30,7 @@ def _or(o, lo, hi) -> str:
 
 def estimates_table(est: pd.DataFrame) -> Table:
     display = pd.DataFrame({
-        "Model": est["model"], "Characteristic": est["label"], "Sites": est["k_sites"],
+        "Model": [model_title(m) for m in est["model"]], "Characteristic": est["label"], "Sites": est["k_sites"],
         "Pooled odds ratio (95% CI)": [_or(o, lo, hi) for o, lo, hi in zip(est["odds_ratio"], est["ci_lower"], est["ci_upper"])],
         "I²": [f"{fmt(100 * v, 0)}%" if v == v else "" for v in est["i2"].astype(float)],
         "τ²": [fmt(v, 3) for v in est["tau2"].astype(float)],
@@ -45,8 +50,11 @@ def estimates_table(est: pd.DataFrame) -> Table:
     return Table("meta_models", "Pooled odds ratios across sites (two-stage, random effects)", data, display, notes)
 
 
-def site_table(sites: pd.DataFrame) -> Table:
-    display = pd.DataFrame({"Model": sites["model"], "Term": sites["term"], "Site": sites["site"],
+def site_table(sites: pd.DataFrame, labels: dict[str, str] | None = None) -> Table:
+    """Each site's odds ratios; ``labels``: model term -> its label (the pooled estimates')."""
+    labels = labels or {}
+    display = pd.DataFrame({"Model": [model_title(m) for m in sites["model"]],
+                            "Characteristic": [labels.get(t, t) for t in sites["term"]], "Site": sites["site"],
                             "Odds ratio (95% CI)": [_or(o, lo, hi) for o, lo, hi in
                                                     zip(sites["odds_ratio"], sites["ci_lower"], sites["ci_upper"])],
                             "Relationships": sites["n_relationships"], "Events": sites["events"]})
@@ -70,7 +78,7 @@ def comparison_table(cmp: pd.DataFrame) -> Table:
         return f"{fmt(np.exp(lo), 2)} ({fmt(np.exp(lo - 1.959964 * se), 2)}-{fmt(np.exp(lo + 1.959964 * se), 2)})"
 
     display = pd.DataFrame({
-        "Model": cmp["model"], "Characteristic": cmp["label"],
+        "Model": [model_title(m) for m in cmp["model"]], "Characteristic": cmp["label"],
         "One-stage OR (95% CI)": [ci(e, s) for e, s in zip(cmp["log_or_one_stage"], cmp["se_one_stage"])],
         "Two-stage OR (95% CI)": [ci(e, s) for e, s in zip(cmp["log_or_meta"], cmp["se_meta"])],
         "Difference (log OR)": [fmt(v, 3) for v in cmp["difference"]],
@@ -133,7 +141,10 @@ def index_markdown(result, written: dict[str, list[str]], figures: list[str]) ->
 def write_outputs(result, folder: Path, comparison: pd.DataFrame | None) -> None:
     written = {}
     models = result.estimates is not None and len(result.estimates) > 0
-    tables = [estimates_table(result.estimates), site_table(result.site_estimates)] if models else []
+    tables = []
+    if models:
+        labels = dict(zip(result.estimates["term"], result.estimates["label"]))
+        tables = [estimates_table(result.estimates), site_table(result.site_estimates, labels)]
     tables.append(pooled_counts_table(result.tables))
     if comparison is not None:
         tables.append(comparison_table(comparison))

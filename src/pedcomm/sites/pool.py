@@ -28,7 +28,7 @@ from ..validation.report import Report
 from ..validation.run import Validated, validate
 from ..validation.words import plural
 
-SYNTHETIC_KEYWORD = "synthetic data"
+SYNTHETIC_KEYWORD = standard.SYNTHETIC_KEYWORD
 
 
 @dataclass
@@ -81,7 +81,7 @@ def prefix(values: pd.Series, site: str) -> pd.Series:
 
 
 def _is_synthetic(descriptor: dict) -> bool:
-    return SYNTHETIC_KEYWORD in (descriptor.get("keywords") or [])
+    return standard.is_synthetic(descriptor)
 
 
 def error_codes(report: Report) -> list[str]:

@@ -178,6 +178,16 @@ def resource_entry(name: str) -> dict:
     raise KeyError(name)
 
 
+#: The keyword by which a package declares itself synthetic (pedcomm synth writes it; build_descriptor
+#: removes it from a real site's package).
+SYNTHETIC_KEYWORD = "synthetic data"
+
+
+def is_synthetic(descriptor: dict) -> bool:
+    """The package declares itself synthetic: its keywords include ``SYNTHETIC_KEYWORD`` (any case)."""
+    return SYNTHETIC_KEYWORD in [str(k).lower() for k in descriptor.get("keywords", []) or []]
+
+
 def build_descriptor(names: list[str], *, synthetic: bool, name: str, title: str,
                      description: str, extra: dict | None = None, site: str | None = None) -> dict:
     """A package descriptor for the given standard resources.
@@ -192,7 +202,7 @@ def build_descriptor(names: list[str], *, synthetic: bool, name: str, title: str
     out = {k: copy.deepcopy(v) for k, v in base.items() if k != "resources"}
     out.update({"name": name, "id": name, "title": title, "description": description})
     if not synthetic:
-        out["keywords"] = [k for k in out.get("keywords", []) if k != "synthetic data"]
+        out["keywords"] = [k for k in out.get("keywords", []) if k != SYNTHETIC_KEYWORD]
     keep_site = synthetic and site is None
     declared = {"site": site} if site is not None else {}
     declared.update({k: v for k, v in (out.get("pedcomm") or {}).items() if keep_site or k not in ("site", "sites")})

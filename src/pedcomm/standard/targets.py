@@ -24,6 +24,7 @@ class Target:
     term: str | None
     source: str
     note: str
+    label: str = ""  # what the number is, in words (the comparison table shows it)
 
 
 def _num(s: str) -> float | None:
@@ -38,7 +39,8 @@ def targets() -> dict[str, Target]:
             key = f"{r['study']}.{r['target']}"
             out[key] = Target(r["study"], r["target"], r["section"], r["statistic"], r["population"],
                               float(r["published"]), int(r["decimals"]), _num(r["ci_lower"]), _num(r["ci_upper"]),
-                              r["model"] or None, r["term"] or None, r["source"], r["note"])
+                              r["model"] or None, r["term"] or None, r["source"], r["note"],
+                              r.get("label") or r["target"])
     return out
 
 

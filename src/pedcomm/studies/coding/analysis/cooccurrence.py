@@ -53,9 +53,9 @@ def cooccurrence(c: Coding) -> tuple[Table, Figure]:
     labels = [names[t] for t in themes]
     title = f"Theme co-occurrence in {n} coded discussions"
 
-    def draw(folder: Path) -> list[str]:
+    def draw(folder: Path, synthetic: bool = False) -> list[str]:
         from .figures import heatmap
 
-        return heatmap(pct, both.to_numpy(), labels, folder, HEATMAP, title)
+        return heatmap(pct, both.to_numpy(), labels, folder, HEATMAP, title, synthetic=synthetic)
 
     return table, Figure(HEATMAP, "Theme co-occurrence heatmap", draw)

@@ -1,4 +1,4 @@
-"""Coding-study figures (PNG and SVG): the theme co-occurrence heatmap and themes across the illness
+"""Coding-study figures (PNG, SVG and PDF): the theme co-occurrence heatmap and themes across the illness
 course. Drawn and written like the forest plot (forest.STYLE, forest.save_figure), so two runs write
 identical files."""
 
@@ -17,7 +17,7 @@ MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 
 
 def heatmap(percent: np.ndarray, counts: np.ndarray, labels: list[str], folder: Path, stem: str,
-            title: str = "") -> list[str]:
+            title: str = "", *, synthetic: bool = False) -> list[str]:
     """A square heatmap of percentages (0-100) annotated 'n' over '(p%)'; returns the file names."""
     import matplotlib
 
@@ -44,23 +44,30 @@ def heatmap(percent: np.ndarray, counts: np.ndarray, labels: list[str], folder: 
         if title:
             fig.suptitle(title, x=0.02, ha="left", fontsize=10, fontweight="bold")
         fig.tight_layout()
-        return save_figure(fig, folder, stem)
+        return save_figure(fig, folder, stem, synthetic=synthetic)
 
 
-def course_plot(series: dict[str, list[float]], xlabels: list[str], folder: Path, stem: str,
-                title: str = "") -> list[str]:
-    """One line per theme: % of discussions with the theme at each ordered position; returns the
-    file names."""
+def course_plot(series: dict[str, list[tuple[float, float, float]]], xlabels: list[str], folder: Path, stem: str,
+                title: str = "", *, synthetic: bool = False, note: str = "") -> list[str]:
+    """One line per theme: % of discussions with the theme at each ordered position, with its
+    interval (``series``: theme -> (percent, lower, upper) per position; the themes' points are set
+    side by side so the bars do not hide each other); ``note`` under the plot. Returns the file names."""
     import matplotlib
 
     x = np.arange(len(xlabels))
+    k = max(len(series), 1)
+    spread = min(0.5, 0.08 * k)
     with matplotlib.rc_context(STYLE):
-        fig = new_figure(9.0, 5.0)
+        fig = new_figure(9.0, 5.6 if note else 5.0)  # the note takes the extra height
         ax = fig.add_subplot(1, 1, 1)
         for i, (name, values) in enumerate(series.items()):
-            y = np.asarray(values, dtype="float64")
-            ax.plot(x, y, marker=MARKERS[i % len(MARKERS)], color=PALETTE[i % len(PALETTE)], linewidth=1.4,
-                    markersize=5, label=name)
+            v = np.asarray(values, dtype="float64").reshape(-1, 3)
+            y, lo, hi = v[:, 0], v[:, 1], v[:, 2]
+            xs = x + (i - (k - 1) / 2) * (spread / max(k - 1, 1))
+            colour = PALETTE[i % len(PALETTE)]
+            ax.errorbar(xs, y, yerr=[np.clip(y - lo, 0, None), np.clip(hi - y, 0, None)], fmt="none", ecolor=colour,
+                        elinewidth=0.9, capsize=2, alpha=0.75)
+            ax.plot(xs, y, marker=MARKERS[i % len(MARKERS)], color=colour, linewidth=1.4, markersize=5, label=name)
         ax.set_xticks(x)
         ax.set_xticklabels(xlabels)
         ax.set_xlim(-0.4, len(xlabels) - 0.6)
@@ -75,4 +82,4 @@ def course_plot(series: dict[str, list[float]], xlabels: list[str], folder: Path
         if title:
             fig.suptitle(title, x=0.02, ha="left", fontsize=10, fontweight="bold")
         fig.tight_layout()
-        return save_figure(fig, folder, stem)
+        return save_figure(fig, folder, stem, synthetic=synthetic, note=note)

@@ -81,7 +81,8 @@ class ModelSettings:
         """How the standard errors are computed, in words."""
         dims = self.dimensions
         if len(dims) == 2:
-            how = (f"two-way clustered by {dims[0]} and {dims[1]} (Cameron-Gelbach-Miller: V_{dims[0]} + V_{dims[1]} - "
+            a, b = (d.removesuffix("_id") for d in dims)
+            how = (f"two-way clustered by {dims[0]} and {dims[1]} (Cameron-Gelbach-Miller: V_{a} + V_{b} - "
                    "V_both, of the estimating functions")
             if self.correction == "bias_reduced":
                 how += ", each term with Mancl-DeRouen's small-sample bias correction)"
@@ -205,5 +206,6 @@ def models(frame: pd.DataFrame, settings: ModelSettings, findings: list | None =
     population = config()["population"]
     notes.append(f"Population: {population['rule']}, complete cases. {population['assumption']}")
     for spec in config()["models"].values():
-        notes.append(f"{spec['title']} covariates: {', '.join(spec['covariates'])}. {spec['assumption']}")
+        terms = "; ".join(TERM_LABELS.get(c, c) for c in spec["covariates"])
+        notes.append(f"{spec['title']} covariates: {terms}. {spec['assumption']}")
     return Table("survey_models", "Multivariable models of challenging relationships", data, display, notes), values, fitted

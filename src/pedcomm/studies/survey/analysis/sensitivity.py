@@ -76,8 +76,11 @@ def sensitivity(t: dict[str, pd.DataFrame], level: float = 0.95) -> Table:
     data["p_value"] = [p_data(p) for p in data["p_value"].astype("float64")]
     for c in ("odds_ratio", "ci_lower", "ci_upper"):
         data[c] = data[c].astype("float64").round(6)
+    # the exact survey.yaml settings of each variant, for machines and for rerunning it (the notes say it in words)
+    settings = {v["id"]: ", ".join(f"{k} = {x}" for k, x in v.get("set", {}).items()) for v in variants()}
+    data["changes"] = [settings.get(v, "") for v in data["variant"]]
     data = data[["variant", "variant_label", "model", "term", "odds_ratio", "ci_lower", "ci_upper", "p_value",
-                 "conclusion_differs", "n_relationships", "events", "clusters", "ci_method", "note"]]
+                 "conclusion_differs", "n_relationships", "events", "clusters", "ci_method", "note", "changes"]]
 
     titles = {name: spec["title"] for name, spec in config()["models"].items()}
     terms = list(dict.fromkeys((r.model, r.term) for r in data.itertuples() if r.term))
@@ -100,16 +103,16 @@ def sensitivity(t: dict[str, pd.DataFrame], level: float = 0.95) -> Table:
              f"{MARK}: the {conf} CI is on a different side of 1 than in the first column (or includes 1 where "
              "the first column's does not, or the reverse): that conclusion depends on the choice.",
              "'same as default': the variant does not concern this model; 'not in this variant': the variant "
-             "removes this term (its contrast is defined differently)."]
+             "removes this term (its contrast is defined differently). The exact survey.yaml settings of each "
+             "variant are in the CSV (column changes)."]
     for v in variants():
         sub = data[data["variant"] == v["id"]]
         sizes = "; ".join(f"{m} model {n} relationships ({e} challenging){', ' + c if isinstance(c, str) else ''}"
                           for m, n, e, c in sub.drop_duplicates("model")[["model", "n_relationships", "events",
                                                                           "clusters"]].itertuples(index=False))
-        changes = ", ".join(f"{k} = {x}" for k, x in v.get("set", {}).items()) or "none"
-        drop = f"; terms left out: {', '.join(v['drop'])}" if v.get("drop") else ""
+        drop = f" Terms left out: {'; '.join(TERM_LABELS.get(d, d) for d in v['drop'])}." if v.get("drop") else ""
         refused = "; ".join(str(x) for x in sub["note"].dropna().unique())
-        notes.append(f"{v['label']}: {v['why']} Changes: {changes}{drop}. CIs: {sub['ci_method'].iloc[0]}. "
+        notes.append(f"{v['label']}: {v['why']}{drop} CIs: {sub['ci_method'].iloc[0]}. "
                      f"{sizes}." + (f" Not estimated: {refused}" if refused else ""))
     notes.append(f"Why these variants: {config()['sensitivity']['assumption']}")
     return Table("survey_sensitivity", "Sensitivity of the odds ratios to unpublished analysis choices", data, display, notes)
