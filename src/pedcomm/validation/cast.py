@@ -14,6 +14,7 @@ from ..standard.cells import FALSE_VALUES, TRUE_VALUES
 INTEGER = r"[+-]?\d+"
 NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 DATE = r"\d{4}-\d{2}-\d{2}"
+INT64_MAX = str(2**63 - 1)
 NA_SPELLINGS = re.compile(r"(?i)n/?a|na|null|none|nan|missing|unknown|\.|-|\?")
 ID_PATTERN_HINT = "^[A-Za-z0-9]"
 
@@ -30,15 +31,21 @@ def cast(raw: pd.Series, type_: str) -> tuple[pd.Series, pd.Series]:
 
         a = arrow_strings(raw)
         ok_a = pc.fill_null(pc.match_substring_regex(a, f"^(?:{INTEGER if type_ == 'integer' else NUMBER})$"), False)
-        if type_ == "integer":  # beyond 18 digits an integer does not fit int64: not a valid value here
-            ok_a = pc.fill_null(pc.and_(ok_a, pc.less_equal(pc.utf8_length(a), 19)), False)
+        if type_ == "integer":
+            # beyond 19 characters an integer does not fit int64, nor 19 digits above its maximum:
+            # not a valid value here (and never an error: pyarrow's cast would raise on them)
+            n = pc.utf8_length(a)
+            over = pc.and_(pc.equal(n, 19), pc.greater(a, INT64_MAX))  # a sign sorts before digits
+            ok_a = pc.fill_null(pc.and_(ok_a, pc.and_(pc.less_equal(n, 19), pc.invert(over))), False)
+            a = pc.replace_substring_regex(a, r"^\+", "")  # '+5' reads as 5; pyarrow's cast refuses the sign
         num = pc.cast(pc.if_else(ok_a, a, pa.scalar(None, a.type)), pa.int64() if type_ == "integer" else pa.float64())
         if type_ == "number":  # 1e400 reads as infinity: not a number any analysis can use
             ok_a = pc.fill_null(pc.and_(ok_a, pc.is_finite(num)), False)
             num = pc.if_else(ok_a, num, pa.scalar(None, pa.float64()))
         ok = pd.Series(ok_a.to_numpy(zero_copy_only=False), index=raw.index)
-        typed = pd.Series(num.to_numpy(zero_copy_only=False), index=raw.index)
-        typed = typed.astype("Int64" if type_ == "integer" else "Float64")
+        # straight from Arrow to the nullable dtype: through float64 a large integer would lose digits
+        dtype = pd.Int64Dtype() if type_ == "integer" else pd.Float64Dtype()
+        typed = pd.Series(num.to_pandas(types_mapper={num.type: dtype}.get).array, index=raw.index)
     elif type_ == "boolean":
         t, f = raw.isin(TRUE_VALUES), raw.isin(FALSE_VALUES)
         ok = t | f

@@ -38,8 +38,8 @@ def _checks(fd: dict):
     return out
 
 
-def column(fd: dict):
-    """The pandera Column of one Table Schema field."""
+def column(fd: dict, key: bool = False):
+    """The pandera Column of one Table Schema field (``key``: the table's one-field primary key)."""
     import pandera.pandas as pa
 
     c = fd.get("constraints", {})
@@ -47,7 +47,7 @@ def column(fd: dict):
         DTYPES[fd.get("type", "string")],
         checks=_checks(fd),
         nullable=not c.get("required", False),
-        unique=bool(c.get("unique", False)),
+        unique=bool(c.get("unique", False)) or key,
         required=True,
         title=fd.get("title"),
         description=fd.get("description"),
@@ -63,7 +63,8 @@ def _build(name: str):
     pk = s.get("primaryKey")
     pk = [pk] if isinstance(pk, str) else pk
     return pa.DataFrameSchema(
-        {fd["name"]: column(fd) for fd in s["fields"]},
+        # a one-field primary key is a unique, required column
+        {fd["name"]: column(fd, key=pk == [fd["name"]]) for fd in s["fields"]},
         name=name,
         unique=pk if pk and len(pk) > 1 else None,
         strict=False,
