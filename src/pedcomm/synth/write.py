@@ -46,7 +46,9 @@ def write_package(study: str, *, seed: int, out: str | Path, force: bool = False
         tables = generate(study, seed)
         names = [n for n in standard.resource_names() if n in tables]
         desc = descriptor_for(study, names)
-        if seed != standard.SHIPPED_SEED:  # other synthetic rows than the example's: say where they come from
+        # anything but the shipped example itself (other seeds, one study, a study the example lacks):
+        # say where the rows come from, so SITE_IDENTITY_EXAMPLE knows them from a site's copy of the example
+        if seed != standard.SHIPPED_SEED or study != "all":
             desc["sources"] = [{"title": f"{standard.SYNTH_SOURCE} {study} --seed {seed} (SYNTHETIC rows, no real person)"}]
         with dest.staging() as tmp:
             write_into(tmp, tables, desc)

@@ -1,6 +1,6 @@
 """SITE_IDENTITY_EXAMPLE: a package that still carries the shipped example's identity but other data.
 
-Packages written by `pedcomm synth` with another seed name it in their ``sources``
+Packages written by `pedcomm synth` (other than the shipped example itself) name it in their ``sources``
 (pedcomm.standard.SYNTH_SOURCE) and are not flagged. The example's identity is what its descriptor declares
 (pedcomm.standard.descriptor()): the site
 id, the package name/id and the description (which says that all rows are SYNTHETIC). The data
@@ -35,7 +35,7 @@ def example_marks(descriptor: dict) -> list[str]:
     sources = descriptor.get("sources")
     if isinstance(sources, list) and any(isinstance(x, dict) and str(x.get("title", "")).startswith(standard.SYNTH_SOURCE)
                                          for x in sources):
-        return []  # written by pedcomm synth with another seed: synthetic, and says so
+        return []  # written by pedcomm synth: synthetic, and says so
     marks = []
     site = read(descriptor).site
     ex_site = read(example).site
