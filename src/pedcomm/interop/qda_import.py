@@ -250,6 +250,17 @@ def frame(name: str, rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame([{c: r.get(c, "") for c in cols} for r in rows], columns=cols, dtype=str)
 
 
+def _refused(report: Report, e: Unsafe | InputRefused) -> Imported:
+    """The import stops at an unsafe or refused input: its finding, and nothing imported."""
+    from ..validation.refusals import input_refused
+
+    if isinstance(e, InputRefused):
+        input_refused(report, e, resource=SOURCE, path=shown(e.path.name, 120))
+    else:
+        report.add(e.code, resource=SOURCE, detail=e.detail)
+    return Imported(report)
+
+
 @check("QDA_UNREADABLE", "QDA_UNSAFE_ARCHIVE", "QDA_XML_UNSAFE", "QDA_DEVIATION", "QDA_ID_ASSIGNED",
        "QDA_SELECTION_UNREADABLE", "QDA_SOURCE_UNMAPPED", "QDA_PACKAGE_NEEDED", "QDA_NO_SELECTIONS",
        "QDA_SPEAKER_UNMAPPED", "QDA_CODER_UNMAPPED", "QDA_POSITION_COUNTING", "QDA_TIMES_READ",
@@ -279,7 +290,6 @@ def import_project(path: str | Path, out: str | Path, *, discussions: str | Path
 
 def _import(path: Path, dest, report: Report, *, discussions, reference, speakers, coders, excerpts, reveal,
             line_breaks, char_units) -> Imported:
-    from ..validation.refusals import input_refused
     from ..validation.run import validate
     from .package_io import merge as merge_reports
     from .package_io import text_tables, write_package
@@ -291,12 +301,8 @@ def _import(path: Path, dest, report: Report, *, discussions, reference, speaker
         mapping = read_map(Path(discussions) if discussions else None)
         roles = speaker_roles(Path(speakers) if speakers else None)
         project = load(path, report)
-    except Unsafe as e:
-        report.add(e.code, resource=SOURCE, detail=e.detail)
-        return Imported(report)
-    except InputRefused as e:
-        input_refused(report, e, resource=SOURCE, path=shown(e.path.name, 120))
-        return Imported(report)
+    except (Unsafe, InputRefused) as e:
+        return _refused(report, e)
     root = project.root
     kind = local(root)
     if kind not in ("Project", "CodeBook"):
@@ -332,12 +338,8 @@ def _import(path: Path, dest, report: Report, *, discussions, reference, speaker
         known_coders = set(ref_text["coding_coders"]["coder_id"]) if "coding_coders" in ref_text else None
         try:
             users = Users(root, coder_map(Path(coders) if coders else None, known_coders), known_coders)
-        except Unsafe as e:
-            report.add(e.code, resource=SOURCE, detail=e.detail)
-            return Imported(report)
-        except InputRefused as e:
-            input_refused(report, e, resource=SOURCE, path=shown(e.path.name, 120))
-            return Imported(report)
+        except (Unsafe, InputRefused) as e:
+            return _refused(report, e)
         found = Selections(root, project.texts, report, discussion_of=_discussion_finder(mapping, report, reveal),
                            excerpts=excerpts, reveal=reveal, line_breaks=line_breaks, units=char_units).read()
         rows = build_segments(found, cb, users, roles, report, reveal)

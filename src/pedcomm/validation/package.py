@@ -44,14 +44,6 @@ class Package:
         return {s for s in (standard.study_of(n) for n in self.resources) if s}
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def unsafe_reason(root: Path, raw: str) -> str | None:
     """Why a path declared in a descriptor must not be followed, or None when it is safe."""
     if "\x00" in raw:
