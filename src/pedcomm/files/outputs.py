@@ -308,13 +308,19 @@ class Destination:
         if self.kind != FOLDER:
             raise ValueError("staging() is for folder outputs; use write_bytes or staged_file")
         tmp = self._mkdtemp()
-        try:
+        with self._removed_on_failure(tmp):
             yield tmp
             files = markers.hash_tree(tmp)
             (tmp / markers.MARKER).write_bytes(markers.marker(self.command, files))
             self.check_existing()  # again: the output may have changed during a long run
             with interrupts.held():
                 self._swap_in(tmp)
+
+    @contextmanager
+    def _removed_on_failure(self, tmp: Path) -> Iterator[None]:
+        """Any failure removes the temporary folder; a full disk or a read-only folder becomes OUTPUT_WRITE_FAILED."""
+        try:
+            yield
         except OSError as e:
             _remove(tmp)
             if e.errno in WRITE_ERRORS:
@@ -350,7 +356,7 @@ class Destination:
             raise ValueError("staged_file() is for file outputs; use staging()")
         tmpdir = self._mkdtemp()
         target = tmpdir / self.name
-        try:
+        with self._removed_on_failure(tmpdir):
             yield target
             digest = markers.sha256_file(target)
             hashes = [digest]
@@ -368,14 +374,6 @@ class Destination:
                 os.replace(mark, markers.sidecar(self.path))
                 os.replace(target, self.path)
                 self.committed = True
-        except OSError as e:
-            _remove(tmpdir)
-            if e.errno in WRITE_ERRORS:
-                raise write_failed(self.given, e) from None
-            raise
-        except BaseException:
-            _remove(tmpdir)
-            raise
         _remove(tmpdir)
 
     def write_bytes(self, data: bytes) -> Path:
