@@ -132,6 +132,17 @@ def test_dashboard_leaves_out_what_is_not_a_report(centre, tmp_path):
     assert r.exit_code == 2 and "OUTPUT_" in r.output
 
 
+def test_a_dashboard_of_nothing_readable_is_refused_and_not_written(tmp_path):
+    """A wrong path (the usual slip) must not give an empty page that looks like a result."""
+    bad = tmp_path / "notes.json"
+    bad.write_text('{"hello": "world"}')
+    out = tmp_path / "d.html"
+    r = runner.invoke(app, ["dashboard", str(bad), str(tmp_path / "missing.json"), "--out", str(out)])
+    assert r.exit_code == 1, r.output
+    assert r.output.count("DASHBOARD_INPUT_UNREADABLE") == 2 and "nothing was written" in r.output
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["notes.json"]
+
+
 def test_dashboard_is_byte_identical_for_the_same_inputs(centre, tmp_path):
     out = tmp_path / "again.html"
     runner.invoke(app, ["dashboard", *map(str, centre["reports"] + centre["summaries"]), "--out", str(out)])

@@ -802,20 +802,27 @@ def dashboard_cmd(
 ):
     """Write a coordinating-centre dashboard: sites by checks, completeness by table, pooled estimates.
 
-    Exit 0: written (files that are neither reports nor summaries are left out and listed); 2: the
-    output cannot be written.
+    Exit 0: written (files that are neither reports nor summaries are left out and listed); 1: none
+    of the files is a report or a summary (nothing written); 2: the output cannot be written.
     """
-    from .sites.dashboard import dashboard
+    from .sites.dashboard import NothingToShow, dashboard
+    from .validation.words import plural
 
-    with _guarded(command="dashboard"):
-        result = dashboard(files, out, force=force)
     err = _console(stderr=True)
+    with _guarded(command="dashboard"):
+        try:
+            result = dashboard(files, out, force=force)
+        except NothingToShow as e:
+            for f in e.report.sorted_findings():
+                err.print(f"[yellow]{f.code}: {_safe(f.message)}[/yellow]", soft_wrap=True)
+            err.print(f"[red]None of the files is a validation report or a site summary; nothing was written to "
+                      f"{_safe(out)}.[/red]", soft_wrap=True)
+            raise typer.Exit(1) from None
     for f in result.report.sorted_findings():
         err.print(f"[yellow]{f.code}: {_safe(f.message)}[/yellow]", soft_wrap=True)
     bad = sum(r.data.get("status") != "valid" for r in result.reports)
-    err.print(f"Wrote the dashboard of {len(result.reports)} {'site' if len(result.reports) == 1 else 'sites'} "
-              f"({bad} with errors) and {len(result.summaries)} "
-              f"{'summary' if len(result.summaries) == 1 else 'summaries'} to {_safe(out)}.", soft_wrap=True)
+    err.print(f"Wrote the dashboard of {plural(len(result.reports), 'site')} ({bad} with errors) and "
+              f"{plural(len(result.summaries), 'summary', 'summaries')} to {_safe(out)}.", soft_wrap=True)
 
 
 @app.command("standard")

@@ -61,6 +61,14 @@ class Dashboard:
     out: Path | None = None
 
 
+class NothingToShow(Exception):
+    """No file given is a validation report or a site summary: no page is written (its report says why)."""
+
+    def __init__(self, report: Report):
+        super().__init__("none of the files is a pedcomm validation report or site summary")
+        self.report = report
+
+
 @check("DASHBOARD_INPUT_UNREADABLE")
 def read_inputs(paths: list[str | Path], report: Report) -> tuple[list[SiteReport], list]:
     """Sort the files given into validation reports and site summaries; leave out (with a finding) the rest."""
@@ -226,6 +234,8 @@ def dashboard(paths: Sequence[str | Path], out: str | Path, *, force: bool = Fal
     result = Dashboard(report)
     with claim(out, kind=FILE, command="dashboard", force=force, protect=[Path(p) for p in paths]) as dest:
         result.reports, result.summaries = read_inputs(paths, report)
+        if not result.reports and not result.summaries:  # a wrong path or folder: no empty page to forward
+            raise NothingToShow(report)
         result.html = render(result.reports, result.summaries, report)
         dest.write_text(result.html)
     result.out = Path(out)
