@@ -37,11 +37,11 @@ def _console(stderr: bool = False):
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
-def plural(n: int, word: str) -> str:
+def plural(n: int, word: str, many: str | None = None) -> str:
     """'1 error', '2 errors' (pedcomm.validation.words, imported when first needed)."""
     from .validation.words import plural as in_words
 
-    return in_words(n, word)
+    return in_words(n, word, many)
 
 
 #: What --force means for every writing command (pedcomm.files.outputs).
@@ -87,6 +87,7 @@ def _option_error(option: str, detail: str, format: str = "text", command: str |
     """Refuse an option value with the OPTION_INVALID finding (exit 2, nothing read or written)."""
     from .validation.refusals import option_report
 
+    detail = detail.removeprefix(f"{option} ")  # messages raised elsewhere may name the option already
     _report_out(option_report(option, detail, command), format if format in ("text", "json") else "text")
     raise typer.Exit(2)
 
@@ -761,7 +762,7 @@ def summarize_cmd(
             withheld = [f"{m['name']} ({m['reason']})" for m in s[key] if m["status"] != "shared"]
             parts.append(f"{key} shared: {', '.join(shared) or 'none'}" + (f"; withheld: {'; '.join(withheld)}" if withheld else ""))
     err.print(f"Wrote the summary of site {_safe(s['site'])} to {_safe(out)}: {'; '.join(parts) or s['study']}"
-              + f"; {len(s['tables'])} tables, {hidden} {'count' if hidden == 1 else 'counts'} suppressed (threshold {threshold}). "
+              + f"; {plural(len(s['tables']), 'table')}, {plural(hidden, 'count')} suppressed (threshold {threshold}). "
               f"No row-level data. Read it in {_safe(page)} before sending it.")
 
 
@@ -806,7 +807,6 @@ def dashboard_cmd(
     of the files is a report or a summary (nothing written); 2: the output cannot be written.
     """
     from .sites.dashboard import NothingToShow, dashboard
-    from .validation.words import plural
 
     err = _console(stderr=True)
     with _guarded(command="dashboard"):
@@ -924,7 +924,7 @@ def selftest_cmd():
         failures += not ok
         console.print(f"  {'[green]ok[/green]  ' if ok else '[red]FAIL[/red]'} {escape(what)}")
     if failures:
-        console.print(f"[red]{failures} {'check' if failures == 1 else 'checks'} failed: this installation of pedcomm "
+        console.print(f"[red]{plural(failures, 'check')} failed: this installation of pedcomm "
                       "is broken; reinstall it.[/red]")
         raise typer.Exit(1)
     console.print("[green]pedcomm works.[/green]")

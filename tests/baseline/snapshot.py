@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -82,16 +81,6 @@ def synth(out: Path) -> Path:
     return out
 
 
-@contextlib.contextmanager
-def _inside(folder: Path):
-    here = os.getcwd()
-    os.chdir(folder)
-    try:
-        yield
-    finally:
-        os.chdir(here)
-
-
 def conformance_cases() -> list[dict]:
     from pedcomm.validation.conformance import cases
 
@@ -103,7 +92,7 @@ def conformance_report(case: dict, work: Path) -> bytes:
     from pedcomm.validation.conformance import materialize
 
     materialize(case, work)
-    with _inside(work):
+    with contextlib.chdir(work):
         _, output = _cli("validate", "pkg", "--format", "json")
     return output.encode("utf-8")
 

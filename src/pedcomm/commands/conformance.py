@@ -32,6 +32,7 @@ A case::
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -165,16 +166,6 @@ def _invoke(args: list[str]):
     return CliRunner().invoke(app, [str(a) for a in args])
 
 
-@contextmanager
-def _cwd(path: Path):
-    here = os.getcwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(here)
-
-
 def prepare(case: dict, work: Path) -> list:
     """Carry out the case's setup in ``work``; returns the locks to hold during the run."""
     locks = []
@@ -214,7 +205,7 @@ def prepare(case: dict, work: Path) -> list:
             p.touch()
             os.truncate(p, int(arg["bytes"]))
         elif op == "pedcomm":
-            with _cwd(work):
+            with contextlib.chdir(work):
                 r = _invoke(arg)
             if r.exit_code != 0:
                 raise RuntimeError(f"setup run {arg} failed ({r.exit_code}): {r.output[-2000:]}")
@@ -239,6 +230,6 @@ def run(path: str | Path, workdir: str | Path) -> CommandRun:
     with ExitStack() as stack:
         for lock in locks:
             stack.enter_context(_held_lock(lock))
-        with _cwd(work):
+        with contextlib.chdir(work):
             r = _invoke(case["run"])
     return CommandRun(case, r.exit_code, r.output, work, before, snapshot(work), r.exception)
