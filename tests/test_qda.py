@@ -144,7 +144,7 @@ def test_atlas_style_deviations_are_tolerated_with_warnings(qdpx, tmp_path):
     # the package keeps the example's site (EXAMPLE) while one excerpt differs: SITE_IDENTITY_EXAMPLE says so
     assert _problems(result.report) == {"QDA_DEVIATION", "SITE_IDENTITY_EXAMPLE"}
     messages = " ".join(f.message for f in result.report.findings)
-    assert "named 'Study project.qde'" in messages and "regenerated" in messages and "1 selections are zero-length" in messages
+    assert "named 'Study project.qde'" in messages and "regenerated" in messages and "1 selection is zero-length" in messages
     got = read_text(tmp_path / "pkg/data/coding_segments.csv")
     expected = segments.copy()
     expected.loc[expected["segment_id"] == zero, "excerpt"] = ""  # a point selects no text

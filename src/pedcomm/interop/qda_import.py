@@ -192,9 +192,9 @@ def build_segments(found, cb: Codebook, users: Users, roles: dict[str, str], rep
 
 def _summaries(found, rows: list[dict], report: Report) -> None:
     """One finding per deviation, how positions were counted, and how times were read."""
-    for what, n in found.counts.items():
+    for (one, many), n in found.counts.items():
         if n:
-            report.add("QDA_DEVIATION", resource=SOURCE, field="Sources", detail=f"{n} {what}")
+            report.add("QDA_DEVIATION", resource=SOURCE, field="Sources", detail=f"{n} {one if n == 1 else many}")
     if found.spanning:
         report.add("QDA_DEVIATION", resource=SOURCE, field="Sources",
                    detail=f"{found.spanning} text selections cover the turns of several speakers; each segment has the "

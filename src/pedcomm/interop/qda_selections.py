@@ -29,6 +29,8 @@ from .qda_positions import Choice, Source, choose
 
 MEDIA = {"AudioSource": ("AudioSelection", "audio"), "VideoSource": ("VideoSelection", "video")}
 SKIPPED = ("PictureSource", "PDFSource")
+WHOLE_SOURCE = ("coding applies to a whole source rather than a selection and was skipped",
+                "codings apply to a whole source rather than a selection and were skipped")
 _TAG = re.compile(r"\[pedcomm ([^\]\n]*)\]")
 
 
@@ -54,10 +56,11 @@ class Found:
     choice: Choice | None = None
     formats: set[str] = field(default_factory=set)
     sources: int = 0  # coded sources mapped to discussions
-    counts: dict[str, int] = field(default_factory=dict)  # deviations to report once each
+    # deviations to report once each: (said of one, said of several) -> how many
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)
     spanning: int = 0  # selections over turns of several speakers
 
-    def count(self, what: str, n: int = 1) -> None:
+    def count(self, what: tuple[str, str], n: int = 1) -> None:
         self.counts[what] = self.counts.get(what, 0) + n
 
 
@@ -95,7 +98,8 @@ def segment_tag(sel) -> str | None:
 def _codings(sel, kind: str, discussion: str, out: Found, **values) -> None:
     codings = children(sel, "Coding")
     if not codings:
-        out.count("selections carry no coding (a memo or annotation only) and were skipped")
+        out.count(("selection carries no coding (a memo or annotation only) and was skipped",
+                   "selections carry no coding (a memo or annotation only) and were skipped"))
         return
     tag = segment_tag(sel) if len(codings) == 1 else None
     for coding in codings:
@@ -143,7 +147,8 @@ class Selections:
         for kind in SKIPPED:
             n = len(children(sources, kind))
             if n:
-                out.count("picture or PDF sources were skipped: pedcomm imports coded text, audio and video", n)
+                out.count(("picture or PDF source was skipped: pedcomm imports coded text, audio and video",
+                           "picture or PDF sources were skipped: pedcomm imports coded text, audio and video"), n)
         pending: list[tuple] = []  # (selection, its Source, start, end, src element, discussion)
         media = []
         for src in sources:
@@ -163,7 +168,7 @@ class Selections:
     # -- text ------------------------------------------------------------------------------
     def _text_source(self, src, out: Found, pending: list) -> None:
         selections = children(src, "PlainTextSelection")
-        out.count("codings apply to a whole source rather than a selection and were skipped", len(children(src, "Coding")))
+        out.count(WHOLE_SOURCE, len(children(src, "Coding")))
         if not selections:
             return
         discussion = self.discussion_of(src, len(selections))
@@ -194,7 +199,8 @@ class Selections:
                              f"counting {conv.describe()})")
             return
         if i == j:
-            out.count("selections are zero-length (a point, not a span); the times and speaker around the point were used")
+            out.count(("selection is zero-length (a point, not a span); the times and speaker around the point were used",
+                       "selections are zero-length (a point, not a span); the times and speaker around the point were used"))
         tr = self.parsed(source)
         out.formats |= tr.formats
         at = T.locate(tr, i, j)
@@ -208,7 +214,7 @@ class Selections:
         selections = children(src, sel_name)
         transcripts = children(src, "Transcript")
         tsel = [(t, s) for t in transcripts for s in children(t, "TranscriptSelection")]
-        out.count("codings apply to a whole source rather than a selection and were skipped", len(children(src, "Coding")))
+        out.count(WHOLE_SOURCE, len(children(src, "Coding")))
         if not selections and not tsel:
             return
         discussion = self.discussion_of(src, len(selections) + len(tsel))
