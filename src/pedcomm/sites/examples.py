@@ -77,11 +77,14 @@ def run(path: str | Path, workdir: str | Path) -> Report:
             paths.append(work / name)
         return meta(paths, work / "meta").report
     if command == "dashboard":
-        from .dashboard import dashboard
+        from .dashboard import NothingToShow, dashboard
 
         paths = []
         for i, doc in enumerate(spec.get("files", []), start=1):
             (work / f"file{i}.json").write_text(json.dumps(doc), encoding="utf-8")
             paths.append(work / f"file{i}.json")
-        return dashboard(paths, work / "dashboard.html").report
+        try:
+            return dashboard(paths, work / "dashboard.html").report
+        except NothingToShow as e:  # no file was usable: the page is refused, the findings stand
+            return e.report
     raise ValueError(f"unknown example command {command!r}")
