@@ -12,7 +12,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from pedcomm.interop.qda_codebook import guid
+from pedcomm.interop.qda.codebook import guid
 
 FILES = Path(__file__).resolve().parents[1] / "validation" / "conformance" / "files" / "qda"
 NS = "urn:QDA-XML:project:1.0"

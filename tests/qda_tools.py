@@ -129,7 +129,7 @@ def _codebook(tool: str, case: str, braces: bool) -> tuple[str, dict[str, str]]:
         return f'guid="{new}"'
 
     book = re.sub(r'guid="([^"]+)"', swap, VALID_CODEBOOK)
-    from pedcomm.interop.qda_codebook import guid as pedcomm_guid
+    from pedcomm.interop.qda.codebook import guid as pedcomm_guid
 
     return book, {c: guids[pedcomm_guid("code", c)] for c in ("HO1", "HO2", "HU1")}
 

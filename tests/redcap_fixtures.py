@@ -18,9 +18,9 @@ FILES = Path(__file__).resolve().parents[1] / "validation" / "conformance" / "fi
 
 def raw_export(missing_codes: bool = True) -> list[list[str]]:
     from pedcomm import standard
-    from pedcomm.validation.conformance import SUITE
     from pedcomm.interop.package_io import read_text
-    from pedcomm.interop.redcap_records import records
+    from pedcomm.interop.redcap.records import records
+    from pedcomm.validation.conformance import SUITE
 
     tables = {n: read_text(SUITE / "valid" / "data" / f"{n}.csv") for n in standard.resource_names("survey")}
     return list(csv.reader(io.StringIO(records(tables, missing_codes=missing_codes))))

@@ -32,7 +32,7 @@ CHECKS = REPO / "validation" / "checks.yaml"
 #: (file relative to src/pedcomm, literal) found on purpose, each with its reason.
 ALLOWED = {
     ("standard/__init__.py", 2021): "the home of the shipped seed",
-    ("interop/qda_project.py", 2021): "the fixed time stamp of zip entries (reproducible archives), not the seed",
+    ("interop/qda/project.py", 2021): "the fixed time stamp of zip entries (reproducible archives), not the seed",
     ("standard/cells.py", "TRUE"): "the home of the boolean spellings",
     ("studies/survey/summary.py", 5): "MIN_CLUSTERS_PER_LEVEL: clusters a binary covariate's level spans, "
                                       "not the small-cell minimum",

@@ -11,7 +11,7 @@ from pedcomm.files.inputs import ROLES, InputRefused, _size, package_files, read
 from pedcomm.files.outputs import FILE, FOLDER, OutputRefused, claim, overlap
 from pedcomm.validation.masking import mask, neutralise, shown
 from pedcomm.validation.registry import spec
-from pedcomm.validation.render_safe import Markdown, csv_cell, md
+from pedcomm.validation.report.safe import Markdown, csv_cell, md
 
 
 @pytest.mark.parametrize("text, words", [

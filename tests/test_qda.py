@@ -13,10 +13,9 @@ from typer.testing import CliRunner
 
 from pedcomm.cli import app
 from pedcomm.interop.package_io import read_text
-from pedcomm.interop.qda_codebook import guid
-from pedcomm.interop.qda_export import export_codebook, export_project
-from pedcomm.interop.qda_import import import_project
-
+from pedcomm.interop.qda.codebook import guid
+from pedcomm.interop.qda.export import export_codebook, export_project
+from pedcomm.interop.qda.importer import import_project
 from pedcomm.validation.conformance import SUITE
 
 from .conftest import REPO, snapshot
@@ -258,7 +257,7 @@ def test_an_entry_that_unpacks_beyond_what_it_declares_is_not_read_past_it(tmp_p
 
 
 def test_too_many_entries_are_refused(tmp_path, monkeypatch):
-    from pedcomm.interop import qda_safety
+    from pedcomm.interop.qda import safety as qda_safety
 
     from .qda_fixtures import archive, project
 

@@ -8,12 +8,11 @@ import shutil
 
 import pytest
 
-from pedcomm.validation.conformance import SUITE
 from pedcomm.interop.package_io import read_text
-from pedcomm.interop.qda_import import import_project
+from pedcomm.interop.qda.importer import import_project
+from pedcomm.validation.conformance import SUITE
 
-from .qda_tools import (CODERS_MAP, FORMATS, SELECTIONS, SPEAKERS_MAP, TOOLS, USERS, build, expected_segments,
-                        qualcoder_audio)
+from .qda_tools import CODERS_MAP, FORMATS, SELECTIONS, SPEAKERS_MAP, TOOLS, USERS, build, expected_segments, qualcoder_audio
 
 PACKAGE = SUITE / "valid_coding"  # D1 (coded by R1 and R2, 4 segments), D2 and D3 (1 segment each)
 KEPT = ["S4", "S5"]  # the segments of the discussions the projects do not code
@@ -154,7 +153,7 @@ def _named_selection() -> bytes:
 
 def test_the_guides_format_examples_are_read():
     """Every example line of the QDA guide's format table is recognised (the guide cannot drift from the parser)."""
-    from pedcomm.interop.transcripts import parse
+    from pedcomm.interop.qda.transcripts import parse
 
     from .conftest import REPO
 

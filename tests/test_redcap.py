@@ -9,13 +9,13 @@ from typer.testing import CliRunner
 
 from pedcomm import standard
 from pedcomm.cli import app
-from pedcomm.validation.conformance import SUITE
 from pedcomm.interop import labels as L
 from pedcomm.interop.package_io import read_text
-from pedcomm.interop.redcap_dictionary import COLUMNS, dictionary_rows, export_columns
-from pedcomm.interop.redcap_forms import DERIVED, FORMS, REFERENCE_TABLES
-from pedcomm.interop.redcap_import import import_export
-from pedcomm.interop.redcap_records import records
+from pedcomm.interop.redcap.dictionary import COLUMNS, dictionary_rows, export_columns
+from pedcomm.interop.redcap.forms import DERIVED, FORMS, REFERENCE_TABLES
+from pedcomm.interop.redcap.importer import import_export
+from pedcomm.interop.redcap.records import records
+from pedcomm.validation.conformance import SUITE
 
 from .conftest import REPO, snapshot
 
@@ -213,7 +213,7 @@ def test_export_columns_follow_redcaps_rules_on_real_exports(project):
     """The rule the importer expects (record id, repeat columns, fields, checkbox choices, form status) is
     REDCap's: applied to the real projects' dictionaries it gives their real export headers, in order,
     apart from the system columns the importer accepts."""
-    from pedcomm.interop.redcap_forms import SYSTEM_COLUMNS
+    from pedcomm.interop.redcap.forms import SYSTEM_COLUMNS
 
     rows = list(csv.DictReader(open(REAL / project / "dictionary.csv", newline="", encoding="utf-8-sig")))
     header = next(csv.reader(open(REAL / project / "data.csv", newline="", encoding="utf-8-sig")))
@@ -226,7 +226,7 @@ def test_export_columns_follow_redcaps_rules_on_real_exports(project):
 @pytest.mark.parametrize("project", ["checkboxes-1", "dag", "longitudinal", "repeating-instruments", "survey"])
 def test_real_exports_read_cell_by_cell(project):
     """REDCap's quoting (line breaks and commas inside cells) and blank repeat columns read as REDCap wrote them."""
-    from pedcomm.interop.redcap_import import read_export
+    from pedcomm.interop.redcap.importer import read_export
     from pedcomm.validation.report import Report
 
     report = Report()
@@ -266,7 +266,7 @@ def test_checkbox_missing_data_codes_become_the_declared_missing_values(tables, 
 
 def _as_labels(text: str, rows: list[dict]) -> str:
     """The same export as REDCap's 'CSV (labels)' values with raw headers: choice labels, Checked/Unchecked."""
-    from pedcomm.interop.redcap_dictionary import choice_pairs
+    from pedcomm.interop.redcap.dictionary import choice_pairs
 
     choices = {r["Variable / Field Name"]: dict(choice_pairs(r["Choices, Calculations, OR Slider Labels"]))
                for r in rows if r["Field Type"] in ("radio", "dropdown")}

@@ -9,10 +9,10 @@ from typer.testing import CliRunner
 
 from pedcomm import standard
 from pedcomm.cli import app
-from pedcomm.validation.conformance import materialize
-from pedcomm.validation.render import to_terminal
-from pedcomm.validation import config as C
 from pedcomm.standard.declaration import compatibility, read
+from pedcomm.validation import config as C
+from pedcomm.validation.conformance import materialize
+from pedcomm.validation.report.render import to_terminal
 from pedcomm.validation.run import validate
 
 runner = CliRunner()

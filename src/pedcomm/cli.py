@@ -121,16 +121,16 @@ def _report_format(format: str, command: str, allowed=REPORT_FORMATS) -> str:
 
 
 def _render(report, format: str, width: int | None = None) -> str:
-    from .validation import render
+    from .validation.report import render
 
     if format == "json":
         return render.to_json(report)
     if format == "html":
-        from .validation.render_html import to_html
+        from .validation.report.html import to_html
 
         return to_html(report)
     if format == "markdown":
-        from .validation.render_md import to_markdown
+        from .validation.report.markdown import to_markdown
 
         return to_markdown(report)
     return render.to_text(report, width or render.FILE_WIDTH)
@@ -152,7 +152,7 @@ def validate(
     Exit 0: no errors; 1: errors; 2: unreadable input or configuration.
     """
     from .files.outputs import FILE, claim
-    from .validation.render import to_terminal
+    from .validation.report.render import to_terminal
     from .validation.run import validate as run
 
     format = _report_format(format, "validate")
@@ -250,7 +250,7 @@ def _reproduce(path, out, options, force, site_config, config, run, err):
 
     from .analysis.clusters import ClusteringRefused
     from .reproduce.run import NothingToReproduce
-    from .validation.render import to_terminal
+    from .validation.report.render import to_terminal
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
@@ -397,7 +397,7 @@ def _site_id(site: str | None, command: str) -> str | None:
 
 def _report_out(report, format: str) -> None:
     """Print a report (text for people, JSON for machines) on standard output."""
-    from .validation.render import to_json, to_terminal
+    from .validation.report.render import to_json, to_terminal
 
     if format == "json":
         typer.echo(to_json(report), nl=False)
@@ -408,7 +408,7 @@ def _report_out(report, format: str) -> None:
 def _redcap_reference(package: Path | None):
     """The text tables of the reference package, or exit 2 when it lacks the instruments and sites."""
     from .interop.package_io import shipped_package, text_tables
-    from .interop.redcap_forms import REFERENCE_TABLES
+    from .interop.redcap.forms import REFERENCE_TABLES
     from .validation.run import validate as run
 
     ref = run(package or shipped_package())
@@ -431,8 +431,8 @@ def redcap_dictionary(
     from .files.outputs import FILE, claim
     from .interop import labels as L
     from .interop.package_io import shipped_package
-    from .interop.redcap_dictionary import dictionary_rows, to_csv
-    from .interop.redcap_forms import FORMS
+    from .interop.redcap.dictionary import dictionary_rows, to_csv
+    from .interop.redcap.forms import FORMS
 
     err = _console(stderr=True)
     package = package or shipped_package()
@@ -457,8 +457,8 @@ def redcap_project(
     """Write the whole REDCap project as one XML file: forms, fields, validation, repeating instruments, missing-data codes."""
     from .files.outputs import FILE, claim
     from .interop.package_io import shipped_package
-    from .interop.redcap_forms import FORMS
-    from .interop.redcap_project_xml import project_xml
+    from .interop.redcap.forms import FORMS
+    from .interop.redcap.project_xml import project_xml
 
     package = package or shipped_package()
     with _guarded(command="redcap project"), \
@@ -482,7 +482,7 @@ def redcap_import(
 
     Exit 0: valid; 1: errors; 2: unreadable.
     """
-    from .interop.redcap_import import import_export
+    from .interop.redcap.importer import import_export
 
     err = _console(stderr=True)
     format = _report_format(format, "redcap import", ("text", "json"))
@@ -507,7 +507,7 @@ app.add_typer(qda_app, name="qda")
 
 def _qda_export(kind: str, path: Path | None, out: Path, force: bool):
     from .interop.package_io import shipped_package
-    from .interop.qda_export import NotExportable, export_codebook, export_project
+    from .interop.qda.export import NotExportable, export_codebook, export_project
 
     err = _console(stderr=True)
     command = "qda export-codebook" if kind == "codebook" else "qda export"
@@ -562,8 +562,8 @@ def qda_import(
 ):
     """Read a QDA project into codes, themes and segments, and validate the package. Exit 0: valid; 1: errors; 2: unreadable or unsafe input."""
 
-    from .interop.qda_import import import_project
-    from .interop.qda_positions import LINE_BREAKS, UNITS
+    from .interop.qda.importer import import_project
+    from .interop.qda.positions import LINE_BREAKS, UNITS
 
     err = _console(stderr=True)
     format = _report_format(format, "qda import", ("text", "json"))
@@ -643,7 +643,7 @@ def pool_cmd(
     from rich.table import Table as RichTable
 
     from .sites.pool import error_codes, pool
-    from .validation.render import to_terminal
+    from .validation.report.render import to_terminal
 
     err = _console(stderr=True)
     with _guarded(command="pool"):
@@ -711,7 +711,7 @@ def summarize_cmd(
     from .analysis.suppress import DEFAULT_THRESHOLD, MAXIMUM_THRESHOLD, MINIMUM_THRESHOLD
     from .files.outputs import FILE, claim
     from .sites.summarize import NotSummarizable, check_options, dumps, summarize
-    from .validation.render import to_terminal
+    from .validation.report.render import to_terminal
 
     err = _console(stderr=True)
     if threshold < MINIMUM_THRESHOLD:

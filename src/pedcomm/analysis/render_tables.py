@@ -7,7 +7,7 @@ itself synthetic, and stamped with the tool and standard that made them; the CSV
 only, with its machine column names.
 
 Every rendering is a pure function of the table, so two runs write identical files. Text that may
-come from a package or a summary is made safe for each format (pedcomm.validation.render_safe): Markdown
+come from a package or a summary is made safe for each format (pedcomm.validation.report.safe): Markdown
 escapes HTML and link syntax, the CSV defuses spreadsheet formulas; great-tables escapes HTML and
 LaTeX itself.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import standard
-from ..validation.render_safe import Markdown, csv_frame, md
+from ..validation.report.safe import Markdown, csv_frame, md
 from . import latex
 from .labels import in_words
 from .table import Table
@@ -57,7 +57,7 @@ def _md_cell(value) -> str:
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
-    """A GitHub-flavoured pipe table; cells are escaped (pedcomm.validation.render_safe.md) unless they are
+    """A GitHub-flavoured pipe table; cells are escaped (pedcomm.validation.report.safe.md) unless they are
     ``Markdown`` pedcomm wrote (links to its own files)."""
     head = "| " + " | ".join(_md_cell(c) for c in frame.columns) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"

@@ -26,13 +26,13 @@ def run_example(path: str | Path, workdir: str | Path) -> Report | CommandRun:
     path, workdir = Path(path), Path(workdir)
     kind = path.relative_to(SUITE / "files").parts[0]
     if kind == "redcap":
-        from ..interop.redcap_import import import_export
+        from ..interop.redcap.importer import import_export
 
         return import_export(path, workdir / "out", reference=SUITE / "valid").report
     if kind == "qda":
         import json
 
-        from ..interop.qda_import import import_project
+        from ..interop.qda.importer import import_project
 
         side = {k: path.with_suffix(f".{k}.csv") for k in ("discussions", "speakers", "coders")}
         options = path.with_suffix(".options.json")

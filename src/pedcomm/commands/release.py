@@ -61,8 +61,8 @@ def _header(name: str) -> str:
 def generated() -> dict[str, bytes]:
     """Release path -> content, for everything generated from the sources."""
     from ..interop.package_io import text_tables
-    from ..interop.qda_codebook import codebook_qdc
-    from ..interop.redcap_dictionary import dictionary_rows, to_csv
+    from ..interop.qda.codebook import codebook_qdc
+    from ..interop.redcap.dictionary import dictionary_rows, to_csv
     from ..validation.run import validate
 
     example = validate(standard.example_package())

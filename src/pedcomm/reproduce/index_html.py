@@ -3,7 +3,7 @@
 The page is rendered from the very text of index.md (Python-Markdown, tables extension), so the two
 cannot say different things. It loads nothing from the network: the style is inline and the only
 other files it refers to are the reproduction's own tables and figures beside it (relative links).
-Values from the package reach the Markdown through pedcomm.validation.render_safe.md, which escapes
+Values from the package reach the Markdown through pedcomm.validation.report.safe.md, which escapes
 anything that could start HTML, so the page holds no markup a package wrote.
 """
 

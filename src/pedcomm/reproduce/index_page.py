@@ -16,7 +16,7 @@ from .._base import __version__
 from ..analysis.compare import OR_RELATIVE_TOLERANCE, STATUS_MEANING, STATUSES
 from ..analysis.labels import in_words
 from ..analysis.render_tables import FORMATS, markdown_table
-from ..validation.render_safe import Markdown, md
+from ..validation.report.safe import Markdown, md
 from ..validation.words import plural
 
 if TYPE_CHECKING:

@@ -24,8 +24,8 @@ from pathlib import Path
 from .. import standard
 from ..validation.masking import shown_one as _shown_one
 from ..validation.registry import check, spec, specs
-from ..validation.render_html import badge, e, page, table
 from ..validation.report import Report
+from ..validation.report.html import badge, e, page, table
 from ..validation.words import plural
 from .summarize import FORMAT
 

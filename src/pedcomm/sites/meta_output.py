@@ -13,7 +13,7 @@ from ..analysis.render_tables import markdown_table, write_table
 from ..analysis.rounding import fmt, fmt_p, p_data
 from ..analysis.table import Table
 from ..standard.declaration import standard_version
-from ..validation.render_safe import md
+from ..validation.report.safe import md
 from .forest import TermRows, meta_forest
 
 

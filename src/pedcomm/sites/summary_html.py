@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 
-from ..validation.render_html import badge, e, page, table
+from ..validation.report.html import badge, e, page, table
 from ..validation.words import plural
 
 SUPPRESSED = '<td class="suppressed">suppressed</td>'

@@ -3,7 +3,7 @@
 Field types, labels, choices, validation types and ranges, required and identifier flags all
 come from the schemas; the RCS-P/RCS-C item fields come from the survey_items table and the
 site choices from survey_sites (both read from a reference package, by default the shipped
-one). Which table goes on which form is stated once, in redcap_forms.py.
+one). Which table goes on which form is stated once, in forms.py.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import re
 
 import pandas as pd
 
-from .. import standard
-from ..validation.cast import is_free_text
-from . import labels as L
-from .redcap_forms import CHOICES_FROM, FORMS, NAME, RECORD_ID, Part, checkbox_column, part_fields
+from ... import standard
+from ...validation.cast import is_free_text
+from .. import labels as L
+from .forms import CHOICES_FROM, FORMS, NAME, RECORD_ID, Part, checkbox_column, part_fields
 
 #: REDCap's data dictionary columns, in REDCap's order.
 COLUMNS = (

@@ -1,8 +1,8 @@
 """Every coded selection of a REFI-QDA project, with what its source says about time and speaker.
 
 - ``TextSource/PlainTextSelection``: a character span of the source's plain text (the truth);
-  times and speaker are read from the transcript around it (pedcomm.interop.transcripts), with
-  positions counted the way the tool counts them (pedcomm.interop.qda_positions).
+  times and speaker are read from the transcript around it (pedcomm.interop.qda.transcripts), with
+  positions counted the way the tool counts them (pedcomm.interop.qda.positions).
 - ``AudioSource/AudioSelection`` and ``VideoSource/VideoSelection``: ``begin``/``end`` in
   milliseconds are the segment's times; the speaker is read from the source's transcript at
   that time when a ``Transcript`` with ``SyncPoint``s is there, otherwise it is unlabelled.
@@ -22,10 +22,10 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ..display import plain, private
 from . import transcripts as T
-from .display import plain, private
-from .qda_codebook import ID, SOURCE, child, children, local, norm_guid
-from .qda_positions import Choice, Source, choose
+from .codebook import ID, SOURCE, child, children, local, norm_guid
+from .positions import Choice, Source, choose
 
 MEDIA = {"AudioSource": ("AudioSelection", "audio"), "VideoSource": ("VideoSelection", "video")}
 SKIPPED = ("PictureSource", "PDFSource")

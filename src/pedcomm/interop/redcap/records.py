@@ -1,6 +1,6 @@
 """Write a package's survey tables as a REDCap raw records export shaped by our dictionary.
 
-The inverse of redcap_import.py: used to test the round trip, and by sites moving existing data
+The inverse of importer.py: used to test the round trip, and by sites moving existing data
 into a REDCap project (Data Import Tool). Options reproduce what real exports vary in: unchecked
 boxes as 0 or blank, the completion status of forms a record never filled as 0 or blank.
 """
@@ -13,9 +13,9 @@ from collections import defaultdict
 
 import pandas as pd
 
-from . import labels as L
-from .redcap_dictionary import dictionary_rows, export_columns
-from .redcap_forms import FORMS, RECORD_ID, REPEAT_INSTANCE, REPEAT_INSTRUMENT, checkbox_column, part_fields
+from .. import labels as L
+from .dictionary import dictionary_rows, export_columns
+from .forms import FORMS, RECORD_ID, REPEAT_INSTANCE, REPEAT_INSTRUMENT, checkbox_column, part_fields
 
 COMPLETE = "2"
 
@@ -32,7 +32,7 @@ def records(tables: dict[str, pd.DataFrame], *, unchecked: str = "0", unfilled: 
     columns = export_columns(rows_dict)
     mdc = {}
     if missing_codes:
-        from .redcap_shape import missing_code_columns
+        from .shape import missing_code_columns
 
         for f in FORMS:
             if f.checkbox:

@@ -1,5 +1,5 @@
 """Renderings of a validation report: terminal summary for a data manager, flat JSON for machines;
-HTML and Markdown for people to forward (render_html.py, render_md.py).
+HTML and Markdown for people to forward (html.py, markdown.py).
 
 Every rendering shows the same things in the same order (``ordered``): the verdict, grouped hints
 (pedcomm.validation.hints), the findings sorted by resource and row with their record ids, the
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..standard.links import see
-from .hints import hints
-from .registry import spec
-from .report import Report
-from .words import plural
+from ...standard.links import see
+from ..hints import hints
+from ..registry import spec
+from ..words import plural
+from . import Report
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 SEVERITY_ORDER = ("error", "warning", "info")
@@ -75,7 +75,7 @@ def as_dict(report: Report) -> dict:
 
 def to_json(report: Report) -> str:
     """The report as JSON; always valid JSON (a non-finite number would be written as null)."""
-    from ..files.jsonsafe import dumps
+    from ...files.jsonsafe import dumps
 
     return dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
 

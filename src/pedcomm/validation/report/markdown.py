@@ -1,17 +1,17 @@
 """The validation report as Markdown (a ticket, an e-mail, a wiki page): the same content and order
-as the HTML report (render_html.py), every value through render_safe.md."""
+as the HTML report (html.py), every value through safe.md."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from ..standard.links import see
-from .hints import hints
-from .registry import spec
+from ...standard.links import see
+from ..hints import hints
+from ..registry import spec
+from ..words import plural
+from . import Report
 from .render import code_count, codes_in_order, report_severity, verdict, verdict_advice
-from .render_safe import md
-from .report import Report
-from .words import plural
+from .safe import md
 
 
 def _table(header: list[str], rows: list[list]) -> list[str]:

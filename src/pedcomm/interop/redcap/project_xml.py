@@ -1,5 +1,5 @@
 """The whole REDCap project as one XML file (REDCap's "Create project from XML"), generated from the
-same rows as the data dictionary (pedcomm.interop.redcap_dictionary).
+same rows as the data dictionary (pedcomm.interop.redcap.dictionary).
 
 A site uploads this one file and gets the forms, fields, choices, validation ranges, required and
 identifier flags, the repeating instruments (rcs_p, rcs_c) and the project's missing-data codes
@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from .. import standard
-from .._base import __version__
-from . import labels as L
-from .redcap_dictionary import COLUMNS, choice_pairs, dictionary_rows
-from .redcap_forms import FORMS, RECORD_ID, Form, checkbox_column
+from ... import standard
+from ..._base import __version__
+from .. import labels as L
+from .dictionary import COLUMNS, choice_pairs, dictionary_rows
+from .forms import FORMS, RECORD_ID, Form, checkbox_column
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
 REDCAP_NS = "https://projectredcap.org"

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections import defaultdict
 from html import escape
 
-from ..standard.links import see
-from .hints import hints
-from .registry import spec
+from ...standard.links import see
+from ..hints import hints
+from ..registry import spec
+from ..words import plural
+from . import Report
 from .render import code_count, codes_in_order, report_severity, verdict, verdict_advice
-from .report import Report
-from .words import plural
 
 #: One stylesheet for every HTML page pedcomm writes for people (reports, summaries, dashboards).
 CSS = """

@@ -24,7 +24,7 @@ import re
 
 import pandas as pd
 
-from .masking import neutralise
+from ..masking import neutralise
 
 _MD_SPECIAL = re.compile(r"([\\|\[\]`])")
 #: What CommonMark may read as the start of raw HTML, an autolink or an entity (and nothing else).

@@ -22,10 +22,10 @@ import csv
 import io
 from pathlib import Path
 
-from .. import standard
-from .display import plain as shown
-from .qda_codebook import ID, child, children, norm_guid
-from .qda_safety import Unsafe
+from ... import standard
+from ..display import plain as shown
+from .codebook import ID, child, children, norm_guid
+from .safety import Unsafe
 
 NO_USER = ""  # the map key of codings that name no user / text without a speaker label
 
@@ -34,7 +34,7 @@ def read_map(path: Path | None, columns: tuple[str, str], what: str) -> dict[str
     """A two-column CSV map (first column compared case-insensitively), or None without a path."""
     if path is None:
         return None
-    from ..files.inputs import read
+    from ...files.inputs import read
 
     path = Path(path)
     try:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .display import listing
-from .qda_codebook import SOURCE
+from ..display import listing
+from .codebook import SOURCE
 
 
 def assign_ids(rows: list[dict], taken: set[str]) -> int:

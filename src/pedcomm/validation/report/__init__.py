@@ -1,4 +1,5 @@
-"""Findings and the validation report: one report, several renderings (see render.py)."""
+"""Findings and the validation report; its renderings live beside it (render.py: terminal and JSON;
+html.py, markdown.py; safe.py makes values safe for each format)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .masking import bounded, mask, neutralise, shown, shown_one  # noqa: F401  (mask: re-exported)
-from .registry import spec
+from ..masking import bounded, mask, neutralise, shown, shown_one  # noqa: F401  (mask: re-exported)
+from ..registry import spec
 
 #: Findings listed per (code, resource, field); all of them are always counted.
 DEFAULT_MAX_LISTED = 100

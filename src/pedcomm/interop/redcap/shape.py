@@ -20,11 +20,11 @@ import csv
 from collections import Counter
 from collections.abc import Set as AbstractSet
 
-from ..validation.registry import check
-from . import labels as L
-from .display import listing
-from .redcap_dictionary import choice_pairs
-from .redcap_forms import RECORD_ID, checkbox_column
+from ...validation.registry import check
+from .. import labels as L
+from ..display import listing
+from .dictionary import choice_pairs
+from .forms import RECORD_ID, checkbox_column
 
 SOURCE = "REDCap export"
 SEPARATORS = {",": "commas", ";": "semicolons", "\t": "tabs"}

@@ -15,7 +15,7 @@ import stat
 import zipfile
 from pathlib import PurePosixPath
 
-from .labels import shown
+from ..labels import shown
 
 #: Limits of an archive we agree to read. A large NVivo project with its transcripts is a few
 #: hundred MB at most once media files are left out; media are never read.

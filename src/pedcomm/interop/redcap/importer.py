@@ -18,15 +18,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import standard
-from ..files.inputs import InputRefused, read
-from ..validation.masking import neutralise
-from ..validation.registry import check
-from ..validation.report import Report
-from . import labels as L
-from . import redcap_shape as S
-from .redcap_dictionary import dictionary_rows, export_columns
-from .redcap_forms import (
+from ... import standard
+from ...files.inputs import InputRefused, read
+from ...validation.masking import neutralise
+from ...validation.registry import check
+from ...validation.report import Report
+from .. import labels as L
+from . import shape as S
+from .dictionary import dictionary_rows, export_columns
+from .forms import (
     DERIVED,
     FORMS,
     RECORD_ID,
@@ -64,7 +64,7 @@ def read_export(path: Path, report: Report,
 
     ``labels``: the dictionary's field labels (casefolded), to recognise a header of labels.
     """
-    from ..validation.refusals import input_refused
+    from ...validation.refusals import input_refused
 
     report.ran("REDCAP_EXPORT_UNREADABLE", SOURCE, None, 1)
     try:
@@ -290,7 +290,7 @@ def _ordered(t: dict[str, list[dict]], items: pd.DataFrame) -> dict[str, pd.Data
 
 def derive_flags(tables: dict[str, pd.DataFrame], typed_items: pd.DataFrame) -> None:
     """Fill the challenge flags with the validator's own rule (the survey study's rules.derive_challenge)."""
-    from .redcap_forms import survey_rules
+    from .forms import survey_rules
 
     derive_challenge = survey_rules().derive_challenge
 
@@ -316,9 +316,9 @@ def import_export(export: str | Path, out: str | Path, *, reference: str | Path 
     data manager can look at it. ``site``: the site id the package declares (default: the
     reference package's, e.g. the one `pedcomm init` wrote).
     """
-    from ..files.inputs import package_files
-    from ..files.outputs import FOLDER, claim
-    from .package_io import shipped_package
+    from ...files.inputs import package_files
+    from ...files.outputs import FOLDER, claim
+    from ..package_io import shipped_package
 
     report = Report()
     report.meta = {**standard.provenance(), "package": str(out), "source": str(export)}
@@ -329,8 +329,8 @@ def import_export(export: str | Path, out: str | Path, *, reference: str | Path 
 
 
 def _import(export: Path, dest, reference, report: Report, site: str | None = None) -> Imported:
-    from ..validation.run import validate
-    from .package_io import merge, text_tables, write_package
+    from ...validation.run import validate
+    from ..package_io import merge, text_tables, write_package
 
     ref = validate(reference)
     ref_text = text_tables(ref)
@@ -353,7 +353,7 @@ def _import(export: Path, dest, reference, report: Report, site: str | None = No
     derive_flags(tables, ref.tables["survey_items"])
     tables.update({n: ref_text[n] for n in REFERENCE_TABLES})
     name = Path(export).stem.lower().replace(" ", "-") or "redcap-import"
-    from ..standard.declaration import site_of
+    from ...standard.declaration import site_of
 
     validated = write_package(tables, dest, name=re.sub(r"[^a-z0-9._-]", "-", name), site=site or site_of(ref),
                               title=f"Survey data imported from the REDCap export {Path(export).name}",

@@ -1,14 +1,14 @@
 """Read a REFI-QDA project (NVivo, ATLAS.ti, MAXQDA, QualCoder) into themes, codes and segments.
 
-Strict about safety (qda_safety.py: nothing is extracted, hostile archives and XML are refused
+Strict about safety (safety.py: nothing is extracted, hostile archives and XML are refused
 before anything is written), lenient about the ways real exports deviate from the standard, with
 a QDA_DEVIATION warning for each: the inner document named ``<project>.qde``, GUIDs regenerated
 on export, zero-length selections, no ``Sources/`` folder, a missing or foreign namespace.
 
 The steps, each in its own module: the coded selections and what their sources say about time and
-speaker (qda_selections.py, with transcripts.py and qda_positions.py), the people behind them
-(qda_people.py: ``--coders`` and ``--speakers``), and the merge into the site's package, which
-replaces only the discussions the project codes (qda_merge.py). Sources map to discussions by
+speaker (selections.py, with transcripts.py and positions.py), the people behind them
+(people.py: ``--coders`` and ``--speakers``), and the merge into the site's package, which
+replaces only the discussions the project codes (merge.py). Sources map to discussions by
 ``--discussions MAP.csv`` (columns ``source,discussion_id``; ``source`` is a source's name or
 GUID), or by their names when those are discussion ids (as in the projects ``pedcomm qda export``
 writes). Coded segments need the package (``reference``); a codebook on its own becomes a package
@@ -24,21 +24,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import standard
-from ..files import inputs as files_in
-from ..files.inputs import InputRefused
-from ..validation.registry import check
-from ..validation.report import Report
+from ... import standard
+from ...files import inputs as files_in
+from ...files.inputs import InputRefused
+from ...validation.registry import check
+from ...validation.report import Report
+from ..display import listing, plain, private
+from ..labels import shown
 from . import transcripts as T
-from .display import listing, plain, private
-from .labels import shown
-from .qda_codebook import CODEBOOK_NS, ID, PROJECT_NS, SOURCE, Codebook, child, children, local, norm_guid, read_codebook
-from .qda_merge import assign_ids, merge
-from .qda_people import NO_USER, Users, coder_map, speaker_roles
-from .qda_people import read_map as read_two_columns
-from .qda_project import NO_EXCERPT
-from .qda_safety import MAX_XML, Unsafe, check_archive, parse_xml, read_entry
-from .qda_selections import Selections
+from .codebook import CODEBOOK_NS, ID, PROJECT_NS, SOURCE, Codebook, child, children, local, norm_guid, read_codebook
+from .merge import assign_ids, merge
+from .people import NO_USER, Users, coder_map, speaker_roles
+from .people import read_map as read_two_columns
+from .project import NO_EXCERPT
+from .safety import MAX_XML, Unsafe, check_archive, parse_xml, read_entry
+from .selections import Selections
 
 TABLES = ("coding_themes", "coding_codes", "coding_segments")
 #: The declared missing value of a time the coded source does not give (schemas/coding_segments.json).
@@ -235,7 +235,7 @@ def published_names(reference_text: dict[str, pd.DataFrame]) -> set[str]:
 
 def shipped_codebook() -> dict[str, pd.DataFrame]:
     """The shipped codebook tables (to recognise published names), or nothing."""
-    from .package_io import read_text, shipped_package
+    from ..package_io import read_text, shipped_package
 
     out = {}
     for name in ("coding_themes", "coding_codes"):
@@ -252,7 +252,7 @@ def frame(name: str, rows: list[dict]) -> pd.DataFrame:
 
 def _refused(report: Report, e: Unsafe | InputRefused) -> Imported:
     """The import stops at an unsafe or refused input: its finding, and nothing imported."""
-    from ..validation.refusals import input_refused
+    from ...validation.refusals import input_refused
 
     if isinstance(e, InputRefused):
         input_refused(report, e, resource=SOURCE, path=shown(e.path.name, 120))
@@ -272,11 +272,11 @@ def import_project(path: str | Path, out: str | Path, *, discussions: str | Path
     """Convert a QDA project into a package at ``out`` and validate it (nothing is written on QDA_* errors).
 
     Coded selections become segments of ``reference`` (a package with the study's discussions and
-    coders): the discussions the project codes are replaced, the others kept (qda_merge.py). A
+    coders): the discussions the project codes are replaced, the others kept (merge.py). A
     codebook alone (no coded selections, no ``reference``) becomes a package of themes and codes.
     """
-    from ..files.inputs import package_files
-    from ..files.outputs import FOLDER, claim
+    from ...files.inputs import package_files
+    from ...files.outputs import FOLDER, claim
 
     path = Path(path)
     report = Report(reveal_values=reveal)
@@ -290,9 +290,9 @@ def import_project(path: str | Path, out: str | Path, *, discussions: str | Path
 
 def _import(path: Path, dest, report: Report, *, discussions, reference, speakers, coders, excerpts, reveal,
             line_breaks, char_units) -> Imported:
-    from ..validation.run import validate
-    from .package_io import merge as merge_reports
-    from .package_io import text_tables, write_package
+    from ...validation.run import validate
+    from ..package_io import merge as merge_reports
+    from ..package_io import text_tables, write_package
 
     report.ran("QDA_UNREADABLE", SOURCE, None, 1)
     report.ran("QDA_UNSAFE_ARCHIVE", SOURCE, None, 1)
@@ -368,7 +368,7 @@ def _import(path: Path, dest, report: Report, *, discussions, reference, speaker
             return Imported(report, tables=tables)
         tables["coding_segments"] = merged
     all_tables = {**{n: t for n, t in ref_text.items() if n not in tables}, **tables}
-    from ..standard.declaration import site_of
+    from ...standard.declaration import site_of
 
     validated = write_package(all_tables, dest, name=_name(path), site=site_of(ref),
                               title=f"Coding data imported from the QDA project {path.name}",

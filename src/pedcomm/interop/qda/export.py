@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import standard
+from ... import standard
 
 NEEDS = {"codebook": ("coding_themes", "coding_codes"),
          "project": ("coding_themes", "coding_codes", "coding_segments")}
@@ -15,8 +15,8 @@ class NotExportable(Exception):
 
 
 def _tables(path, what: str):
-    from ..validation.run import validate
-    from .package_io import text_tables
+    from ...validation.run import validate
+    from ..package_io import text_tables
 
     validated = validate(path)
     if validated.report.exit_code != 0:
@@ -29,15 +29,15 @@ def _tables(path, what: str):
 
 
 def _claim(path, out, force: bool, command: str):
-    from ..files.inputs import package_files
-    from ..files.outputs import FILE, claim
+    from ...files.inputs import package_files
+    from ...files.outputs import FILE, claim
 
     return claim(out, kind=FILE, command=command, force=force, protect=package_files(path))
 
 
 def export_codebook(path: str | Path, out: str | Path, *, force: bool = False):
     """Write the codebook as a .qdc; returns (validated, written path or None when the package has errors)."""
-    from .qda_codebook import codebook_qdc
+    from .codebook import codebook_qdc
 
     with _claim(path, out, force, "qda export-codebook") as dest:
         validated, tables = _tables(path, "codebook")
@@ -49,7 +49,7 @@ def export_codebook(path: str | Path, out: str | Path, *, force: bool = False):
 
 def export_project(path: str | Path, out: str | Path, *, force: bool = False):
     """Write the codebook, coded segments and their transcripts as a .qdpx."""
-    from .qda_project import project_qdpx
+    from .project import project_qdpx
 
     with _claim(path, out, force, "qda export") as dest:
         validated, tables = _tables(path, "project")

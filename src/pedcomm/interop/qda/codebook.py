@@ -20,7 +20,7 @@ from collections.abc import Set as AbstractSet
 
 import pandas as pd
 
-from ..validation.report import Report
+from ...validation.report import Report
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_NS = "urn:QDA-XML:project:1.0"

@@ -24,9 +24,9 @@ from decimal import Decimal
 
 import pandas as pd
 
-from .. import standard
-from . import labels as L
-from .qda_codebook import PROJECT_NS, code_elements, guid, to_bytes
+from ... import standard
+from .. import labels as L
+from .codebook import PROJECT_NS, code_elements, guid, to_bytes
 
 NO_EXCERPT = "[no excerpt]"
 #: A fixed timestamp for the archive entries, so the same package gives the same bytes.

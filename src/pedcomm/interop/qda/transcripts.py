@@ -5,7 +5,7 @@ says about that span: the recording time at its start and end, and the label of 
 turn it lies in. Nothing is invented: a time the transcript does not give is ``None`` (the import
 writes the declared missing value -6), and so is a speaker without a label.
 
-The text must have its line breaks normalised to ``\\n`` (pedcomm.interop.qda_positions does that).
+The text must have its line breaks normalised to ``\\n`` (pedcomm.interop.qda.positions does that).
 
 Times are *time points*: a stamp says "at this character the recording is at t". A selection
 starts at the time of the last point at or before its first character and ends at the time of

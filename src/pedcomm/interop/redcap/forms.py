@@ -7,7 +7,7 @@ form per relationship they report on; that form holds the items of the responden
 RCS-P and RCS-C item fields come from the survey_items table, not from this file.
 
 Everything else is derived from the Table Schemas: field types, labels, choices, validation
-ranges and required flags (redcap_dictionary.py). Relationship fields that REDCap does not ask
+ranges and required flags (dictionary.py). Relationship fields that REDCap does not ask
 are derived on import: the report flags (which repeating forms exist) and the challenge flags
 (checks.survey.derive_challenge, the rule the validator checks).
 """
@@ -33,7 +33,7 @@ DERIVED = {"survey_relationships": ("parent_report", "clinician_report", "parent
 
 def survey_rules():
     """The survey study's domain rules, through its record (the REDCap project collects that study)."""
-    from ..studies import get
+    from ...studies import get
 
     rules = get("survey").rules
     assert rules is not None
@@ -101,7 +101,7 @@ def form(name: str) -> Form:
 
 def part_fields(part: Part) -> list[str]:
     """The standard fields a part asks, in schema order."""
-    from .labels import fields
+    from ..labels import fields
 
     derived = DERIVED.get(part.resource, ())
     names = [f["name"] for f in fields(part.resource)]

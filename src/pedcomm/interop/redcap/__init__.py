@@ -1,0 +1,1 @@
+"""REDCap: the data dictionary, project XML, and imports of records exports."""
