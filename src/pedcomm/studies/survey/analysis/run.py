@@ -49,7 +49,8 @@ def run(t: dict[str, pd.DataFrame], options: Options) -> StudyResult:
     char, values = characteristics(t)
     prev, prev_values = prevalence(frame, s.level, s.dimensions)
     agree = agreement(frame, s.level, s.dimensions)
-    model_table, model_values, _ = models(frame, s, findings)
+    model_table, model_values, fitted = models(frame, s, findings)
+    findings = findings + [f for m in fitted for f in m.findings]
     tables = [char, prev, agree, model_table, sensitivity(t, s.level)]
     if "survey_strategies" in t:
         tables.append(strategies(frame, t["survey_strategies"]))
