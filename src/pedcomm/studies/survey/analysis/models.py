@@ -152,9 +152,9 @@ class FittedModel:
     warnings: list[str]
     #: log-odds interval and p-value per term (NaN where not estimated), how each interval was computed
     #: (pedcomm.analysis.guarded), and what the checks found (analysis.guarded.GuardedFit)
-    lower: np.ndarray | None = None
-    upper: np.ndarray | None = None
-    p: np.ndarray | None = None
+    lower: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    upper: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    p: np.ndarray = field(default_factory=lambda: np.zeros(0))
     intervals: list[str] = field(default_factory=list)
     bias_reduced: bool = False
     separated: list[str] = field(default_factory=list)
@@ -207,7 +207,7 @@ def _estimates(m: FittedModel, settings: ModelSettings) -> pd.DataFrame:
     return pd.DataFrame({
         "model": m.name, "term": m.terms, "label": [TERM_LABELS.get(t, t) for t in m.terms],
         "log_or": m.coef, "se": m.se, "odds_ratio": np.exp(m.coef),
-        "ci_lower": np.exp(np.asarray(m.lower)), "ci_upper": np.exp(np.asarray(m.upper)), "p_value": m.p,
+        "ci_lower": np.exp(m.lower), "ci_upper": np.exp(m.upper), "p_value": m.p,
         "n_relationships": m.n_relationships, "n_parents": m.n_parents, "n_clinicians": m.n_clinicians,
         "n_clusters": min(m.n_clusters.values()), "clusters": clusters_text(m.n_clusters), "events": m.events,
         "ci_method": [settings.interval_method(kind, m.bias_reduced) if ok else "" for kind, ok in zip(m.intervals, estimated)],
