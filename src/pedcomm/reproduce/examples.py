@@ -9,7 +9,9 @@ Each example is a small YAML file with a ``command``:
 - ``model``: one logistic model fitted the way every command fits it (analysis.guarded.fit_guarded):
   ``rows`` of ``[count, outcome, *covariates]`` expanded into relationships, ``terms`` naming the
   covariates, spread over ``clusters`` clinicians in turn (or ``cluster_sizes``: relationships per
-  clinician, in row order), and the ``options`` (method, correction) of the command.
+  clinician, in row order), and the ``options`` (method, correction) of the command;
+- ``agreement``: 2x2 agreement ``tables`` ({name: [both, first only, second only, neither]}) judged
+  for degeneracy (analysis.agreement_checks).
 """
 
 from __future__ import annotations
@@ -43,6 +45,12 @@ def run(path: str | Path, workdir: str | Path) -> Report:
         return check_clusters(spec["counts"])
     if command == "model":
         return _model(spec)
+    if command == "agreement":
+        from ..analysis.agreement_checks import degenerate_tables
+
+        report = Report()
+        degenerate_tables("intercoder agreement", [(k, tuple(v)) for k, v in spec["tables"].items()], report)
+        return report
     raise ValueError(f"unknown example command {command!r}")
 
 
