@@ -5,9 +5,10 @@ with the responses it is derived from).
 - ``no_senior_challenge``: every clinician with 20 or more years in practice who reports a
   challenging relationship is given 15 years, so the clinicians left with 20+ years report none
   (separation of years_20_plus in the clinician model);
-- ``calm_parents``: the parent responses of chosen relationships rewritten to the most favourable
+- ``calm_parents``: the parent (or clinician) responses of chosen relationships rewritten to the most favourable
   answer of each item, so the parent reports no challenge there (``black_parents``: those of every
-  Black parent; ``all``: every relationship, so the parent model has no event);
+  Black parent; ``every_relationship``: so the parent model has no event; ``senior_clinicians``, with
+  the clinician's responses: no challenge reported by a 20+ clinician, who all stay in the model);
 - ``constant``: every parent given one race, so a race term is constant;
 - ``dominant_clinician``: one clinician given half of the relationships.
 """
@@ -49,18 +50,26 @@ def no_senior_challenge(pkg: Path, years: int = 15) -> list[str]:
     return list(cli.loc[moved, "clinician_id"])
 
 
-def calm_parents(pkg: Path, relationship_ids: set[str]) -> None:
-    """The parent's answers of these relationships set to each item's most favourable response, and
-    their parent_challenging flag to false (consistent with the responses)."""
+def calm_parents(pkg: Path, relationship_ids: set[str], respondent: str = "parent") -> None:
+    """The ``respondent``'s answers of these relationships set to each item's most favourable
+    response, and their challenge flag to false (consistent with the responses)."""
     items, resp, rel = _read(pkg, "survey_items"), _read(pkg, "survey_responses"), _read(pkg, "survey_relationships")
     best = {r.item_id: (r.response_max if r.direction == "higher_is_better" else r.response_min)
             for r in items.itertuples()}
-    mask = resp["relationship_id"].isin(relationship_ids) & (resp["respondent"] == "parent") & (resp["response"] != "")
+    mask = resp["relationship_id"].isin(relationship_ids) & (resp["respondent"] == respondent) & (resp["response"] != "")
     resp.loc[mask, "response"] = resp.loc[mask, "item_id"].map(best)
-    flagged = rel["relationship_id"].isin(relationship_ids) & (rel["parent_challenging"] != "")
-    rel.loc[flagged, "parent_challenging"] = "false"
+    flag = f"{respondent}_challenging"
+    flagged = rel["relationship_id"].isin(relationship_ids) & (rel[flag] != "")
+    rel.loc[flagged, flag] = "false"
     _write(pkg, "survey_responses", resp)
     _write(pkg, "survey_relationships", rel)
+
+
+def senior_clinicians(pkg: Path, years: int = 20) -> set[str]:
+    """The relationships of every clinician with ``years`` or more in practice."""
+    cli, rel = _read(pkg, "survey_clinicians"), _read(pkg, "survey_relationships")
+    senior = set(cli.loc[pd.to_numeric(cli["years_in_practice"], errors="coerce") >= years, "clinician_id"])
+    return set(rel.loc[rel["clinician_id"].isin(senior), "relationship_id"])
 
 
 def black_parents(pkg: Path) -> set[str]:
