@@ -13,6 +13,7 @@ The fixed-effect estimate and its (normal) interval are given beside it.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,7 +49,9 @@ def random_effects(effects, variances, level: float = 0.95) -> Pooled:
     k = len(y)
     if k < 2:
         raise ValueError("random-effects pooling needs two estimates or more")
-    res = combine_effects(y, v, method_re="iterated")
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")  # statsmodels' RuntimeWarnings on a degenerate pair: never on screen
+        res = combine_effects(y, v, method_re="iterated")
     tau2 = float(max(res.tau2, 0.0))
     w = 1.0 / (v + tau2)
     mu = float(np.sum(w * y) / np.sum(w))
