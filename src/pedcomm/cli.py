@@ -761,6 +761,9 @@ def summarize_cmd(
             shared = [m["name"] for m in s[key] if m["status"] == "shared"]
             withheld = [f"{m['name']} ({m['reason']})" for m in s[key] if m["status"] != "shared"]
             parts.append(f"{key} shared: {', '.join(shared) or 'none'}" + (f"; withheld: {'; '.join(withheld)}" if withheld else ""))
+    for m in s.get("models", []):  # what the site's fit found (separation, dominant clusters, few events): shared too
+        for w in m.get("warnings", []) if m["status"] == "shared" else []:
+            err.print(f"[yellow]{m['name']} model: {_safe(w)}[/yellow]", soft_wrap=True)
     err.print(f"Wrote the summary of site {_safe(s['site'])} to {_safe(out)}: {'; '.join(parts) or s['study']}"
               + f"; {plural(len(s['tables']), 'table')}, {plural(hidden, 'count')} suppressed (threshold {threshold}). "
               f"No row-level data. Read it in {_safe(page)} before sending it.")
