@@ -22,7 +22,7 @@ KAPPA_BOUNDARY = ("goodness-of-fit interval of Donner and Eliasziw (1992), valid
 #: Why a kappa has no interval (or no meaning) at the edge of its table; a 2x2 table's degeneracy in words.
 NO_DISAGREEMENT = "no disagreement: the Wald standard error is 0 at kappa = 1"
 ONE_RATER_CONSTANT = ("one rater gave one answer only, so kappa is 0 by construction and says nothing about "
-                      "agreement: no interval")
+                      "agreement")
 MCNEMAR = "McNemar chi-square with continuity correction (1 df); exact binomial p-value alongside"
 
 
