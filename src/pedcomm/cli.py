@@ -250,7 +250,7 @@ def _reproduce(path, out, options, force, site_config, config, run, err):
 
     from .analysis.clusters import ClusteringRefused
     from .reproduce.run import NothingToReproduce
-    from .validation.report.render import to_terminal
+    from .validation.report.render import SEVERITY_STYLE, to_terminal
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
@@ -291,7 +291,7 @@ def _reproduce(path, out, options, force, site_config, config, run, err):
         console.print(f"Reproduced the {result.study} study: {plural(len(result.tables), 'table')}"
                       f"{f', {figures} figures' if figures else ''}{f' ({shown})' if shown else ''}.")
         for f in getattr(result, "findings", []) or []:
-            console.print(f"[yellow]{f.code}: {escape(f.message)}[/yellow]")
+            console.print(f"[{SEVERITY_STYLE.get(f.severity, 'yellow')}]{f.code}: {escape(f.message)}[/]")
     for study in outcome.skipped:
         console.print(f"Skipped the {study} study: its resources are not in the package.")
     for study in outcome.unimplemented:
