@@ -221,26 +221,42 @@ def conformance() -> dict[str, bytes]:
     return out
 
 
+def reviewed_draft(draft: str, note: str = "checked: right") -> str:
+    """A draft after a person checked every row marked for review and found it right (review false, a note)."""
+    rows = rows_of(draft)
+    for r in rows:
+        if r["review"] == "true":
+            r["review"], r["note"] = "false", f"{note}; {r['note']}"
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()
+
+
 def docs_examples() -> dict[str, bytes]:
-    """docs/examples/site-export.csv: the journey's example export (redcap-export.csv) as the site's project holds it."""
+    """The examples of docs/guides/crosswalk.md: site-export.csv, the journey's example export (redcap-export.csv)
+    as the site's own project holds it; site-crosswalk.csv, the draft `pedcomm redcap crosswalk` makes of the
+    site's dictionary once a person has checked the rows marked for review (and found them right);
+    site-export.sav, the same records as SPSS stores them (its header holds the time it was written, so
+    tests compare what it holds, not its bytes)."""
     import tempfile
+
+    from pedcomm.commands.init import write as init
+    from pedcomm.interop.crosswalk import write_draft
 
     with tempfile.TemporaryDirectory() as tmp:
         truth = Path(tmp) / "truth.csv"
         truth.write_text(truth_for("SITE1"), encoding="utf-8")
         export = site_export((EXAMPLES / "redcap-export.csv").read_text(encoding="utf-8"), SITE_DICTIONARY, truth,
                              follow_up="suivi")
-    return {"site-export.csv": export.encode()}
-
-
-if __name__ == "__main__":
-    CONFORMANCE.mkdir(exist_ok=True)
-    for name, data in conformance().items():
-        (CONFORMANCE / name).write_bytes(data)
-        print(f"wrote {CONFORMANCE / name} ({len(data)} bytes)")
-    for name, data in docs_examples().items():
-        (EXAMPLES / name).write_bytes(data)
-        print(f"wrote {EXAMPLES / name} ({len(data)} bytes)")
+        init(Path(tmp) / "my-site", "SITE1", "Example Children's Hospital")
+        _, rows = write_draft(SITE_DICTIONARY, Path(tmp) / "draft.csv", reference=Path(tmp) / "my-site")
+        assert rows is not None
+        reviewed = reviewed_draft((Path(tmp) / "draft.csv").read_text(encoding="utf-8"))
+        to_labelled(export, SITE_DICTIONARY, Path(tmp) / "site-export.sav")
+        sav = (Path(tmp) / "site-export.sav").read_bytes()
+    return {"site-export.csv": export.encode(), "site-crosswalk.csv": reviewed.encode(), "site-export.sav": sav}
 
 
 # -- grading a draft against the hand-written crosswalk ----------------------------------------------
@@ -346,4 +362,14 @@ def to_labelled(export: str, dictionary: Path, path: Path) -> None:
     else:
         coded = {c: [-7, -8, -9] for c in numeric if c in values}
         pyreadstat.write_sav(frame, str(path), column_labels=[labels.get(c, c) for c in header],
-                             variable_value_labels=values, missing_ranges=coded)
+                             variable_value_labels=values, missing_ranges=coded, row_compress=True)  # SPSS's default
+
+
+if __name__ == "__main__":
+    CONFORMANCE.mkdir(exist_ok=True)
+    for name, data in conformance().items():
+        (CONFORMANCE / name).write_bytes(data)
+        print(f"wrote {CONFORMANCE / name} ({len(data)} bytes)")
+    for name, data in docs_examples().items():
+        (EXAMPLES / name).write_bytes(data)
+        print(f"wrote {EXAMPLES / name} ({len(data)} bytes)")

@@ -262,7 +262,7 @@ def _draft(dictionary: Path, reference: Path, out: Path) -> list[dict]:
     return rows_of(out)
 
 
-def _reviewed(rows: list[dict], extra: list[dict] = ()) -> str:
+def _reviewed(rows: list[dict], extra: tuple[dict, ...] | list[dict] = ()) -> str:
     """The draft after a person checked the rows marked for review and found them right."""
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
@@ -352,5 +352,36 @@ def test_the_draft_of_an_unrelated_real_project_marks_what_it_cannot_know(projec
 def test_the_committed_examples_are_what_the_builders_make():
     for name, data in conformance().items():
         assert (REPO / "validation/conformance/files/crosswalk" / name).read_bytes() == data, name
+    import pyreadstat
+
     for name, data in docs_examples().items():
+        if name.endswith(".sav"):  # SPSS writes the time into the header: compare what the file holds
+            committed, made = (pyreadstat.read_sav(io.BytesIO(b), user_missing=True) for b in ((EXAMPLES / name).read_bytes(), data))
+            assert committed[0].equals(made[0]), name
+            assert (committed[1].column_names_to_labels, committed[1].variable_value_labels, committed[1].missing_ranges) == \
+                (made[1].column_names_to_labels, made[1].variable_value_labels, made[1].missing_ranges)
+            continue
         assert (EXAMPLES / name).read_bytes() == data, name
+
+
+def test_the_crosswalk_format_is_published_with_the_standard(tmp_path):
+    """One source (schemas/crosswalk.json): copied into the release and its manifest, rendered on the data
+    dictionary page and served beside it, read by the import and the draft; not a resource of the package."""
+    from pedcomm.docsgen import dictionary
+    from pedcomm.standard import crosswalk
+
+    source = REPO / "schemas" / "crosswalk.json"
+    assert standard.CROSSWALK_SCHEMA == source and "crosswalk" not in standard.resource_names()
+    assert crosswalk.columns() == ["site_field", "site_code", "standard_field", "standard_code", "note", "confidence",
+                                   "review"]
+    r = runner.invoke(app, ["standard", "--out", str(tmp_path / "release")])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "release/schemas/crosswalk.json").read_bytes() == source.read_bytes()
+    manifest = json.loads((tmp_path / "release/manifest.json").read_text())
+    entry = next(f for f in manifest["files"] if f["path"] == "schemas/crosswalk.json")
+    assert entry["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert "crosswalk" not in [r["name"] for r in json.loads((tmp_path / "release/datapackage.json").read_text())["resources"]]
+    page = dictionary.page()
+    section = page[page.index("{#crosswalk}"):]
+    assert all(f"{{#crosswalk-{c}}}" in section for c in crosswalk.columns())
+    assert json.loads(dictionary.schema_files()["schemas/crosswalk.json"]) == json.loads(source.read_text())

@@ -541,9 +541,11 @@ def redcap_crosswalk(
         err.print(f"[red]No draft: the dictionary cannot be read (see above); nothing was written to {_safe(out)}.[/red]")
         raise typer.Exit(report.exit_code or 2)
     review = [(i, r) for i, r in enumerate(rows, start=2) if r["review"] != "false"]
-    mapped = sum(1 for r in rows if r["standard_field"] and not r["site_code"])
-    err.print(f"Wrote the draft crosswalk ({plural(len(rows), 'row')}, {plural(mapped, 'standard field')} mapped, "
-              f"{len(review)} marked for review) to {_safe(out)}.", soft_wrap=True)
+    d = report.meta["draft"]
+    err.print(f"Wrote the draft crosswalk ({plural(d['rows'], 'row')}) to {_safe(out)}: {d['found']} of the standard's "
+              f"{d['fields']} fields found in your {_safe(report.meta['described_by'])}"
+              + (f", {d['constant']} given one value for every record" if d["constant"] else "")
+              + f"; {plural(len(review), 'row')} marked for review.", soft_wrap=True)
     for line, r in review[:20]:
         site = r["site_field"] + (f" = {r['site_code']}" if r["site_code"] else "")
         std = (r["standard_field"] or "(left out)") + (f" = {r['standard_code']}" if r["standard_code"] else "")

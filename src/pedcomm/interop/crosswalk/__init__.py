@@ -80,7 +80,14 @@ def write_draft(dictionary: str | Path, out: str | Path, *, reference: str | Pat
         if described is None:
             return report, None
         sites = dict(zip(ref["survey_sites"]["site_id"], ref["survey_sites"]["site_name"]))
-        rows = draft(described, targets(ref), sites)
+        standard_fields = targets(ref)
+        rows = draft(described, standard_fields, sites)
+        required = {t.name for t in standard_fields.values() if t.required}
+        field_rows = [r for r in rows if r["standard_field"] in required and not r["site_code"]]
         report.meta["described_by"] = described.kind
+        report.meta["draft"] = {"rows": len(rows), "fields": len(required),
+                                "found": sum(1 for r in field_rows if r["site_field"]),
+                                "constant": sum(1 for r in field_rows if not r["site_field"] and r["standard_code"]),
+                                "review": sum(1 for r in rows if r["review"] == "true")}
         dest.write_text(to_csv(rows))
     return report, rows
