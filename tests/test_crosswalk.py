@@ -174,18 +174,21 @@ def test_an_spss_or_stata_file_imports_the_same(my_site, standard_import, tmp_pa
     assert desc["sources"][0]["sha256"] == hashlib.sha256(crosswalk.read_bytes()).hexdigest()
 
 
-def test_a_crosswalk_saved_by_excel_with_semicolons_and_only_four_columns_applies_the_same(my_site, standard_import,
-                                                                                            tmp_path):
+@pytest.mark.parametrize("delimiter, encoding", [(";", "utf-8-sig"), (",", "cp1252"), ("\t", "utf-16")],
+                         ids=["excel-semicolons-bom", "windows-code-page", "unicode-text"])
+def test_a_crosswalk_saved_by_a_spreadsheet_with_only_four_columns_applies_the_same(my_site, standard_import, tmp_path,
+                                                                                    delimiter, encoding):
     export = tmp_path / "export.csv"
     shutil.copy(EXAMPLES / "site-export.csv", export)
     rows = [[r["site_field"], r["site_code"], r["standard_field"], r["standard_code"]] for r in rows_of(truth_for("SITE1"))]
+    rows[0].append("vérifié par l'équipe")  # a note with accents, in the spreadsheet's encoding
     buf = io.StringIO()
-    csv.writer(buf, delimiter=";", lineterminator="\r\n").writerows([["site_field", "site_code", "standard_field",
-                                                                      "standard_code"], *rows, ["", "", "", ""]])
-    crosswalk = tmp_path / "excel.csv"
-    crosswalk.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode())
+    csv.writer(buf, delimiter=delimiter, lineterminator="\r\n").writerows(
+        [["site_field", "site_code", "standard_field", "standard_code", "note"], *rows, ["", "", "", ""]])
+    crosswalk = tmp_path / "saved.csv"
+    crosswalk.write_bytes(buf.getvalue().encode(encoding))
     result = import_export(export, tmp_path / "package", reference=my_site, crosswalk=crosswalk)
-    assert result.exit_code == 0
+    assert result.exit_code == 0, [f.message for f in result.report.findings]
     same_package(tmp_path / "package", standard_import, crosswalk)
 
 

@@ -238,10 +238,11 @@ def site_fields(path: str | Path, report: Report) -> Described | None:
 
 
 def _csv(data: bytes, report: Report) -> Described | None:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        _refuse(report, "it is not UTF-8 text; download the data dictionary from REDCap again and give it unchanged")
+    from .table import decode
+
+    text = decode(data)
+    if "\x00" in text:
+        _refuse(report, "it is not a text file; give the data dictionary as REDCap downloads it (CSV)")
         return None
     first = text.lstrip("\r\n").split("\n", 1)[0].lower()
     sep = max(SEPARATORS, key=first.count)

@@ -1,7 +1,8 @@
 """Reading and writing a crosswalk file (CSV; its columns are the Table Schema pedcomm.standard.crosswalk).
 
-Read as a site saves it: UTF-8 with or without a byte-order mark, commas, or the semicolons or tabs
-of a spreadsheet saved in another locale; cells trimmed, blank lines skipped. A file that is not a
+Read as a site saves it: UTF-8 with or without a byte-order mark (or the UTF-16 and Windows code page
+of other spreadsheet saves), commas, or the semicolons or tabs of a spreadsheet saved in another
+locale; cells trimmed, blank lines skipped. A file that is not a
 crosswalk, or a row that says nothing a crosswalk can say, is one CROSSWALK_UNREADABLE finding and
 nothing is imported.
 """
@@ -58,6 +59,21 @@ class Crosswalk:
                 "path": self.name, "bytes": self.size, "sha256": self.sha256}
 
 
+def decode(data: bytes) -> str:
+    """The text of a small file a person saved from a spreadsheet: UTF-8 (with or without a byte-order mark),
+    Excel's 'Unicode Text' (UTF-16), or a 'CSV' saved in Windows' code page (its field names and codes are
+    ASCII; only accents in labels and notes could read wrong, and nothing reads those)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+
+
 def _header(text: str) -> tuple[str, list[str]] | None:
     first = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
     for sep in SEPARATORS:
@@ -110,13 +126,7 @@ def read_crosswalk(path: str | Path, report: Report) -> Crosswalk | None:
     except OSError as e:
         refuse(f"it cannot be opened ({e.strerror or e})")
         return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
-        refuse("it is UTF-16 text (Excel's 'Unicode Text'), not UTF-8; save it as 'CSV UTF-8'" if utf16
-               else "it is not UTF-8 text; save it as 'CSV UTF-8'")
-        return None
+    text = decode(data)
     found = _header(text)
     if found is None:
         refuse(f"its first line has no column {' or '.join(format_.KEY_COLUMNS)}; a crosswalk's columns are "
