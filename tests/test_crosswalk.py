@@ -388,3 +388,17 @@ def test_the_crosswalk_format_is_published_with_the_standard(tmp_path):
     section = page[page.index("{#crosswalk}"):]
     assert all(f"{{#crosswalk-{c}}}" in section for c in crosswalk.columns())
     assert json.loads(dictionary.schema_files()["schemas/crosswalk.json"]) == json.loads(source.read_text())
+
+
+def test_the_draft_of_a_terse_project_marks_every_row_it_gets_wrong(tmp_path, capsys):
+    """Project C: short names (p_sex, q1 ... q6), labels of a word or two ('Sex' on three forms, 'HADS-A'),
+    'White, non-Hispanic', an acronym of the standard's field (PCT). The draft cannot be sure of much,
+    but every row it gets wrong is marked for review."""
+    draft = _draft(FIXTURES / "project-c-dictionary.csv", REPO, tmp_path / "draft.csv")
+    g = grade(draft, rows_of(FIXTURES / "project-c-dictionary.truth.csv"))
+    with capsys.disabled():
+        print(f"\ndraft of tests/fixtures/crosswalk/project-c-dictionary.csv: {_figures(g)}")
+    assert g["missing"] == [] and len(g["right"]) >= 0.95 * len(draft)
+    assert [r for r in g["wrong"] if r["review"] != "true"] == []
+    sexes = {r["site_field"]: r["standard_field"] for r in draft if r["site_field"].endswith("_sex") and not r["site_code"]}
+    assert sexes == {"p_sex": "parent_sex", "c_sex": "child_sex", "clin_sex": "clinician_sex"}  # told apart by their forms

@@ -31,6 +31,8 @@ from .targets import CHECKBOX, CHOICE, TEXT, Target, forms
 FLOOR = 40.0
 #: Points a site form's likeness to a standard form adds to the pairs between their fields.
 FORM_WEIGHT = 12.0
+#: A site field this compatible with a standard field (0 to 1) holds the same kind of value.
+SAME_KIND = 0.9
 #: Words that say a column holds the record id (a file without a data dictionary's record field).
 RECORD_WORDS = ("identifier", "record")
 
@@ -64,7 +66,7 @@ def _compat(s: SiteField, t: Target) -> float:
         return 0.1
     if t.validation in ("integer", "number"):
         if st == "text":
-            return {t.validation: 1.0, "integer": 0.9, "number": 0.85, "": 0.6}.get(v, 0.3)
+            return {"integer": 0.9, "number": 0.85, "": 0.6, t.validation: 1.0}.get(v, 0.3)
         return {"calc": 0.7, "slider": 0.6}.get(st, 0.3 if coded else 0.2)
     if t.validation.startswith("date"):
         return 1.0 if v.startswith("date") else 0.2
@@ -258,12 +260,20 @@ def draft(described: Described, targets: dict[str, Target], sites: dict[str, str
     for i, s in enumerate(candidates):
         if s.name in taken:
             continue
-        j = int(np.argmax(base[i])) if base.shape[1] else -1
-        open_target = j >= 0 and base[i, j] >= limit and j not in pairs
+        # a standard field still without a site field may be this one: alike, or the same kind of value on a like form
+        unmatched = [c for c in range(base.shape[1]) if c not in pairs and not _has_constant(data[c], sites)]
+        j = max(unmatched, key=lambda c: base[i, c] + context[i, c], default=-1)
+        open_target = j >= 0 and (base[i, j] >= FLOOR or (_compat(s, data[j]) >= SAME_KIND
+                                                           and likeness.get((s.form, data[j].form), 0.0) >= 0.5))
         rows.append(_row(s.name, "", "", "", None, open_target,
                          f"might be {data[j].name} ({L.shown(data[j].label, 70)!r})" if open_target else
                          "not a field of the standard: left out"))
     return rows
+
+
+def _has_constant(t: Target, sites: dict[str, str]) -> bool:
+    """The draft gives the field one value for every record (the site field of a single-site project)."""
+    return t.kind == CHOICE and set(t.codes) == set(sites) and len(sites) == 1
 
 
 def _missing() -> dict[str, str]:
@@ -272,7 +282,7 @@ def _missing() -> dict[str, str]:
 
 
 def _unmatched(t: Target, sites: dict[str, str], limit: float) -> dict:
-    if t.kind == CHOICE and set(t.codes) == set(sites) and len(sites) == 1:
+    if _has_constant(t, sites):
         (code, name), = sites.items()
         return _row("", "", t.name, code, 90, 90 < limit,
                     f"no site field found: every {t.form} record gets the package's site {code} ({L.shown(name, 70)!r})")

@@ -96,9 +96,14 @@ def texts(a: str, b: str) -> float:
         return 0.0
     mixed = (fuzz.token_set_ratio(" ".join(wa), " ".join(wb)) + fuzz.token_sort_ratio(" ".join(wa), " ".join(wb))) / 2
     score = max(bags(wa, wb), mixed)
-    if bool(NEGATIONS & set(wa)) != bool(NEGATIONS & set(wb)):
-        score /= 2
+    if _negated(wa) & (set(wb) - _negated(wb)) or _negated(wb) & (set(wa) - _negated(wa)):
+        score /= 2  # 'Not Hispanic' is not 'Hispanic' (but 'White, non-Hispanic' may well be 'White')
     return score
+
+
+def _negated(ws: tuple[str, ...]) -> set[str]:
+    """The words a negation stands before ('not hispanic', 'non cns')."""
+    return {b for a, b in zip(ws, ws[1:]) if a in NEGATIONS}
 
 
 def names(a: str, b: str) -> float:
