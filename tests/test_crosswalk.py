@@ -402,3 +402,15 @@ def test_the_draft_of_a_terse_project_marks_every_row_it_gets_wrong(tmp_path, ca
     assert [r for r in g["wrong"] if r["review"] != "true"] == []
     sexes = {r["site_field"]: r["standard_field"] for r in draft if r["site_field"].endswith("_sex") and not r["site_code"]}
     assert sexes == {"p_sex": "parent_sex", "c_sex": "child_sex", "clin_sex": "clinician_sex"}  # told apart by their forms
+
+
+def test_the_draft_of_a_plain_csv_file_marks_the_codes_it_cannot_know(my_site, tmp_path, capsys):
+    """A CSV file without a dictionary (the site's export itself): names and values only. Codes without labels
+    cannot be known; the draft proposes none it cannot back (or the same code, to confirm) and marks them."""
+    draft = _draft(EXAMPLES / "site-export.csv", my_site, tmp_path / "draft.csv")
+    g = grade(draft, rows_of(truth_for("SITE1")))
+    with capsys.disabled():
+        print(f"\ndraft of docs/examples/site-export.csv (no labels): {_figures(g)}")
+    assert [r for r in g["wrong"] if r["review"] != "true"] == []
+    found = {r["standard_field"] for r in g["right"] if r["site_field"] and not r["site_code"]}
+    assert len(found) >= 25  # of the standard's 30 fields (2 are single-site values)

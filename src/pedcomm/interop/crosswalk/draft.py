@@ -31,6 +31,8 @@ from .targets import CHECKBOX, CHOICE, TEXT, Target, forms
 FLOOR = 40.0
 #: Points a site form's likeness to a standard form adds to the pairs between their fields.
 FORM_WEIGHT = 12.0
+#: The score of a site code without a label that equals a standard code (a plain CSV file's 1 and the standard's 1).
+UNLABELLED = 60.0
 #: A site field this compatible with a standard field (0 to 1) holds the same kind of value.
 SAME_KIND = 0.9
 #: Words that say a column holds the record id (a file without a data dictionary's record field).
@@ -111,6 +113,8 @@ def choice_scores(site: tuple[tuple[str, str], ...], std: dict[str, str]) -> np.
                 score = max(score, match.texts(slab or sc, tc))
             if sc == tc and score >= FLOOR:
                 score = min(100.0, score + 10)
+            elif sc == tc and slab in ("", sc):  # no label to compare: the same code is a guess to confirm
+                score = UNLABELLED
             m[i, j] = score
     return m
 
@@ -237,6 +241,7 @@ def draft(described: Described, targets: dict[str, Target], sites: dict[str, str
 
     rows = [_row(record.name, "", RECORD_ID, "", record_conf, record_conf < limit, _note(record.label or record.name,
                                                                                          targets[RECORD_ID].label))]
+    doubtful = set()  # standard fields whose site field is marked for review
     for c, t in enumerate(data):
         p = pairs.get(c)
         if p is None:
@@ -249,6 +254,8 @@ def draft(described: Described, targets: dict[str, Target], sites: dict[str, str
             uncertain = True
             note += "; the site field has no labelled codes: its values are kept, check they are the standard's"
         rows.append(_row(p.site.name, "", t.name, "", conf, uncertain, note))
+        if uncertain:
+            doubtful.add(c)
         if t.kind != TEXT:
             rows += _code_rows(p, limit, margin, uncertain)
         p.confidence = conf
@@ -260,11 +267,12 @@ def draft(described: Described, targets: dict[str, Target], sites: dict[str, str
     for i, s in enumerate(candidates):
         if s.name in taken:
             continue
-        # a standard field still without a site field may be this one: alike, or the same kind of value on a like form
-        unmatched = [c for c in range(base.shape[1]) if c not in pairs and not _has_constant(data[c], sites)]
-        j = max(unmatched, key=lambda c: base[i, c] + context[i, c], default=-1)
-        open_target = j >= 0 and (base[i, j] >= FLOOR or (_compat(s, data[j]) >= SAME_KIND
-                                                           and likeness.get((s.form, data[j].form), 0.0) >= 0.5))
+        # a standard field without a (sure) site field may be this one: alike, or the same kind of value on a like form
+        open_fields = [c for c in range(base.shape[1]) if (c not in pairs or c in doubtful) and not _has_constant(data[c], sites)
+                       and (base[i, c] >= FLOOR or (_compat(s, data[c]) >= SAME_KIND
+                                                    and likeness.get((s.form, data[c].form), 0.0) >= 0.5))]
+        j = max(open_fields, key=lambda c: base[i, c] + context[i, c], default=-1)
+        open_target = j >= 0
         rows.append(_row(s.name, "", "", "", None, open_target,
                          f"might be {data[j].name} ({L.shown(data[j].label, 70)!r})" if open_target else
                          "not a field of the standard: left out"))
