@@ -220,6 +220,15 @@ def test_a_wrong_crosswalk_is_refused_with_the_field_and_code_and_nothing_is_wri
     assert snapshot(tmp_path) == before
 
 
+def test_the_record_id_cannot_be_left_out(my_site, tmp_path):
+    crosswalk = tmp_path / "crosswalk.csv"
+    crosswalk.write_text(truth_for("SITE1").replace("id_participant,,record_id,,", ",,record_id,,"), encoding="utf-8")
+    shutil.copy(EXAMPLES / "site-export.csv", tmp_path / "export.csv")
+    result = import_export(tmp_path / "export.csv", tmp_path / "out", reference=my_site, crosswalk=crosswalk)
+    assert result.exit_code == 2 and not (tmp_path / "out").exists()
+    assert [(f.code, f.field) for f in result.report.findings] == [("CROSSWALK_FIELD_UNMAPPED", "record_id")]
+
+
 def test_a_ticked_box_of_a_site_code_the_crosswalk_leaves_out_is_refused_and_an_unticked_one_ignored(my_site, tmp_path):
     export = (EXAMPLES / "site-export.csv").read_text(encoding="utf-8")
     rows = list(csv.reader(io.StringIO(export)))

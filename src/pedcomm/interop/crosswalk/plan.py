@@ -133,7 +133,7 @@ def plan(crosswalk: Crosswalk, targets: dict[str, Target], report: Report) -> Pl
                     continue
                 p.constants[t.name] = r.standard_code
                 covered[t.name].append((f"the value {L.shown(r.standard_code)!r} for every record", r.line))
-            else:
+            elif t.kind != RECORD:  # every record has an id: 'not collected' leaves record_id unmapped
                 p.absent.append(t.name)
                 covered[t.name].append(("'not collected'", r.line))
             continue
