@@ -35,6 +35,8 @@ FORM_WEIGHT = 12.0
 UNLABELLED = 60.0
 #: A site field this compatible with a standard field (0 to 1) holds the same kind of value.
 SAME_KIND = 0.9
+#: How sure the draft is that a single-site package's site is the value of every record (the project has no site field).
+ONE_SITE = 90.0
 #: Words that say a column holds the record id (a file without a data dictionary's record field).
 RECORD_WORDS = ("identifier", "record")
 
@@ -172,10 +174,10 @@ def _note(site: str, std: str) -> str:
     return f"{L.shown(site, 70)!r} is {L.shown(std, 70)!r}"
 
 
-def _row(site_field="", site_code="", standard_field="", standard_code="", confidence: float | None = None,
+def _row(site_field="", site_code="", standard_field="", standard_code="", conf: float | None = None,
          review: bool = False, note: str = "") -> dict:
     return {"site_field": site_field, "site_code": site_code, "standard_field": standard_field,
-            "standard_code": standard_code, "confidence": "" if confidence is None else str(int(round(confidence))),
+            "standard_code": standard_code, "confidence": "" if conf is None else str(int(round(conf))),
             "review": L.TRUE_TEXT if review else L.FALSE_TEXT, "note": note}
 
 
@@ -292,7 +294,7 @@ def _missing() -> dict[str, str]:
 def _unmatched(t: Target, sites: dict[str, str], limit: float) -> dict:
     if _has_constant(t, sites):
         (code, name), = sites.items()
-        return _row("", "", t.name, code, 90, 90 < limit,
+        return _row("", "", t.name, code, ONE_SITE, ONE_SITE < limit,
                     f"no site field found: every {t.form} record gets the package's site {code} ({L.shown(name, 70)!r})")
     return _row("", "", t.name, "", 0, True,
                 f"no site field found for {L.shown(t.label, 70)!r}: write the site field that holds it, or leave site_field "
