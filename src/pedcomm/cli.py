@@ -469,6 +469,10 @@ def redcap_project(
         "In REDCap: New Project > 'Upload a REDCap project XML file', choose this file.")
 
 
+_CROSSWALK_HELP = ("A crosswalk (CSV) from your project's own fields and codes to the standard's, as `pedcomm redcap "
+                   "crosswalk` drafts it and you reviewed it; applied before the import.")
+
+
 @redcap_app.command("import")
 def redcap_import(
     export: Path = typer.Argument(..., help="A REDCap raw records export (CSV, variable names as headers)."),
@@ -476,28 +480,82 @@ def redcap_import(
     package: Path | None = typer.Option(None, "--package", help=_REFERENCE_HELP),
     format: str = typer.Option("text", "--format", help="Report as text (for people) or json (for machines)."),
     site: str | None = typer.Option(None, "--site", help="Your site id, declared in the package (default: the site of --package, e.g. the package pedcomm init wrote)."),
+    crosswalk: Path | None = typer.Option(None, "--crosswalk", help=_CROSSWALK_HELP),
     force: bool = typer.Option(False, help=FORCE_HELP),
 ):
     """Turn a REDCap records export into a standard package and validate it.
 
-    Exit 0: valid; 1: errors; 2: unreadable.
+    Exit 0: valid; 1: errors; 2: unreadable, or refused by the crosswalk.
     """
+    _import_records(export, out, package, format, site, crosswalk, force, "redcap import")
+
+
+def _import_records(path: Path, out: Path, package: Path | None, format: str, site: str | None,
+                    crosswalk: Path | None, force: bool, command: str):
     from .interop.redcap.importer import import_export
+    from .interop.tabular import kind, reader_of
 
     err = _console(stderr=True)
-    format = _report_format(format, "redcap import", ("text", "json"))
-    with _guarded(format, "redcap import"):
+    format = _report_format(format, command, ("text", "json"))
+    site = _site_id(site, command)
+    with _guarded(format, command):
         try:
-            result = import_export(export, out, reference=package, force=force, site=_site_id(site, "redcap import"))
+            result = import_export(path, out, reference=package, force=force, site=site, crosswalk=crosswalk,
+                                   **({} if command == "redcap import" else {"reader": reader_of(path), "kind": kind(path)}))
         except FileNotFoundError as e:
             err.print(f"[red]{_safe(e)}[/red]")
             raise typer.Exit(2) from None
     _report_out(result.report, format)
     if result.validated is None:
-        err.print(f"[red]The export was not converted (see above); nothing was written to {_safe(out)}.[/red]")
+        err.print(f"[red]The {'export' if command == 'redcap import' else 'file'} was not converted (see above); "
+                  f"nothing was written to {_safe(out)}.[/red]")
     else:
         err.print(f"Wrote the package to {_safe(out)} ({result.report.status}).")
     raise typer.Exit(result.exit_code)
+
+
+@redcap_app.command("crosswalk")
+def redcap_crosswalk(
+    dictionary: Path = typer.Option(..., "--dictionary", help="Your project's data dictionary as REDCap downloads it (CSV), or an SPSS (.sav) or Stata (.dta) file whose variable and value labels describe your fields."),
+    out: Path = typer.Option(..., "--out", help="The draft crosswalk to write (CSV)."),
+    package: Path | None = typer.Option(None, "--package", help=_REFERENCE_HELP),
+    force: bool = typer.Option(False, help=FORCE_HELP),
+):
+    """Draft the crosswalk from your own project to the standard's: which of your fields and codes is which.
+
+    Every row says how sure the draft is (confidence, 0 to 100); the rows it is not sure of have review set
+    to true. Check them, correct what is wrong, set review to false, then import with --crosswalk. Exit 0:
+    written; 2: the dictionary cannot be read.
+    """
+    from .interop.crosswalk import write_draft
+
+    err = _console(stderr=True)
+    with _guarded(command="redcap crosswalk"):
+        try:
+            report, rows = write_draft(dictionary, out, reference=package, force=force)
+        except FileNotFoundError as e:
+            err.print(f"[red]{_safe(e)}[/red]")
+            raise typer.Exit(2) from None
+    if rows is None:
+        _report_out(report, "text")
+        err.print(f"[red]No draft: the dictionary cannot be read (see above); nothing was written to {_safe(out)}.[/red]")
+        raise typer.Exit(report.exit_code or 2)
+    review = [(i, r) for i, r in enumerate(rows, start=2) if r["review"] != "false"]
+    d = report.meta["draft"]
+    err.print(f"Wrote the draft crosswalk ({plural(d['rows'], 'row')}) to {_safe(out)}: {d['found']} of the standard's "
+              f"{d['fields']} fields found in your {_safe(report.meta['described_by'])}"
+              + (f", {d['constant']} given one value for every record" if d["constant"] else "")
+              + f"; {plural(len(review), 'row')} marked for review.", soft_wrap=True)
+    for line, r in review[:20]:
+        site = r["site_field"] + (f" = {r['site_code']}" if r["site_code"] else "")
+        std = (r["standard_field"] or "(left out)") + (f" = {r['standard_code']}" if r["standard_code"] else "")
+        err.print(f"  row {line}: {_safe(site or '(no site field)')} -> {_safe(std)} ({r['confidence'] or 0}): "
+                  f"{_safe(r['note'])}", soft_wrap=True, highlight=False)
+    if len(review) > 20:
+        err.print(f"  and {len(review) - 20} more rows marked for review.")
+    err.print("Next: check every row marked for review (and your project's missing-data codes), set review to false, "
+              "then run pedcomm redcap import EXPORT --crosswalk " + _safe(out) + " --package YOUR_PACKAGE --out FOLDER",
+              soft_wrap=True)
 
 
 qda_app = typer.Typer(help="REFI-QDA (NVivo, ATLAS.ti, MAXQDA, QualCoder): export the codebook and coded segments; import projects.",
@@ -612,6 +670,23 @@ def export_cmd(
         err.print(f"[red]Not exported: the package has errors (see above). Nothing was written to {_safe(out)}.[/red]")
         raise typer.Exit(validated.report.exit_code or 1)
     err.print(f"Wrote {plural(len(written), format + ' file')} to {_safe(out)}/.")
+
+
+@app.command("import")
+def import_cmd(
+    path: Path = typer.Argument(..., help="A CSV, SPSS (.sav, .zsav) or Stata (.dta) file: one row per record, as a REDCap export holds them (and one per repeating form's instance, if any)."),
+    out: Path = typer.Option(..., "--out", help="Folder to write the package to (created; replaced only with --force)."),
+    crosswalk: Path | None = typer.Option(None, "--crosswalk", help="A crosswalk (CSV) from the file's own columns and codes to the standard's REDCap fields, as `pedcomm redcap crosswalk --dictionary FILE` drafts it; without it, the columns must be the standard's."),
+    package: Path | None = typer.Option(None, "--package", help=_REFERENCE_HELP),
+    format: str = typer.Option("text", "--format", help="Report as text (for people) or json (for machines)."),
+    site: str | None = typer.Option(None, "--site", help="Your site id, declared in the package (default: the site of --package)."),
+    force: bool = typer.Option(False, help=FORCE_HELP),
+):
+    """Import survey data a site keeps outside REDCap (CSV, SPSS or Stata) into a standard package, and validate it.
+
+    Exit 0: valid; 1: errors; 2: unreadable, or refused by the crosswalk.
+    """
+    _import_records(path, out, package, format, site, crosswalk, force, "import")
 
 
 # -- multi-site: pool rows, or share summaries and combine them (issue 6) -------------------------

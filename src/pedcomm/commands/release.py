@@ -28,6 +28,7 @@ def _copies() -> dict[str, Path]:
                             "validation/checks.yaml": standard.CHECKS}
     for name in standard.resource_names():
         out[f"schemas/{name}.json"] = standard.schema_path(name)
+    out[f"schemas/{standard.CROSSWALK_SCHEMA.name}"] = standard.CROSSWALK_SCHEMA  # a format of the standard, not a resource
     for p in sorted(standard.CONFORMANCE.rglob("*")):
         if p.is_file() and "__pycache__" not in p.parts:
             out[f"validation/conformance/{p.relative_to(standard.CONFORMANCE).as_posix()}"] = p
@@ -94,7 +95,7 @@ It is usable without pedcomm: any Frictionless tool reads the schemas and the te
 | folder | what it holds |
 |---|---|
 | `datapackage.json`, `data/` | this folder is also an empty site package: the descriptor (site `{TEMPLATE_SITE}` to replace), header-only tables, and the shared definitions (instrument items, codebook) filled in |
-| `schemas/` | one Table Schema per resource (fields, types, constraints, labels, missing-value codes, keys) |
+| `schemas/` | one Table Schema per resource (fields, types, constraints, labels, missing-value codes, keys), and `{standard.CROSSWALK_SCHEMA.name}`: the format of a crosswalk from a site's own fields and codes to the standard's (not a table of the package) |
 | `profile/{PROFILE_FILE}` | a JSON Schema of the descriptor: resource names, complete studies, the site declaration |
 | `validation/checks.yaml` | the check registry: every finding code, its severity, category, message and remedy |
 | `validation/conformance/` | a minimal valid package and, per check code, a minimal invalid variant with the findings it must give |

@@ -43,18 +43,20 @@ def shipped_package() -> Path:
 
 
 def write_package(tables: dict[str, pd.DataFrame], dest, *, name: str, title: str,
-                  description: str, check=None, site: str | None = None) -> Validated:
+                  description: str, check=None, site: str | None = None, extra: dict | None = None) -> Validated:
     """Write text tables as a standard package into the claimed output ``dest``
     (pedcomm.files.outputs.Destination) and validate it; ``check(validated)`` may raise to abort.
 
-    ``site``: the site the package declares (usually the reference package's, pedcomm.standard.declaration).
+    ``site``: the site the package declares (usually the reference package's, pedcomm.standard.declaration);
+    ``extra``: further descriptor properties (e.g. the ``sources`` an import records).
 
     The folder appears only when the block succeeds, so a refused conversion leaves nothing behind.
     """
     from ..standard.writer import write_into
 
     names = [n for n in standard.resource_names() if n in tables]
-    desc = standard.build_descriptor(names, synthetic=False, name=name, title=title, description=description, site=site)
+    desc = standard.build_descriptor(names, synthetic=False, name=name, title=title, description=description, site=site,
+                                     extra=extra)
     with dest.staging() as tmp:
         write_into(tmp, tables, desc)
         validated = validate(tmp)

@@ -33,6 +33,9 @@ def _locate() -> Path:
 ROOT = _locate()
 DESCRIPTOR = ROOT / "datapackage.json"
 SCHEMAS = ROOT / "schemas"
+#: The Table Schema of a crosswalk from a site's own fields and codes to the standard's (pedcomm.standard.crosswalk):
+#: published beside the resources' schemas, but not a resource of a package.
+CROSSWALK_SCHEMA = SCHEMAS / "crosswalk.json"
 VALIDATION = ROOT / "validation"
 CHECKS = VALIDATION / "checks.yaml"
 TARGETS = VALIDATION / "targets.csv"

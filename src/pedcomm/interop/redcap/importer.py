@@ -58,11 +58,12 @@ class Imported:
 
 
 @check("REDCAP_EXPORT_UNREADABLE", "REDCAP_DELIMITER")
-def read_export(path: Path, report: Report,
-                labels: AbstractSet[str] = frozenset()) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
+def read_export(path: Path, report: Report, labels: AbstractSet[str] = frozenset(),
+                record: str = RECORD_ID) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
     """The header and the non-blank rows (with their file row numbers) of a raw export.
 
-    ``labels``: the dictionary's field labels (casefolded), to recognise a header of labels.
+    ``labels``: the dictionary's field labels (casefolded), to recognise a header of labels;
+    ``record``: the record id's column (the site's own name for it, under a crosswalk).
     """
     from ...validation.refusals import input_refused
 
@@ -87,7 +88,7 @@ def read_export(path: Path, report: Report,
     if not first.strip():
         report.add("REDCAP_EXPORT_UNREADABLE", resource=SOURCE, detail="it is empty")
         return None
-    sep = S.separator(first)
+    sep = S.separator(first, record)
     if sep is None:
         found = S.label_header(first, labels)
         report.ran("REDCAP_LABELS_EXPORTED", SOURCE, None, 1)
@@ -96,7 +97,7 @@ def read_export(path: Path, report: Report,
                                     "variable names")
         else:
             report.add("REDCAP_EXPORT_UNREADABLE", resource=SOURCE,
-                       detail=f"its first line has no '{RECORD_ID}' column; export raw data with variable names "
+                       detail=f"its first line has no '{record}' column; export raw data with variable names "
                               "(not labels) from a project built with `pedcomm redcap project` or `pedcomm redcap dictionary`")
         return None
     report.ran("REDCAP_DELIMITER", SOURCE, None, 1)
@@ -308,13 +309,16 @@ def derive_flags(tables: dict[str, pd.DataFrame], typed_items: pd.DataFrame) -> 
 
 
 def import_export(export: str | Path, out: str | Path, *, reference: str | Path | None = None,
-                  force: bool = False, site: str | None = None) -> Imported:
+                  force: bool = False, site: str | None = None, crosswalk: str | Path | None = None,
+                  reader=None, kind: str = SOURCE) -> Imported:
     """Convert ``export`` into a package at ``out`` and validate it.
 
     Nothing is written when the export is unreadable or cannot be converted faithfully (REDCAP_*
     errors); validation findings about the data are reported, and the package is kept so the
     data manager can look at it. ``site``: the site id the package declares (default: the
-    reference package's, e.g. the one `pedcomm init` wrote).
+    reference package's, e.g. the one `pedcomm init` wrote). ``crosswalk``: a crosswalk from the
+    site's own fields and codes (pedcomm.interop.crosswalk), applied first; ``reader`` reads a file
+    other than a REDCap CSV export into the same rows (``kind`` names it), e.g. an SPSS file.
     """
     from ...files.inputs import package_files
     from ...files.outputs import FOLDER, claim
@@ -323,12 +327,13 @@ def import_export(export: str | Path, out: str | Path, *, reference: str | Path 
     report = Report()
     report.meta = {**standard.provenance(), "package": str(out), "source": str(export)}
     reference = reference or shipped_package()
-    with claim(out, kind=FOLDER, command="redcap import", force=force,
-               protect=[export, *package_files(reference)]) as dest:
-        return _import(Path(export), dest, reference, report, site)
+    with claim(out, kind=FOLDER, command="redcap import" if reader is None else "import", force=force,
+               protect=[export, *package_files(reference), *([crosswalk] if crosswalk is not None else [])]) as dest:
+        return _import(Path(export), dest, reference, report, site, crosswalk, reader, kind)
 
 
-def _import(export: Path, dest, reference, report: Report, site: str | None = None) -> Imported:
+def _import(export: Path, dest, reference, report: Report, site: str | None = None,
+            crosswalk: str | Path | None = None, reader=None, kind: str = SOURCE) -> Imported:
     from ...validation.run import validate
     from ..package_io import merge, text_tables, write_package
 
@@ -339,7 +344,12 @@ def _import(export: Path, dest, reference, report: Report, site: str | None = No
         raise FileNotFoundError(f"the reference package {reference} has no readable "
                                 f"{', '.join(lacking)} (the instruments and sites the dictionary was built from)")
     rows = dictionary_rows(ref_text)
-    parsed = read_export(Path(export), report, S.dictionary_labels(rows))
+    if crosswalk is None:
+        parsed = (reader or read_export)(Path(export), report, S.dictionary_labels(rows))
+    else:  # the site's own fields and codes, turned into the standard's first
+        from ..crosswalk import read_through
+
+        parsed = read_through(crosswalk, Path(export), ref_text, report, reader or read_export, kind)
     if parsed is None:
         return Imported(report)
     header, body = parsed
@@ -356,8 +366,10 @@ def _import(export: Path, dest, reference, report: Report, site: str | None = No
     from ...standard.declaration import site_of
 
     validated = write_package(tables, dest, name=re.sub(r"[^a-z0-9._-]", "-", name), site=site or site_of(ref),
-                              title=f"Survey data imported from the REDCap export {Path(export).name}",
-                              description="Survey-study tables converted from a REDCap raw records export by "
-                                          "`pedcomm redcap import`.")
+                              title=f"Survey data imported from the {kind} {Path(export).name}",
+                              description=("Survey-study tables converted from a REDCap raw records export by "
+                                           "`pedcomm redcap import`." if reader is None else
+                                           f"Survey-study tables converted from a {kind} by `pedcomm import`."),
+                              extra={"sources": [report.meta["crosswalk"]]} if crosswalk is not None else None)
     validated.report.meta.update(report.meta)
     return Imported(merge(validated.report, report), validated)
