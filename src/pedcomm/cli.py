@@ -16,6 +16,12 @@ synth_app = typer.Typer(help="Generate SYNTHETIC example packages calibrated to 
 app.add_typer(synth_app, name="synth")
 
 
+def _add_federated() -> None:
+    from .commands.federated import app as federated_app  # typer only: its engines are imported when it runs
+
+    app.add_typer(federated_app, name="federated")
+
+
 def _print_version(value: bool) -> None:
     if value:
         from . import standard
@@ -937,6 +943,9 @@ def _tidy_help() -> None:
 
 
 _tidy_help()
+
+
+_add_federated()
 
 
 def main():  # console-script entry point

@@ -101,6 +101,7 @@ def run(transport: Transport, nodes: list, setup: dict, progress: Callable[[str]
                 taking[node] = reply
         outcome.sites.append({"site": reply.site, "status": "taking part" if node in taking else "not taking part",
                               "codes": codes})
+    outcome.sites.sort(key=lambda s: s["site"])
     if len(taking) < int(parameter("FEDERATED_SITES_TOO_FEW", "min_sites")):
         too_few(outcome.report, len(taking), len(nodes))
         return outcome
@@ -133,14 +134,17 @@ def run(transport: Transport, nodes: list, setup: dict, progress: Callable[[str]
         except SiteLost as e:
             lost(outcome.report, e.site, e.detail)
             outcome.rounds = rnd
+            _finish(transport, rnd + 1, setup, [n for n in taking if names[n] != e.site])
             return outcome
-        for node in taking:
+        stopped = [node for node in taking if got[node].status != "ok"]
+        for node in stopped:
             reply = got[node]
-            if reply.status != "ok":
-                why = reply.info.get("detail") or "; ".join(f["detail"] for f in reply.findings) or reply.status
-                lost(outcome.report, names[node], f"answered round {rnd} with '{reply.status}' ({why})")
-                outcome.rounds = rnd
-                return outcome
+            why = reply.info.get("detail") or "; ".join(f["detail"] for f in reply.findings) or reply.status
+            lost(outcome.report, names[node], f"answered round {rnd} with '{reply.status}' ({why})")
+        if stopped:
+            outcome.rounds = rnd
+            _finish(transport, rnd + 1, setup, [n for n in taking if n not in stopped])
+            return outcome
         for m in list(pending):
             summed = {name: sum(got[node].arrays[m][name] for node in taking) for name in got[next(iter(taking))].arrays[m]}
             try:
@@ -152,9 +156,20 @@ def run(transport: Transport, nodes: list, setup: dict, progress: Callable[[str]
                 refused(outcome.report, m, str(e))
                 del pending[m]
     outcome.rounds = rnd
+    _finish(transport, rnd + 1, setup, list(taking))
     outcome.fitted = [_fitted(m, expected[m] + dummies, estimates[m], counts[m], settings) for m in expected
                       if m in estimates]
     return outcome
+
+
+def _finish(transport: Transport, rnd: int, setup: dict, nodes: list) -> None:
+    """Tell the sites still there that the run is over (so a site's command can stop); a site that
+    does not hear it stops when its operator stops it."""
+    if nodes:
+        try:
+            transport.exchange(Request(rnd, setup, finish=True), nodes)
+        except SiteLost:
+            pass
 
 
 def _fitted(name: str, terms: list[str], est: Estimate, counts: dict, settings):

@@ -28,16 +28,17 @@ class Request:
     round: int
     setup: dict  # method, cluster, correction, site_effects; "sites": every taking-part site (from round 1)
     tasks: dict[str, tuple[str, dict[str, np.ndarray]]] = field(default_factory=dict)  # model -> (kind, arrays)
+    finish: bool = False  # the last message of a run: the site sends nothing and may stop
 
     @property
     def kind(self) -> str:
-        return "describe" if self.round == 0 else "fit"
+        return "finish" if self.finish else "describe" if self.round == 0 else "fit"
 
 
 @dataclass
 class Reply:
     site: str
-    status: str = "ok"  # ok | refused | stopped | failed
+    status: str = "ok"  # ok | refused | stopped | failed | finished
     findings: list[dict] = field(default_factory=list)  # {"code": ..., "detail": ...}
     info: dict = field(default_factory=dict)  # round 0: {"sites": [...], "models": {name: counts and terms}}
     arrays: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)  # model -> name -> array
@@ -46,7 +47,7 @@ class Reply:
 def header(obj: Request | Reply) -> str:
     """The JSON part of a message (everything but the arrays)."""
     if isinstance(obj, Request):
-        return json.dumps({"round": obj.round, "setup": obj.setup,
+        return json.dumps({"round": obj.round, "setup": obj.setup, "finish": obj.finish,
                            "tasks": {m: kind for m, (kind, _) in obj.tasks.items()}}, sort_keys=True)
     return json.dumps({"site": obj.site, "status": obj.status, "findings": obj.findings, "info": obj.info},
                       sort_keys=True)
@@ -68,7 +69,8 @@ def nested_arrays(flat: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray
 def request_from(head: str, flat: dict[str, np.ndarray]) -> Request:
     h = json.loads(head)
     arrays = nested_arrays(flat)
-    return Request(int(h["round"]), h["setup"], {m: (kind, arrays.get(m, {})) for m, kind in h["tasks"].items()})
+    return Request(int(h["round"]), h["setup"], {m: (kind, arrays.get(m, {})) for m, kind in h["tasks"].items()},
+                   bool(h.get("finish")))
 
 
 def reply_from(head: str, flat: dict[str, np.ndarray]) -> Reply:

@@ -153,6 +153,8 @@ class Site:
 
     def _answer(self, request: Request, findings: list[tuple[str, str]]) -> Reply:
         setup = request.setup
+        if request.finish:
+            return Reply(self.name, "finished")
         if self.review and request.round > 1:
             return Reply(self.name, "stopped", info={"detail": "stopped after round 1 (review mode)"})
         rows = self._load({**{k: setup.get(k) for k in ("method", "cluster", "correction", "site_effects")},
