@@ -102,3 +102,131 @@ def rehearse_cmd(
             err.print(f"[red]The federated rehearsal failed: {cli._safe(e)}. Nothing was written.[/red]")
             raise typer.Exit(1) from None
     _finish(res, out)
+
+
+INSECURE_WARNING = ("--insecure: the connection is not encrypted and the centre is not authenticated; use it only "
+                    "to try the commands on one machine, never between hospitals.")
+
+
+def _tls(certificate, key, ca, insecure: bool, command: str):
+    from ..federated.run import TLS
+
+    cli = _cli()
+    given = [p for p in (certificate, key, ca) if p is not None]
+    if insecure:
+        if given:
+            cli._option_error("--insecure", "is given with certificate files; give one or the other", command=command)
+        cli._console(stderr=True).print(f"[yellow]Warning: {INSECURE_WARNING}[/yellow]")
+        return None
+    if len(given) != 3:
+        cli._option_error("--certificate", "--key and --ca are all needed for TLS (or --insecure to try without)",
+                          command=command)
+    for p in given:
+        if not Path(p).is_file():
+            cli._option_error("--certificate" if p == certificate else "--key" if p == key else "--ca",
+                              f"is {str(p)!r}, which is not a file", command=command)
+    return TLS(Path(certificate), Path(key), Path(ca))
+
+
+@app.command("centre")
+def centre_cmd(
+    out: Path = typer.Option(..., "--out", help="Folder to write federated_models.csv, federated_sites.csv and federated_report.json to (created; replaced only with --force)."),
+    sites: int = typer.Option(..., "--sites", min=1, help="How many sites take part: the fit starts when they have connected."),
+    host: str = typer.Option("0.0.0.0", "--host", help="Address the SuperLink listens on (0.0.0.0: every interface of this machine)."),
+    port: int = typer.Option(9092, "--port", min=1, max=65535, help="Port the SuperLink listens on (the sites connect to HOST:PORT)."),
+    certificate: Path | None = typer.Option(None, "--certificate", help="The centre's TLS certificate (PEM), naming its host name and 127.0.0.1."),
+    key: Path | None = typer.Option(None, "--key", help="The certificate's private key (PEM)."),
+    ca: Path | None = typer.Option(None, "--ca", help="The certificate of the authority that signed it (PEM); the sites use the same file."),
+    insecure: bool = typer.Option(False, "--insecure", help="No TLS (a warning is printed): only to try the commands on one machine."),
+    site_effects: str = typer.Option("none", "--site-effects", help=SITE_EFFECTS_HELP),
+    method: str | None = typer.Option(None, help="Model estimator: gee or glm_cluster (default: survey.yaml's, gee)."),
+    cluster: str | None = typer.Option(None, help="Cluster by clinician, parent, site, or parent+clinician (two-way; the survey.yaml default)."),
+    correction: str | None = typer.Option(None, help="Small-sample correction: bias_reduced (Mancl-DeRouen; the survey.yaml default) or none."),
+    wait: float = typer.Option(600.0, "--wait", min=1.0, help="Seconds to wait for the sites to connect."),
+    round_timeout: float = typer.Option(600.0, "--round-timeout", min=1.0, help=ROUND_HELP),
+    force: bool = typer.Option(False, help="Replace the output if pedcomm wrote it before and nobody changed it since (never anything else)."),
+):
+    """Run the centre of a federated fit: a Flower SuperLink that the sites' `pedcomm federated site` connect to,
+    then the fit of both survey models from their sums.
+
+    Exit 0: written; 1: nothing fitted (too few sites, a site lost, no estimable model); 2: bad option or Flower missing.
+    """
+    cli = _cli()
+    setup = _check(site_effects, method, cluster, correction)
+    tls = _tls(certificate, key, ca, insecure, "federated centre")
+    _flower_or_exit()
+    from ..federated.run import centre
+
+    err = cli._console(stderr=True)
+    with cli._guarded(command="federated centre"), err.status("starting ...") as status:
+        try:
+            res = centre(out, sites=sites, host=host, port=port, tls=tls, setup=setup, force=force, wait=wait,
+                         round_timeout=round_timeout, progress=lambda m: status.update(f"federated centre: {m}"))
+        except RuntimeError as e:
+            status.stop()
+            err.print(f"[red]The federated fit failed: {cli._safe(e)}. Nothing was written.[/red]")
+            raise typer.Exit(1) from None
+    _finish(res, out)
+
+
+@app.command("site")
+def site_cmd(
+    package: Path = typer.Argument(..., help="The site's package (a datapackage.json or its folder); its rows never leave this machine."),
+    centre: str = typer.Option(..., "--centre", help="The centre's address, HOST:PORT (as the centre's --host and --port)."),
+    audit: Path = typer.Option(..., "--audit", help="The audit file to write: one line per message sent, written before it is sent (a new file)."),
+    ca: Path | None = typer.Option(None, "--ca", help="The certificate authority that signed the centre's certificate (PEM)."),
+    insecure: bool = typer.Option(False, "--insecure", help="No TLS (a warning is printed): only to try the commands on one machine."),
+    config: Path | None = typer.Option(None, "--config", help="The site configuration (site.yaml): validation overrides and the federated guards."),
+    review: bool = typer.Option(False, "--review", help="Review mode: answer round 1, then stop, so a privacy officer can read the audit file first."),
+):
+    """Take part in a federated fit as a site: a Flower SuperNode answers the centre's requests with sums of this
+    package's rows (checked by the disclosure guards, written to the audit file before they are sent).
+
+    Exit 0: the fit finished (or review mode stopped after round 1); 1: the site refused (a guard) or the centre went away; 2: bad option or Flower missing.
+    """
+    cli = _cli()
+    if insecure and ca is not None:
+        cli._option_error("--insecure", "is given with --ca; give one or the other", command="federated site")
+    if not insecure and ca is None:
+        cli._option_error("--ca", "is needed to check the centre's certificate (or --insecure to try without TLS)",
+                          command="federated site")
+    if ca is not None and not ca.is_file():
+        cli._option_error("--ca", f"is {str(ca)!r}, which is not a file", command="federated site")
+    if insecure:
+        cli._console(stderr=True).print(f"[yellow]Warning: {INSECURE_WARNING}[/yellow]")
+    if audit.exists() or audit.is_symlink():
+        cli._option_error("--audit", f"is {str(audit)!r}, which exists; the audit of a run is a new file", command="federated site")
+    from ..files.inputs import package_files
+
+    if audit.resolve() in {p.resolve() for p in package_files(package)} or (config and audit.resolve() == config.resolve()):
+        cli._option_error("--audit", "is one of the site's input files", command="federated site")
+    if config is not None:
+        cli._configs([config])  # exit 2 with SITE_CONFIG_INVALID when it cannot be used
+        from ..federated.guards import Guards
+        from ..validation.config import ConfigError, load
+
+        try:
+            Guards.from_config(load(config).federated, config.name)
+        except ConfigError as e:
+            cli._report_out(cli._config_report(e), "text")
+            raise typer.Exit(2) from None
+    _flower_or_exit()
+    from ..federated.run import site
+
+    err = cli._console(stderr=True)
+    with cli._guarded(command="federated site"), err.status("connecting ...") as status:
+        run = site(package, centre_address=centre, ca=ca, audit_path=audit, config=config, review=review,
+                   progress=lambda m: status.update(f"federated site: {m}"))
+    sent = sum(len(r["arrays"]) for r in run.records)
+    last = run.records[-1] if run.records else {}
+    for f in last.get("findings", []):
+        err.print(f"[red]{cli._safe(f['code'])}: {cli._safe(f['detail'])}[/red]")
+    what = f"{cli.plural(len(run.records), 'message')} sent ({cli.plural(sent, 'array')}), listed in {cli._safe(audit)}"
+    if run.status == "finished":
+        err.print(f"The federated fit is over: {what}.")
+    elif run.status == "stopped":
+        err.print(f"Review mode: stopped after round 1; {what}. Read it, then take part without --review.")
+    else:
+        why = "refused to take part (see above)" if run.status == "refused" else "lost the centre before the fit ended"
+        err.print(f"[red]The site {why}: {what}.[/red]")
+        raise typer.Exit(1)

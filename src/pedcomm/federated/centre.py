@@ -69,8 +69,10 @@ def expected_terms() -> dict[str, list[str]]:
     return {name: ["const", *m["covariates"]] for name, m in config()["models"].items()}
 
 
-def run(transport: Transport, nodes: list, setup: dict, progress: Callable[[str], None] | None = None) -> Outcome:
-    """A whole federated fit; ``setup``: method, cluster, correction, site_effects (None: defaults)."""
+def run(transport: Transport, nodes: list, setup: dict, progress: Callable[[str], None] | None = None,
+        bound: float | None = None) -> Outcome:
+    """A whole federated fit; ``setup``: method, cluster, correction, site_effects (None: defaults);
+    ``bound``: FEDERATED_MODEL_REFUSED's max_abs_log_odds unless given."""
     from ..studies.survey.analysis.models import ModelSettings
 
     settings = ModelSettings.from_config(setup.get("method"), setup.get("cluster"), setup.get("correction"))
@@ -111,7 +113,7 @@ def run(transport: Transport, nodes: list, setup: dict, progress: Callable[[str]
     outcome.setup = setup
     dummies = [f"site_{s}" for s in sites[1:]] if setup["site_effects"] == "fixed" else []
     plan = Plan(settings.method, settings.correlation, settings.correction, len(settings.dimensions))
-    bound = float(parameter("FEDERATED_MODEL_REFUSED", "max_abs_log_odds"))
+    bound = float(parameter("FEDERATED_MODEL_REFUSED", "max_abs_log_odds") if bound is None else bound)
     counts = {m: {key: sum(r.info["models"][m][key] for r in taking.values())
                   for key in ("relationships", "events", "parents", "clinicians")} for m in expected}
     fits: dict[str, Generator[Task, dict, Estimate]] = {}

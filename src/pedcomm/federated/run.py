@@ -253,3 +253,73 @@ class NotFitted(Exception):
     def __init__(self, result: Result):
         super().__init__("no model was fitted")
         self.result = result
+
+
+def centre(out: Path, *, sites: int, host: str, port: int, tls: TLS | None, setup: dict, force: bool = False,
+           wait: float = WAIT, round_timeout: float = ROUND_TIMEOUT, progress: Callable[[str], None] | None = None) -> Result:
+    """The centre of a real deployment: a SuperLink on host:port (TLS unless ``tls`` is None) that
+    waits for ``sites`` SuperNodes (the sites' `pedcomm federated site`), then the fit. The centre's
+    own `flwr run` reaches the SuperLink at 127.0.0.1 (the certificate must name it too)."""
+    from ..files.outputs import FOLDER, claim
+    from .processes import Processes
+
+    require_flower()
+    say = progress or (lambda _m: None)
+    protect = [tls.certificate, tls.key, tls.ca] if tls is not None else []
+    try:
+        with claim(out, kind=FOLDER, command="federated centre", force=force, protect=protect) as dest, \
+                dest.staging() as staging, tempfile.TemporaryDirectory(prefix="pedcomm-flower-") as tmp:
+            home = Path(tmp)
+            app = _flower_home(home, f"127.0.0.1:{port}", tls.ca if tls is not None else None)
+            with Processes(home / "logs") as procs:
+                say(f"starting the SuperLink on {host}:{port}")
+                _superlink(procs, home, host, port, tls)
+                _wait_listening(procs, host, port)
+                say(f"waiting for {sites} sites to connect (at most {wait:g} seconds)")
+                res = _fit(procs, home, app, home / "result.json", sites, setup, wait, round_timeout, {}, say)
+                say("stopping the SuperLink")
+            if not res.fitted:
+                raise NotFitted(res)
+            _write(Path(staging), res, setup)
+    except NotFitted as e:
+        return e.result
+    res.out = Path(out)
+    return res
+
+
+@dataclass
+class SiteRun:
+    status: str  # finished | refused | stopped | lost (the centre or the SuperNode went away) | interrupted
+    records: list[dict] = field(default_factory=list)
+
+
+def site(package: Path, *, centre_address: str, ca: Path | None, audit_path: Path, config: Path | None = None,
+         review: bool = False, timeout: float = 24 * 3600.0, progress: Callable[[str], None] | None = None) -> SiteRun:
+    """A site of a real deployment: its SuperNode connects to the centre and answers from ``package``
+    until the centre says the run is over (or the site refuses, or stops in review mode). The audit
+    file is appended to, a line per message, before each is sent; it is never replaced."""
+    from . import audit
+    from .processes import Processes
+
+    require_flower()
+    say = progress or (lambda _m: None)
+    audit_path = Path(audit_path).resolve()
+    with tempfile.TemporaryDirectory(prefix="pedcomm-flower-") as tmp:
+        home = Path(tmp)
+        with Processes(home / "logs") as procs:
+            say(f"connecting to the centre at {centre_address}")
+            _supernode(procs, "supernode", home, centre_address, Path(package), audit_path, home / "work", config, review, ca)
+            end = time.monotonic() + timeout
+            seen = 0
+            while time.monotonic() < end:
+                records = audit.read(audit_path) if audit_path.exists() else []
+                for r in records[seen:]:
+                    say(f"sent round {r['round']} ({r['kind']}, {len(r['arrays'])} arrays): {r['status']}")
+                seen = len(records)
+                if records and records[-1]["status"] in ("finished", "refused", "stopped", "failed"):
+                    time.sleep(1.0)  # let the SuperNode deliver the last reply before it is stopped
+                    return SiteRun(records[-1]["status"], records)
+                if procs.ended():
+                    return SiteRun("lost", records)
+                time.sleep(0.5)
+            return SiteRun("lost", audit.read(audit_path) if audit_path.exists() else [])
