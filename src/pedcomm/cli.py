@@ -17,9 +17,11 @@ app.add_typer(synth_app, name="synth")
 
 
 def _add_federated() -> None:
-    from .commands.federated import app as federated_app  # typer only: its engines are imported when it runs
+    import sys
 
-    app.add_typer(federated_app, name="federated")
+    from .commands.federated import register  # typer only: its engines are imported when it runs
+
+    register(app, sys.modules[__name__])
 
 
 def _print_version(value: bool) -> None:

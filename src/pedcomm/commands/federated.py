@@ -15,10 +15,18 @@ SITE_EFFECTS_HELP = ("none: one intercept for all sites (equals pedcomm reproduc
 ROUND_HELP = "Seconds a site has to answer one round before the fit stops (FEDERATED_SITE_LOST)."
 
 
-def _cli():
-    from .. import cli
+_HELPERS: list = []  # the command line's module (pedcomm.cli), given by register: its option and report helpers
 
-    return cli
+
+def register(parent: typer.Typer, helpers) -> None:
+    """Add `pedcomm federated` to the command line ``parent``; ``helpers`` is pedcomm.cli itself
+    (passed in, so this module does not import the one that imports it)."""
+    _HELPERS[:] = [helpers]
+    parent.add_typer(app, name="federated")
+
+
+def _cli():
+    return _HELPERS[0]
 
 
 def _check(site_effects: str, method, cluster, correction) -> dict:

@@ -34,7 +34,9 @@ def run(path: str | Path, workdir: str | Path) -> Report:
     if "synth" in spec:
         from ..synth.sites import write_sites
 
-        packages += write_sites("survey", int(spec["synth"]["sites"]), seed=int(spec["synth"].get("seed", 2021)),
+        from ..standard import SHIPPED_SEED
+
+        packages += write_sites("survey", int(spec["synth"]["sites"]), seed=int(spec["synth"].get("seed", SHIPPED_SEED)),
                                 out=work / "synth")
     guards = spec.get("guards") or {}
     sites = []

@@ -317,9 +317,23 @@ def site(package: Path, *, centre_address: str, ca: Path | None, audit_path: Pat
                     say(f"sent round {r['round']} ({r['kind']}, {len(r['arrays'])} arrays): {r['status']}")
                 seen = len(records)
                 if records and records[-1]["status"] in ("finished", "refused", "stopped", "failed"):
-                    time.sleep(1.0)  # let the SuperNode deliver the last reply before it is stopped
+                    _delivered(procs, len(records))
                     return SiteRun(records[-1]["status"], records)
                 if procs.ended():
                     return SiteRun("lost", records)
                 time.sleep(0.5)
             return SiteRun("lost", audit.read(audit_path) if audit_path.exists() else [])
+
+
+def _delivered(procs, replies: int, timeout: float = 60.0) -> None:
+    """Wait until the SuperNode says it has sent ``replies`` replies (its log), so the last one (a
+    refusal, the review mode's stop) reaches the centre before the SuperNode is stopped."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and not procs.ended():
+        try:
+            sent = (procs.logs / "supernode.log").read_text(errors="replace").count("Sent successfully")
+        except OSError:
+            sent = 0
+        if sent >= replies:
+            return
+        time.sleep(0.2)
