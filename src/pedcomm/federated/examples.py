@@ -32,9 +32,8 @@ def run(path: str | Path, workdir: str | Path) -> Report:
         return unavailable(Report(), "flwr cannot be imported (No module named 'flwr')")
     packages = [materialize(p, work / f"package{i}") for i, p in enumerate(spec.get("packages", []), start=1)]
     if "synth" in spec:
-        from ..synth.sites import write_sites
-
         from ..standard import SHIPPED_SEED
+        from ..synth.sites import write_sites
 
         packages += write_sites("survey", int(spec["synth"]["sites"]), seed=int(spec["synth"].get("seed", SHIPPED_SEED)),
                                 out=work / "synth")

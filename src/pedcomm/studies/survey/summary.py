@@ -19,7 +19,6 @@ from ...analysis.summary import StudySummary, SummaryDefinition, distribution
 from ...analysis.suppress import CountTable
 
 
-
 def _max_parameter_share() -> float:
     """DataSHIELD's nfilter.glm: a model may have at most this share of parameters per observation
     (its one home: FEDERATED_SITE_PARAMETERS' parameter in the registry, which federated fits use too)."""
