@@ -292,3 +292,25 @@ def test_insecure_is_warned_and_tls_files_are_required(tmp_path):
     assert r.returncode == 2 and "OPTION_INVALID" in r.stdout + r.stderr and "--ca" in r.stdout + r.stderr
     r = _cli("federated", "centre", "--out", tmp_path / "o", "--sites", 2, "--certificate", tmp_path / "missing.pem")
     assert r.returncode == 2 and "OPTION_INVALID" in r.stdout + r.stderr
+
+
+@pytest.mark.federated
+def test_ctrl_c_stops_every_process_and_writes_nothing(federation, tmp_path, no_leftovers):
+    proc = subprocess.Popen([PEDCOMM, "federated", "rehearse", *map(str, federation["sites"][:2]), "--out", str(tmp_path / "fed")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    end = time.monotonic() + 300
+    while time.monotonic() < end and proc.poll() is None:
+        audits = list(tmp_path.glob(".fed.pedcomm-tmp-*/audit-SITE1.jsonl"))
+        if audits and audits[0].read_text().count("\n") >= 2:  # in the middle of the fit
+            break
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGINT, stdout + stderr
+    assert not (tmp_path / "fed").exists() and list(tmp_path.glob(".fed.pedcomm-tmp-*")) == []
+
+
+def test_a_wrong_package_path_is_refused_before_any_process_starts(tmp_path):
+    r = _cli("federated", "rehearse", tmp_path / "nowhere", "--out", tmp_path / "fed")
+    assert r.returncode == 2 and "OPTION_INVALID" in r.stdout + r.stderr and "nowhere" in r.stdout + r.stderr
+    assert not (tmp_path / "fed").exists()

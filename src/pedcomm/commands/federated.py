@@ -97,6 +97,12 @@ def rehearse_cmd(
     if config and len(config) != len(packages):
         cli._option_error("--config", f"is given {len(config)} times for {len(packages)} packages; give one per package, "
                                       "in the same order", command="federated rehearse")
+    from ..files.inputs import descriptor_path
+
+    for p in packages:
+        if not descriptor_path(p).is_file():
+            cli._option_error("SITE_PACKAGE", f"{str(p)!r} is not a package: there is no {descriptor_path(p).name} there",
+                              command="federated rehearse")
     _flower_or_exit()
     from ..federated.run import rehearse
 
@@ -202,6 +208,11 @@ def site_cmd(
         cli._option_error("--ca", f"is {str(ca)!r}, which is not a file", command="federated site")
     if insecure:
         cli._console(stderr=True).print(f"[yellow]Warning: {INSECURE_WARNING}[/yellow]")
+    from ..files.inputs import descriptor_path
+
+    if not descriptor_path(package).is_file():
+        cli._option_error("PACKAGE", f"{str(package)!r} is not a package: there is no {descriptor_path(package).name} there",
+                          command="federated site")
     if audit.exists() or audit.is_symlink():
         cli._option_error("--audit", f"is {str(audit)!r}, which exists; the audit of a run is a new file", command="federated site")
     from ..files.inputs import package_files
