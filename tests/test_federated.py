@@ -314,3 +314,47 @@ def test_a_wrong_package_path_is_refused_before_any_process_starts(tmp_path):
     r = _cli("federated", "rehearse", tmp_path / "nowhere", "--out", tmp_path / "fed")
     assert r.returncode == 2 and "OPTION_INVALID" in r.stdout + r.stderr and "nowhere" in r.stdout + r.stderr
     assert not (tmp_path / "fed").exists()
+
+
+def _drive(parts, plan, bound=10.0):
+    """Run fit_model over sites given as (X, y, working clusters, groupings) with the sites' own sums."""
+    from pedcomm.federated import aggregates
+    from pedcomm.federated.iterate import fit_model
+
+    n, k = sum(len(p[1]) for p in parts), parts[0][0].shape[1]
+    gen = fit_model(plan, n, k, bound)
+    kind, arrays = next(gen)
+    while True:
+        answers = []
+        for X, y, working, groupings in parts:
+            if kind == "irls":
+                answers.append(aggregates.irls(X, y, arrays.get("beta")))
+            elif kind == "gee":
+                answers.append(aggregates.gee_step(X, y, working, arrays["beta"], float(arrays["alpha"][0])))
+            elif kind == "moments":
+                answers.append(aggregates.moments(X, y, working, arrays["beta"]))
+            else:
+                answers.append(aggregates.meats(X, y, working, groupings, arrays["beta"], float(arrays["alpha"][0]),
+                                                arrays["bread_inv"], plan.correction == "bias_reduced"))
+        try:
+            kind, arrays = gen.send({name: sum(a[name] for a in answers) for name in answers[0]})
+        except StopIteration as done:
+            return done.value
+
+
+def test_a_separated_model_is_refused_not_fitted():
+    from pedcomm.federated.iterate import NotEstimable, Plan
+
+    rng = np.random.default_rng(7)
+    parts = []
+    for _ in range(2):
+        x = rng.integers(0, 2, 60).astype(float)
+        z = rng.normal(size=60)
+        y = x.copy()  # x predicts the outcome perfectly: complete separation
+        g = np.repeat(np.arange(12), 5)
+        parts.append((np.column_stack([np.ones(60), x, z]), y, g, [g]))
+    with pytest.raises(NotEstimable, match="separated"):
+        _drive(parts, Plan("gee", "exchangeable", "bias_reduced", 1))
+    y_ok = [rng.integers(0, 2, 60).astype(float) for _ in parts]  # the same design without separation is fitted
+    est = _drive([(X, y, g, gs) for (X, _, g, gs), y in zip(parts, y_ok)], Plan("gee", "exchangeable", "bias_reduced", 1))
+    assert np.all(np.abs(est.coef) < 3) and np.all(np.isfinite(est.cov))

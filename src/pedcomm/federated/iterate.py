@@ -80,6 +80,13 @@ def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
                            "in the pooled rows)") from None
 
 
+def _bounded(beta: np.ndarray, bound: float) -> None:
+    """NotEstimable when a coefficient is not finite or beyond ``bound`` (separation)."""
+    if not np.all(np.isfinite(beta)) or np.max(np.abs(beta)) > bound:
+        raise NotEstimable(f"a coefficient diverges (|log odds ratio| {np.max(np.abs(beta)):.3g} > {bound:g}): the "
+                           "outcome is separated by a term or a combination of terms in the pooled rows")
+
+
 def fit_model(plan: Plan, n: int, k: int, bound: float) -> Generator[Request, dict[str, np.ndarray], Estimate]:
     """Estimate one model from the sites' sums; ``n`` rows and ``k`` terms in all. A coefficient
     beyond ``bound`` in absolute value (log odds) means separation: NotEstimable."""
@@ -97,6 +104,7 @@ def fit_model(plan: Plan, n: int, k: int, bound: float) -> Generator[Request, di
             break
     else:
         raise NotEstimable(f"the maximum-likelihood iterations did not converge in {GLM_MAXITER} steps")
+    _bounded(beta, bound)
     alpha = 0.0
     if plan.gee:
         # the GEE's first step is at the IRLS estimate with correlation 0: its derivative is X'WX there
@@ -107,6 +115,7 @@ def fit_model(plan: Plan, n: int, k: int, bound: float) -> Generator[Request, di
         for _ in range(GEE_MAXITER):
             steps["gee"] += 1
             beta = beta + _solve(B, score)
+            _bounded(beta, bound)
             norm = float(np.sqrt(np.sum(score ** 2)))
             if norm < GEE_CTOL and updates > 0:
                 break
@@ -123,9 +132,6 @@ def fit_model(plan: Plan, n: int, k: int, bound: float) -> Generator[Request, di
         bread = (yield "gee", {"beta": beta, "alpha": np.array([alpha])})["bread"]
     else:
         bread = A  # X'WX at the IRLS estimate: the GLM's bread
-    if not np.all(np.isfinite(beta)) or np.max(np.abs(beta)) > bound:
-        raise NotEstimable(f"a coefficient diverges (|log odds ratio| {np.max(np.abs(beta)):.3g} > {bound:g}): the "
-                           "outcome is separated by a term or a combination of terms in the pooled rows")
     try:
         bread_inv = np.linalg.inv(bread)
     except np.linalg.LinAlgError:
