@@ -57,6 +57,17 @@ class FlowerTransport:
     def _name(self, node: int) -> str:
         return self.names.get(node, f"(node {node})")
 
+    def _pull(self, waiting: dict, out: dict, rnd: int) -> None:
+        for msg in self.grid.pull_messages(list(waiting)):
+            node = waiting.pop(msg.metadata.reply_to_message_id, None)
+            if node is None:
+                continue
+            if msg.has_error():
+                raise SiteLost(self._name(node), f"failed in round {rnd} ({msg.error.reason})")
+            reply: Reply = reply_from(*_parts(msg.content))
+            self.names[node] = reply.site
+            out[node] = reply
+
     def exchange(self, request: Request, nodes: list) -> dict:
         content = _content(header(request), flat_arrays(request_arrays(request)))
         messages = [Message(content, dst_node_id=node, message_type=MESSAGE_TYPE) for node in nodes]
@@ -67,21 +78,15 @@ class FlowerTransport:
         out: dict = {}
         end = time.monotonic() + self.timeout
         while waiting:
-            for msg in self.grid.pull_messages(list(waiting)):
-                node = waiting.pop(msg.metadata.reply_to_message_id, None)
-                if node is None:
-                    continue
-                if msg.has_error():
-                    raise SiteLost(self._name(node), f"failed in round {request.round} ({msg.error.reason})")
-                reply: Reply = reply_from(*_parts(msg.content))
-                self.names[node] = reply.site
-                out[node] = reply
+            self._pull(waiting, out, request.round)
             if not waiting:
                 break
             online = set(self.grid.get_node_ids())
-            gone = [n for n in waiting.values() if n not in online]
-            if gone:
-                raise SiteLost(self._name(gone[0]), f"left the federation during round {request.round}")
+            if any(n not in online for n in waiting.values()):
+                self._pull(waiting, out, request.round)  # a site may leave right after its last reply
+                gone = [n for n in waiting.values() if n not in online]
+                if gone:
+                    raise SiteLost(self._name(gone[0]), f"left the federation during round {request.round}")
             if time.monotonic() > end:
                 node = next(iter(waiting.values()))
                 raise SiteLost(self._name(node), f"did not answer round {request.round} within {self.timeout:g} seconds")

@@ -335,5 +335,6 @@ def _delivered(procs, replies: int, timeout: float = 60.0) -> None:
         except OSError:
             sent = 0
         if sent >= replies:
+            time.sleep(2.0)  # the SuperLink stores it; the centre picks it up at its next look
             return
         time.sleep(0.2)
