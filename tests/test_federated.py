@@ -358,3 +358,17 @@ def test_a_separated_model_is_refused_not_fitted():
     y_ok = [rng.integers(0, 2, 60).astype(float) for _ in parts]  # the same design without separation is fitted
     est = _drive([(X, y, g, gs) for (X, _, g, gs), y in zip(parts, y_ok)], Plan("gee", "exchangeable", "bias_reduced", 1))
     assert np.all(np.abs(est.coef) < 3) and np.all(np.isfinite(est.cov))
+
+
+def test_a_refusal_names_the_guard_and_the_cells_never_a_count():
+    from pedcomm.federated.guards import check_model
+
+    X = np.column_stack([np.ones(40), np.r_[np.ones(2), np.zeros(38)], np.r_[np.ones(20), np.zeros(20)]])
+    y = np.r_[np.ones(1), np.zeros(19), np.ones(10), np.zeros(10)]
+    found = check_model("parent", X, y, ["const", "race_black", "anxiety"], Guards.defaults())
+    assert [code for code, _ in found] == ["FEDERATED_SITE_SMALL_CELL"]
+    detail = found[0][1]
+    assert "race_black = 1 with the outcome" in detail and "race_black = 1;" in detail
+    assert not any(ch.isdigit() for ch in detail.split(": ", 1)[1].replace("= 1", "").replace("= 0", ""))
+    small = check_model("parent", X[:12], y[:12], ["const", "race_black", "anxiety"], Guards.defaults())
+    assert small == [("FEDERATED_SITE_TOO_SMALL", "the parent model has fewer relationships than the minimum of 20")]

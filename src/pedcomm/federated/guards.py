@@ -86,17 +86,18 @@ def _cells(X: np.ndarray, y: np.ndarray, terms: list[str]) -> list[tuple[str, in
 def check_model(model: str, X: np.ndarray, y: np.ndarray, terms: list[str], guards: Guards) -> list[tuple[str, str]]:
     """The guards one model fails at the site: (code, detail) pairs."""
     n, k = X.shape
+    # the details leave the site with the refusal: they name the guard and the cells, never a count
     if n < guards.min_relationships:
-        return [("FEDERATED_SITE_TOO_SMALL", f"the {model} model has {n} relationships, fewer than the minimum of "
+        return [("FEDERATED_SITE_TOO_SMALL", f"the {model} model has fewer relationships than the minimum of "
                                              f"{guards.min_relationships}")]
     out = []
     if k > guards.max_parameter_share * n:
-        out.append(("FEDERATED_SITE_PARAMETERS", f"the {model} model has {k} terms for {n} relationships, more than "
-                                                 f"{guards.max_parameter_share:g} of them"))
-    small = [f"{name} ({count})" for name, count in _cells(X, y, terms) if 0 < count < guards.min_cell]
+        out.append(("FEDERATED_SITE_PARAMETERS", f"the {model} model's {k} terms are more than "
+                                                 f"{guards.max_parameter_share:g} of its relationships"))
+    small = [name for name, count in _cells(X, y, terms) if 0 < count < guards.min_cell]
     if small:
-        out.append(("FEDERATED_SITE_SMALL_CELL", f"in the {model} model, {len(small)} counts are below the small-cell "
-                                                 f"threshold of {guards.min_cell}: " + "; ".join(small[:5])
+        out.append(("FEDERATED_SITE_SMALL_CELL", f"in the {model} model, {len(small)} counts are above 0 and below the "
+                                                 f"small-cell threshold of {guards.min_cell}: " + "; ".join(small[:5])
                     + ("; ..." if len(small) > 5 else "")))
     return out
 

@@ -144,9 +144,9 @@ class Site:
         findings: list[tuple[str, str]] = []
         reply = self._answer(request, findings)
         reply.findings += [{"code": code, "detail": detail} for code, detail in findings]
-        if reply.findings and reply.status == "ok":
+        if reply.findings and reply.status == "ok":  # a refusing site sends its findings only: no count, no sum
             reply.status = "refused"
-            reply.arrays = {}
+            reply.arrays, reply.info = {}, {}
         if self.audit_path is not None:
             audit.write(self.audit_path, request, reply)
         return reply
