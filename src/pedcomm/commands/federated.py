@@ -51,7 +51,9 @@ def _flower_or_exit() -> None:
     try:
         require_flower()
     except FlowerMissing as e:
-        _cli()._report_out(unavailable(Report(), str(e)), "text")
+        cli = _cli()
+        f = unavailable(Report(), str(e)).findings[0]
+        cli._console().print(f"[red]{f.code}: {cli._safe(f.message)}[/red]\n  {cli._safe(f.action)}", soft_wrap=True)
         raise typer.Exit(2) from None
 
 
