@@ -179,6 +179,8 @@ def _fitted(name: str, terms: list[str], est: Estimate, counts: dict, settings):
     from ..studies.survey.analysis.models import FittedModel
 
     se = np.sqrt(np.clip(np.diag(est.cov), 0.0, None))
-    return FittedModel(name, config()["models"][name]["title"], terms, np.asarray(est.coef, dtype=float), se,
-                       counts["relationships"], counts["parents"], counts["clinicians"],
-                       dict(zip(settings.dimensions, est.clusters)), counts["events"], est.dependence, est.notes)
+    return FittedModel(name=name, title=config()["models"][name]["title"], terms=terms,
+                       coef=np.asarray(est.coef, dtype=float), se=se, n_relationships=counts["relationships"],
+                       n_parents=counts["parents"], n_clinicians=counts["clinicians"],
+                       n_clusters=dict(zip(settings.dimensions, est.clusters)), events=counts["events"],
+                       dependence=est.dependence, warnings=est.notes)
