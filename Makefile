@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: setup browser tex run test docs data dist lock clean
+.PHONY: setup browser tex r run test docs data dist lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-setup: $(STAMP) browser tex
+setup: $(STAMP) browser tex r
 
 ## Headless Chromium for the docs browser check: Debian's package, installed with apt-get when it is
 ## missing and we are root (CI); otherwise a note (the check then skips locally, fails under CI=true).
@@ -33,13 +33,23 @@ tex:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES); \
 	else echo "note: pdflatex or booktabs is missing: install Debian's $(TEX_PACKAGES) for the LaTeX table check"; fi
 
+## R with brglm2 and geepack for the independent checks of the bias-reduced (Firth-type) fits
+## (tests/test_firth.py): Debian's packages, installed like chromium; otherwise a note (the checks then
+## skip locally, fail under CI=true).
+R_PACKAGES := r-base-core r-cran-brglm2 r-cran-geepack
+r:
+	@if command -v Rscript >/dev/null 2>&1 && Rscript -e 'library(brglm2); library(geepack)' >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(R_PACKAGES); \
+	else echo "note: Rscript with brglm2 and geepack is missing: install Debian's $(R_PACKAGES) for the Firth checks"; fi
+
 ## The main job on the shipped example package: validate it, then reproduce the published tables
 ## into $(OUT)/ (reproduce validates first and writes nothing if the package has errors).
 run: $(STAMP)
 	$(BIN)/pedcomm reproduce datapackage.json --out $(OUT) --force
 
 ## The test suite, after the lint and the type check of src/ (configured in pyproject.toml).
-test: $(STAMP) browser tex
+test: $(STAMP) browser tex r
 	$(BIN)/python -m ruff check src
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest

@@ -258,7 +258,7 @@ def _reproduce(path, out, options, force, site_config, config, run, err):
 
     from .analysis.clusters import ClusteringRefused
     from .reproduce.run import NothingToReproduce
-    from .validation.report.render import to_terminal
+    from .validation.report.render import SEVERITY_STYLE, to_terminal
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
@@ -299,7 +299,7 @@ def _reproduce(path, out, options, force, site_config, config, run, err):
         console.print(f"Reproduced the {result.study} study: {plural(len(result.tables), 'table')}"
                       f"{f', {figures} figures' if figures else ''}{f' ({shown})' if shown else ''}.")
         for f in getattr(result, "findings", []) or []:
-            console.print(f"[yellow]{f.code}: {escape(f.message)}[/yellow]")
+            console.print(f"[{SEVERITY_STYLE.get(f.severity, 'yellow')}]{f.code}: {escape(f.message)}[/]")
     for study in outcome.skipped:
         console.print(f"Skipped the {study} study: its resources are not in the package.")
     for study in outcome.unimplemented:
@@ -769,6 +769,9 @@ def summarize_cmd(
             shared = [m["name"] for m in s[key] if m["status"] == "shared"]
             withheld = [f"{m['name']} ({m['reason']})" for m in s[key] if m["status"] != "shared"]
             parts.append(f"{key} shared: {', '.join(shared) or 'none'}" + (f"; withheld: {'; '.join(withheld)}" if withheld else ""))
+    for m in s.get("models", []):  # what the site's fit found (separation, dominant clusters, few events): shared too
+        for w in m.get("warnings", []) if m["status"] == "shared" else []:
+            err.print(f"[yellow]{m['name']} model: {_safe(w)}[/yellow]", soft_wrap=True)
     err.print(f"Wrote the summary of site {_safe(s['site'])} to {_safe(out)}: {'; '.join(parts) or s['study']}"
               + f"; {plural(len(s['tables']), 'table')}, {plural(hidden, 'count')} suppressed (threshold {threshold}). "
               f"No row-level data. Read it in {_safe(page)} before sending it.")

@@ -19,6 +19,11 @@ re-recorded on that branch, after `snapshot.py check` showed that only they diff
 ``reproduce`` and ``synth`` digests are the ones recorded before issue 13).
 RELATIONSHIP_VISIT_RATE became a warning (standard 0.2.0 may only add warnings): every survey report's
 check list names its severity, so the conformance digests were re-recorded again at the merge.
+Issue 28 changed two reproduce outputs on purpose and re-recorded the ``reproduce`` digests after
+`snapshot.py check` showed only they differed: survey_models.csv gains the columns ``estimator``
+and ``status`` (a separated term's bias-reduced fit, a term or model not estimated, with its code)
+and its ``ci_method`` is written per row; the notes of coding_agreement (.md, .html, .tex) name the
+Donner-Eliasziw interval used where coders never disagree. No number of the shipped package changed.
 tests/test_baseline.py runs the same comparison in the test suite.
 """
 

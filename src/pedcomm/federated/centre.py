@@ -175,12 +175,19 @@ def _finish(transport: Transport, rnd: int, setup: dict, nodes: list) -> None:
 
 
 def _fitted(name: str, terms: list[str], est: Estimate, counts: dict, settings):
+    from scipy import stats
+
+    from ..analysis.guarded import WALD
     from ..studies.survey.analysis.design import config
     from ..studies.survey.analysis.models import FittedModel
 
+    coef = np.asarray(est.coef, dtype=float)
     se = np.sqrt(np.clip(np.diag(est.cov), 0.0, None))
-    return FittedModel(name=name, title=config()["models"][name]["title"], terms=terms,
-                       coef=np.asarray(est.coef, dtype=float), se=se, n_relationships=counts["relationships"],
-                       n_parents=counts["parents"], n_clinicians=counts["clinicians"],
-                       n_clusters=dict(zip(settings.dimensions, est.clusters)), events=counts["events"],
-                       dependence=est.dependence, warnings=est.notes)
+    z = float(stats.norm.ppf(0.5 + settings.level / 2))  # Wald intervals and p-values, as reproduce's ordinary fits
+    p = 2 * stats.norm.sf(np.abs(coef / np.where(se > 0, se, np.nan)))
+    return FittedModel(name=name, title=config()["models"][name]["title"], terms=terms, coef=coef, se=se,
+                       n_relationships=counts["relationships"], n_parents=counts["parents"],
+                       n_clinicians=counts["clinicians"], n_clusters=dict(zip(settings.dimensions, est.clusters)),
+                       events=counts["events"], dependence=est.dependence, warnings=est.notes,
+                       lower=coef - z * se, upper=coef + z * se, p=p, intervals=[WALD] * len(terms),
+                       cov=np.asarray(est.cov), kept=list(terms))

@@ -101,7 +101,9 @@ def outcome_json(outcome) -> dict:
             "fitted": [{"name": m.name, "title": m.title, "terms": m.terms, "coef": [float(x) for x in m.coef],
                         "se": [float(x) for x in m.se], "n_relationships": m.n_relationships, "n_parents": m.n_parents,
                         "n_clinicians": m.n_clinicians, "n_clusters": m.n_clusters, "events": m.events,
-                        "dependence": m.dependence, "warnings": m.warnings} for m in outcome.fitted]}
+                        "dependence": m.dependence, "warnings": m.warnings, "lower": [float(x) for x in m.lower],
+                        "upper": [float(x) for x in m.upper], "p": [float(x) for x in m.p], "intervals": m.intervals,
+                        "kept": m.kept} for m in outcome.fitted]}
 
 
 def _write(path: str, doc: dict) -> None:

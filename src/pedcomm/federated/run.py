@@ -186,7 +186,8 @@ def _write(dest: Path, res: Result, setup: dict) -> None:
     from ..studies.survey.analysis.models import FittedModel, ModelSettings, estimates
 
     settings = ModelSettings.from_config(setup.get("method"), setup.get("cluster"), setup.get("correction"))
-    fitted = [FittedModel(**{**m, "coef": np.array(m["coef"]), "se": np.array(m["se"])}) for m in res.fitted]
+    arrays = ("coef", "se", "lower", "upper", "p")
+    fitted = [FittedModel(**{**m, **{k: np.array(m[k], dtype=float) for k in arrays}}) for m in res.fitted]
     data = estimates(fitted, settings)
     (dest / "federated_models.csv").write_text(csv_frame(data).to_csv(index=False, lineterminator="\n"), encoding="utf-8")
     sites = pd.DataFrame([{"site": s["site"], "status": s["status"], "codes": " ".join(s["codes"])} for s in res.sites],
