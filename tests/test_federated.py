@@ -372,3 +372,11 @@ def test_a_refusal_names_the_guard_and_the_cells_never_a_count():
     assert not any(ch.isdigit() for ch in detail.split(": ", 1)[1].replace("= 1", "").replace("= 0", ""))
     small = check_model("parent", X[:12], y[:12], ["const", "race_black", "anxiety"], Guards.defaults())
     assert small == [("FEDERATED_SITE_TOO_SMALL", "the parent model has fewer relationships than the minimum of 20")]
+
+
+def test_a_looser_guard_in_site_yaml_is_refused_before_any_process_starts(federation, tmp_path):
+    loose = tmp_path / "site.yaml"
+    loose.write_text("federated:\n  min_cell: 2\n")
+    r = _cli("federated", "rehearse", *federation["sites"][:2], "--config", loose, "--config", loose, "--out", tmp_path / "fed")
+    assert r.returncode == 2 and "SITE_CONFIG_INVALID" in r.stdout and "min_cell is 2" in r.stdout
+    assert not (tmp_path / "fed").exists()

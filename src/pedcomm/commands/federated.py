@@ -57,6 +57,20 @@ def _flower_or_exit() -> None:
         raise typer.Exit(2) from None
 
 
+def _guards_or_exit(config: Path) -> None:
+    """A usable site.yaml with usable federated guards, or exit 2 with SITE_CONFIG_INVALID."""
+    from ..federated.guards import Guards
+    from ..validation.config import ConfigError
+
+    cli = _cli()
+    (loaded,) = cli._configs([config])  # exits 2 with SITE_CONFIG_INVALID when it cannot be used
+    try:
+        Guards.from_config(loaded.federated, config.name)
+    except ConfigError as e:
+        cli._report_out(cli._config_report(e), "text")
+        raise typer.Exit(2) from None
+
+
 def _finish(res, out: Path) -> None:
     """Print the run's findings and what was written; exit 1 when nothing was."""
     from rich.markup import escape
@@ -99,6 +113,8 @@ def rehearse_cmd(
     if config and len(config) != len(packages):
         cli._option_error("--config", f"is given {len(config)} times for {len(packages)} packages; give one per package, "
                                       "in the same order", command="federated rehearse")
+    for c in config:
+        _guards_or_exit(c)
     from ..files.inputs import descriptor_path
 
     for p in packages:
@@ -222,15 +238,7 @@ def site_cmd(
     if audit.resolve() in {p.resolve() for p in package_files(package)} or (config and audit.resolve() == config.resolve()):
         cli._option_error("--audit", "is one of the site's input files", command="federated site")
     if config is not None:
-        cli._configs([config])  # exit 2 with SITE_CONFIG_INVALID when it cannot be used
-        from ..federated.guards import Guards
-        from ..validation.config import ConfigError, load
-
-        try:
-            Guards.from_config(load(config).federated, config.name)
-        except ConfigError as e:
-            cli._report_out(cli._config_report(e), "text")
-            raise typer.Exit(2) from None
+        _guards_or_exit(config)
     _flower_or_exit()
     from ..federated.run import site
 
