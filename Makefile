@@ -75,7 +75,7 @@ dist: $(STAMP)
 
 ## Re-pin the environment (maintainers; needs uv).
 lock:
-	uv pip compile pyproject.toml --extra dev --extra docs -o requirements.lock --python-version 3.11 --no-header
+	uv pip compile pyproject.toml --extra dev --extra docs --extra federated -o requirements.lock --python-version 3.11 --no-header
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache site .docs-artifacts dist

@@ -129,6 +129,9 @@ def test_every_command_runs_from_another_folder(installed):
     assert json.loads((w / "SITE1.json").read_text())["tool"]["version"] == __version__
     pedcomm(installed, "meta", "SITE1.json", "SITE2.json", "--out", "meta")
     assert (w / "meta" / "index.md").is_file()
+    # installed without the federated extra (no Flower): a coded refusal, nothing written
+    r = pedcomm(installed, "federated", "rehearse", "sites/SITE1", "sites/SITE2", "--out", "federated", ok=(2,))
+    assert "FEDERATED_UNAVAILABLE" in r.stdout and "pedcomm[federated]" in r.stdout and not (w / "federated").exists()
 
     pedcomm(installed, "standard", "--out", "standard")
     manifest = json.loads((w / "standard" / "manifest.json").read_text())

@@ -16,6 +16,14 @@ synth_app = typer.Typer(help="Generate SYNTHETIC example packages calibrated to 
 app.add_typer(synth_app, name="synth")
 
 
+def _add_federated() -> None:
+    import sys
+
+    from .commands.federated import register  # typer only: its engines are imported when it runs
+
+    register(app, sys.modules[__name__])
+
+
 def _print_version(value: bool) -> None:
     if value:
         from . import standard
@@ -1015,6 +1023,9 @@ def _tidy_help() -> None:
 
 
 _tidy_help()
+
+
+_add_federated()
 
 
 def main():  # console-script entry point

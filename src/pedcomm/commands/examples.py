@@ -67,6 +67,10 @@ def run_example(path: str | Path, workdir: str | Path) -> Report | CommandRun:
         from ..reproduce.examples import run as run_analysis
 
         return run_analysis(path, workdir)
+    if kind == "federated":
+        from ..federated.examples import run as run_federated
+
+        return run_federated(path, workdir)
     if kind == "commands":
         from .conformance import run as run_commands
 

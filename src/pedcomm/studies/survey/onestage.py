@@ -15,9 +15,10 @@ import pandas as pd
 SITE_PREFIX = "site_"
 
 
-def site_indicators(sites: pd.Series) -> pd.DataFrame:
-    """One 0/1 column per site except the first (in sorted order)."""
-    levels = sorted(sites.astype(str).unique())
+def site_indicators(sites: pd.Series, levels: list[str] | None = None) -> pd.DataFrame:
+    """One 0/1 column per site except the first (in sorted order) of ``levels`` (by default the
+    sites in ``sites``; a federated fit gives every site's id, since each site sees only its own)."""
+    levels = sorted(sites.astype(str).unique() if levels is None else set(levels))
     return pd.DataFrame({f"{SITE_PREFIX}{s}": (sites.astype(str) == s).astype("float64") for s in levels[1:]})
 
 

@@ -18,8 +18,15 @@ from ... import standard
 from ...analysis.summary import StudySummary, SummaryDefinition, distribution
 from ...analysis.suppress import CountTable
 
-#: DataSHIELD's nfilter.glm: a model may have at most this share of parameters per observation.
-MAX_PARAMETERS_PER_OBSERVATION = 0.33
+
+def _max_parameter_share() -> float:
+    """DataSHIELD's nfilter.glm: a model may have at most this share of parameters per observation
+    (its one home: FEDERATED_SITE_PARAMETERS' parameter in the registry, which federated fits use too)."""
+    from ...validation.registry import parameter
+
+    return float(parameter("FEDERATED_SITE_PARAMETERS", "max_parameter_share"))
+
+
 #: Each level of a binary covariate must span this many clusters (clinicians by default): a coefficient
 #: is then never one or two people's (DataSHIELD's minimum cell count is 3), and a cluster-robust
 #: variance has some clusters to work with.
@@ -83,8 +90,8 @@ def _withheld_reason(X: pd.DataFrame, y: pd.Series, clusters: pd.Series, thresho
             return f"fewer than {minimum_clusters()} clusters (CLUSTERS_TOO_FEW)"
     if n < threshold or events < threshold or n - events < threshold:
         return f"fewer than {threshold} relationships, events or non-events"
-    if X.shape[1] > MAX_PARAMETERS_PER_OBSERVATION * n:
-        return f"more than {MAX_PARAMETERS_PER_OBSERVATION:g} parameters per relationship (DataSHIELD nfilter.glm)"
+    if X.shape[1] > _max_parameter_share() * n:
+        return f"more than {_max_parameter_share():g} parameters per relationship (DataSHIELD nfilter.glm)"
     clusters = clusters.reset_index(drop=True)
     for col in X.columns:
         v = X[col].reset_index(drop=True)
@@ -195,7 +202,7 @@ def build(t: dict[str, pd.DataFrame], threshold: int, zeros: bool, options: dict
 def rule(threshold: int) -> str:
     return (f"models are shared only with at least {threshold} relationships, events, non-events and "
             f"relationships at each level of a binary covariate, and at most "
-            f"{MAX_PARAMETERS_PER_OBSERVATION:g} parameters per relationship; each level of a binary covariate "
+            f"{_max_parameter_share():g} parameters per relationship; each level of a binary covariate "
             f"must also span at least {MIN_CLUSTERS_PER_LEVEL} clusters, and each clustering "
             "variable have at least CLUSTERS_TOO_FEW's minimum")
 

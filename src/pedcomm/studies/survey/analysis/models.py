@@ -229,7 +229,7 @@ def models(frame: pd.DataFrame, settings: ModelSettings, findings: list | None =
     """Both models: one table, the reproduced odds ratios (``{model}_model.or.{term}``), the fits.
     ``findings``: CLUSTERS_FEW warnings of the run, written into the notes."""
     fitted = [fit(frame, name, settings) for name in config()["models"]]
-    data = pd.concat([_estimates(m, settings) for m in fitted], ignore_index=True)
+    data = estimates(fitted, settings, rounded=False)
     values = {f"{r.model}_model.or.{r.term}": Reproduced(float(r.odds_ratio), float(r.ci_lower), float(r.ci_upper),
                                                          ci_method=r.ci_method)
               for r in data.itertuples(index=False) if np.isfinite(r.odds_ratio)}
@@ -241,9 +241,7 @@ def models(frame: pd.DataFrame, settings: ModelSettings, findings: list | None =
         f"Odds ratio ({conf} CI)": [_or_text(r) for r in shown.itertuples(index=False)],
         "p": [fmt_p(p) if np.isfinite(p) else "" for p in shown["p_value"]],
     })
-    for c in ("log_or", "se", "odds_ratio", "ci_lower", "ci_upper"):
-        data[c] = data[c].round(6)
-    data["p_value"] = [p_data(p) for p in data["p_value"]]
+    data = _rounded(data)
     notes = [f"Estimation (every CI and p-value of this table): {settings.describe()}."]
     for m in fitted:
         extra = f"; working correlation {fmt(m.dependence, 3)}" if m.dependence is not None else ""
@@ -264,3 +262,18 @@ def models(frame: pd.DataFrame, settings: ModelSettings, findings: list | None =
         terms = "; ".join(TERM_LABELS.get(c, c) for c in spec["covariates"])
         notes.append(f"{spec['title']} covariates: {terms}. {spec['assumption']}")
     return Table("survey_models", "Multivariable models of challenging relationships", data, display, notes), values, fitted
+
+
+def estimates(fitted: list[FittedModel], settings: ModelSettings, rounded: bool = True) -> pd.DataFrame:
+    """The rows of survey_models.csv for fitted models (however they were fitted: here, or by a
+    federated fit from the sites' sums), rounded as the file writes them unless ``rounded`` is False."""
+    data = pd.concat([_estimates(m, settings) for m in fitted], ignore_index=True)
+    return _rounded(data) if rounded else data
+
+
+def _rounded(data: pd.DataFrame) -> pd.DataFrame:
+    for c in ("log_or", "se", "odds_ratio", "ci_lower", "ci_upper"):
+        data[c] = data[c].round(6)
+    data["p_value"] = [p_data(p) for p in data["p_value"]]
+    return data
+
