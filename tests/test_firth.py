@@ -286,3 +286,33 @@ def test_guarded_fit_refuses_with_codes_and_no_warning_on_screen(capfd):
     fit = fit_guarded(X, np.zeros(40), pd.Series(np.arange(40) % 20, name="clinician_id"), model="parent")
     assert not fit.fitted and {f.code for f in fit.findings} == {"MODEL_NO_EVENTS"}
     assert capfd.readouterr().err == ""
+
+
+def test_one_stage_fit_is_guarded_like_every_shown_model(tmp_path):
+    """meta --one-stage fits the pooled rows through fit_guarded: a separated term is the Firth
+    estimate (equal to brglm2 on the same design), marked, never a log odds ratio of -28; a model
+    without events gives NaN with its MODEL_NO_EVENTS finding, not an exception."""
+    from pedcomm.studies.survey.analysis.design import analysis_frame, design
+    from pedcomm.studies.survey.onestage import one_stage
+    from pedcomm.validation.run import validate
+
+    pkg = sc.copy_shipped(tmp_path / "pkg")
+    sc.no_senior_challenge(pkg)
+    tables = validate(pkg).tables
+    one = one_stage(tables, method="glm_cluster").set_index(["model", "term"])
+    row = one.loc[("clinician", "years_20_plus")]
+    assert row["status"] == "bias-reduced (separated)"
+    X, y, groups = design(analysis_frame(tables), "clinician")
+    sites = pd.get_dummies(groups["site_id"].astype(str), dtype="float64").iloc[:, 1:]  # the example's two sites
+    Xs = pd.concat([X, sites.set_index(X.index)], axis=1)
+    coef, _ = brglm2(Xs.to_numpy(), y.to_numpy(), tmp_path)
+    assert abs(row["log_or"] - coef[list(Xs.columns).index("years_20_plus")]) < 1e-6
+    assert "MODEL_SEPARATION" in {f.code for f in one.attrs["findings"]}
+
+    calm = sc.copy_shipped(tmp_path / "calm")
+    sc.calm_parents(calm, sc.every_relationship(calm))
+    one = one_stage(validate(calm).tables)
+    parent = one[one["model"] == "parent"]
+    assert parent["log_or"].isna().all() and (parent["status"] == "not estimated").all()
+    assert one[one["model"] == "clinician"]["log_or"].notna().all()
+    assert "MODEL_NO_EVENTS" in {f.code for f in one.attrs["findings"]}

@@ -341,6 +341,9 @@ def compare_one_stage(path: str | Path, estimates: pd.DataFrame, report: Report,
         report.add("SUMMARY_INCOMPATIBLE", detail=f"the {study} study has no one-stage model to compare with")
         return None
     one = fit(validated.tables, settings or {})
+    for finding in one.attrs.get("findings", []):  # a separated or event-less one-stage model, said
+        report.findings.append(finding)
+        report.counts[(finding.code, finding.resource, finding.field)] += 1
     merged = estimates.merge(one, on=["model", "term"], how="inner", suffixes=("_meta", "_one_stage"))
     merged["difference"] = merged["log_or_meta"] - merged["log_or_one_stage"]
     merged["difference_in_se"] = merged["difference"] / merged["se_one_stage"]

@@ -100,8 +100,12 @@ def comparison_table(cmp: pd.DataFrame) -> Table:
         "Difference (log OR)": [fmt(v, 3) for v in cmp["difference"]],
         "Difference / SE": [fmt(v, 2) for v in cmp["difference_in_se"]],
     })
+    status = cmp["status"] if "status" in cmp else pd.Series("fitted", index=cmp.index)
+    if (status != "fitted").any():  # a separated or event-less pooled model: how its row was fitted, said
+        display["One-stage fit"] = status.to_numpy()
     data = cmp[["model", "term", "label", "log_or_one_stage", "se_one_stage", "log_or_meta", "se_meta",
                 "difference", "difference_in_se", "k_sites", "n_relationships", "n_sites"]].round(6)
+    data = data.assign(one_stage_status=status.to_numpy())
     notes = ["One-stage: the same model on the pooled rows with a fixed effect per site, same estimator and clustering "
              "as the site summaries. Two-stage: random-effects meta-analysis of the site estimates.",
              "With the same effects at every site both estimate the same log odds ratios; they differ by how they weight "
