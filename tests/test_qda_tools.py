@@ -166,3 +166,48 @@ def test_the_guides_format_examples_are_read():
             assert not tr.points and tr.labels() == {"ONC"}
         else:
             assert tr.points, name
+
+
+@pytest.mark.parametrize("labelled", [False, True])
+def test_a_few_lines_starting_with_a_time_do_not_make_a_timed_transcript(labelled, tmp_path, maps):
+    """NVivo notes (or a transcript) with three remarks such as '1:57 the nurse came back': not its structure."""
+    from .qda_tools import long_text, nvivo_document
+
+    text, spans = long_text(labelled=labelled)
+    speakers = tmp_path / "speakers.csv"
+    speakers.write_text("label,role\nDr. Smith,primary_oncologist\nMother,parent\n,other_clinician\n")
+    result = _import(nvivo_document(text, spans), tmp_path, {**maps, "speakers": speakers, "discussions": None})
+    assert result.exit_code == 0, [f.message for f in result.report.findings if f.severity == "error"]
+    seg = _segments(tmp_path)
+    d1 = seg[seg["discussion_id"] == "D1"]
+    assert len(d1) == len(spans) == 12
+    assert set(d1["start_seconds"]) == set(d1["end_seconds"]) == {"-6"}  # nothing invented
+    # the remark lines are text of the turn they sit in: the speakers alternate as labelled
+    expected = ["primary_oncologist" if (10 * k + 3) % 2 == 0 else "parent" for k in range(12)] if labelled \
+        else ["other_clinician"] * 12
+    assert d1["speaker_role"].tolist() == expected
+    note = next(f.message for f in result.report.findings if f.code == "QDA_TIMES_READ")
+    turns = ", in 0 of 117 speaker turns" if labelled else ", no speaker turns"
+    assert f"not read as times in 'D* (2 characters, masked)' (stamps on 3 of 120 lines{turns})" in note, note
+    assert "SEGMENT_END_BEFORE_START" not in result.report.codes()
+
+
+def test_stamps_on_every_line_are_read_as_times(tmp_path, maps):
+    from .qda_tools import long_text, nvivo_document
+
+    text, spans = long_text(stamped_every_line=True)
+    result = _import(nvivo_document(text, spans), tmp_path, {**maps, "discussions": None,
+                                                             "speakers": _default_role(tmp_path)})
+    assert result.exit_code == 0, [f.message for f in result.report.findings if f.severity == "error"]
+    d1 = _segments(tmp_path).query("discussion_id == 'D1'")
+    # paragraph 10k+3 opens at minute (10k+3)//60, second (10k+3)%60; it ends where the next one starts
+    assert d1["start_seconds"].tolist() == [str(10 * k + 3) for k in range(12)]
+    assert d1["end_seconds"].tolist() == [str(10 * k + 4) for k in range(12)]
+    note = next(f.message for f in result.report.findings if f.code == "QDA_TIMES_READ")
+    assert "stamps are the structure (most lines or speaker turns) of 1 text" in note, note
+
+
+def _default_role(tmp_path):
+    p = tmp_path / "default-role.csv"
+    p.write_text("label,role\n,other_clinician\n")
+    return p

@@ -99,8 +99,10 @@ def load(path: Path, report: Report) -> Project:
                        detail=f"the project document is named '{shown(main.filename, 80)}' instead of project.qde")
         try:
             root = parse_xml(read_entry(zf, main), main.filename)
-            texts = {i.filename: read_entry(zf, i) for i in infos
-                     if not i.is_dir() and i.filename.lower().endswith(".txt")}
+            named = {ref.replace("\\", "/").rsplit("/", 1)[-1].lower()
+                     for el in root.iter() if (ref := el.get("plainTextPath"))}  # text files without .txt
+            texts = {i.filename: read_entry(zf, i) for i in infos if not i.is_dir()
+                     and (i.filename.lower().endswith(".txt") or i.filename.rsplit("/", 1)[-1].lower() in named)}
         except (zipfile.BadZipFile, OSError, EOFError) as e:  # damaged data, CRC errors
             raise Unsafe("QDA_UNREADABLE", f"{shown(path.name)} is a damaged zip archive ({e})") from None
     return Project(root, texts, report)
@@ -220,9 +222,20 @@ def _summaries(found, rows: list[dict], report: Report) -> None:
         formats = ", ".join(sorted(found.formats)) or "none"
         report.ran("QDA_TIMES_READ", SOURCE, None, len(rows))
         report.add("QDA_TIMES_READ", resource=SOURCE, field="start_seconds",
-                   detail=(f"{len(rows) - untimed} of {len(rows)} segments have both times; {untimed} have at least one "
-                           f"time the source does not give, written as {NOT_DERIVABLE} (not derivable). Transcript "
-                           f"formats recognised: {formats}"))
+                   detail=(f"{len(rows) - untimed} of {len(rows)} segments have both times ({untimed} lack one: written "
+                           f"as {NOT_DERIVABLE}, not derivable); transcript formats: {formats}; {structure_note(found)}"))
+
+def structure_note(found) -> str:
+    """Why times were (or were not) read from the texts' stamps (pedcomm.interop.qda.transcripts.read)."""
+    timed = found.timed_texts
+    note = (f"stamps are the structure (most lines or speaker turns) of {timed} {'text' if timed == 1 else 'texts'}"
+            if timed else "no text is structured by stamps")
+    if found.set_aside:
+        where, why = found.set_aside[0]
+        more = len(found.set_aside) - 1
+        note += f"; not read as times in {where} ({why})" + (f" and {more} more" if more else "")
+    return note
+
 
 def published_names(reference_text: dict[str, pd.DataFrame]) -> set[str]:
     out = set()
