@@ -583,6 +583,42 @@ def qda_import(
     raise typer.Exit(result.exit_code)
 
 
+@qda_app.command("maps")
+def qda_maps(
+    project: Path = typer.Argument(..., help="A REFI-QDA project (.qdpx) with coded selections."),
+    out: Path = typer.Option(..., "--out", help="Folder to write the drafts to (created; replaced only with --force)."),
+    package: Path | None = typer.Option(None, "--package", help="The site's coding package: fills in the discussion and coder ids it can recognise."),
+    line_breaks: str = typer.Option("auto", "--line-breaks", help="As for qda import: one, two or auto."),
+    char_units: str = typer.Option("auto", "--char-units", help="As for qda import: codepoints, utf16 or auto."),
+    force: bool = typer.Option(False, help=FORCE_HELP),
+):
+    """Write drafts of the discussions, speakers and coders maps of a QDA project: every source, speaker
+    label and user it codes with, to fill in and give to qda import. Exit 0: written; 1: nothing to map; 2: unreadable."""
+    from .interop.qda.drafts import FILES, write_drafts
+    from .interop.qda.positions import LINE_BREAKS, UNITS
+
+    err = _console(stderr=True)
+    if line_breaks not in LINE_BREAKS:
+        _option_error("--line-breaks", f"is {line_breaks!r}; it must be one of {', '.join(LINE_BREAKS)}", command="qda maps")
+    if char_units not in UNITS:
+        _option_error("--char-units", f"is {char_units!r}; it must be one of {', '.join(UNITS)}", command="qda maps")
+    with _guarded(command="qda maps"):
+        drafts = write_drafts(project, out, reference=package, force=force, line_breaks=line_breaks, char_units=char_units)
+    if drafts.report.totals()["error"]:  # an unreadable project, or selections the import would refuse too
+        _report_out(drafts.report, "text")
+    if drafts.report.status == "unreadable":
+        raise typer.Exit(2)
+    if not drafts.files:
+        err.print(f"[red]{_safe(project)} has no coded selections: there is nothing to map, and nothing was written.[/red]")
+        raise typer.Exit(1)
+    c = drafts.counts
+    err.print(f"Wrote {', '.join(FILES)} to {_safe(out)}/ ({plural(c['selections'], 'coded selection')}). To fill in: "
+              f"{plural(c['sources'], 'discussion id')}, {plural(c['labels'], 'role')}, {plural(c['users'], 'coder id')} "
+              f"(blank cells). Then: pedcomm qda import {_safe(project)} --package PACKAGE --discussions "
+              f"{_safe(out / 'discussions.csv')} --speakers {_safe(out / 'speakers.csv')} --coders {_safe(out / 'coders.csv')} "
+              "--out NEW_FOLDER. The drafts hold your project's names: keep them at the site.", soft_wrap=True)
+
+
 @app.command("export")
 def export_cmd(
     path: Path | None = typer.Argument(None, help="A datapackage.json or its folder (default: the shipped example package)."),

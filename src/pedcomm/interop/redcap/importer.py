@@ -10,6 +10,7 @@ like any other, and both sets of findings are reported together.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Set as AbstractSet
@@ -24,6 +25,8 @@ from ...validation.masking import neutralise
 from ...validation.registry import check
 from ...validation.report import Report
 from .. import labels as L
+from .. import spreadsheet
+from . import excel, filetype
 from . import shape as S
 from .dictionary import dictionary_rows, export_columns
 from .forms import (
@@ -58,11 +61,14 @@ class Imported:
 
 
 @check("REDCAP_EXPORT_UNREADABLE", "REDCAP_DELIMITER")
-def read_export(path: Path, report: Report,
-                labels: AbstractSet[str] = frozenset()) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
+def read_export(path: Path, report: Report, labels: AbstractSet[str] = frozenset(),
+                numeric: AbstractSet[str] = frozenset(),
+                identify: bool = True) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
     """The header and the non-blank rows (with their file row numbers) of a raw export.
 
-    ``labels``: the dictionary's field labels (casefolded), to recognise a header of labels.
+    ``labels``: the dictionary's field labels (casefolded), to recognise a header of labels;
+    ``numeric``: its number fields, whose decimal commas a European Excel wrote (excel.py);
+    ``identify``: first refuse files that are something else (filetype.py), such as another project's export.
     """
     from ...validation.refusals import input_refused
 
@@ -75,14 +81,16 @@ def read_export(path: Path, report: Report,
     except OSError as e:
         report.add("REDCAP_EXPORT_UNREADABLE", resource=SOURCE, detail=f"it cannot be opened ({e.strerror or e})")
         return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
+    report.add_input(path.name, len(data), hashlib.sha256(data).hexdigest())  # the report names the file it read
+    if identify and filetype.refuse(data, report):  # a dictionary, a project XML, a workbook ... said so, with where it goes
+        return None
+    decoded = spreadsheet.decode(data)  # UTF-8, or Windows-1252 as Excel saves "CSV" (excel.locale says so)
+    if decoded is None or decoded.encoding == "utf-16":
         report.add("REDCAP_EXPORT_UNREADABLE", resource=SOURCE,
-                   detail=("it is UTF-16 text (Excel's 'Unicode Text'), not UTF-8" if utf16 else "it is not UTF-8 text")
+                   detail=("it is UTF-16 text (Excel's 'Unicode Text'), not UTF-8" if decoded else "it is not text")
                    + "; export again as 'CSV / Microsoft Excel (raw data)' and import that file unchanged")
         return None
+    text = decoded.text
     first = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
     if not first.strip():
         report.add("REDCAP_EXPORT_UNREADABLE", resource=SOURCE, detail="it is empty")
@@ -100,8 +108,6 @@ def read_export(path: Path, report: Report,
                               "(not labels) from a project built with `pedcomm redcap project` or `pedcomm redcap dictionary`")
         return None
     report.ran("REDCAP_DELIMITER", SOURCE, None, 1)
-    if sep != ",":
-        report.add("REDCAP_DELIMITER", resource=SOURCE, detail=S.SEPARATORS[sep])
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
     except csv.Error as e:
@@ -118,7 +124,8 @@ def read_export(path: Path, report: Report,
                        detail=f"row {i} has {len(r)} cells for {len(header)} columns")
             return None
         body.append((i, r))
-    return header, body
+    read_as = excel.locale(header, body, numeric, sep, decoded, report)  # Excel's European CSV: one finding
+    return None if read_as is None else (header, read_as)
 
 
 @check("REDCAP_COLUMN_MISSING", "REDCAP_COLUMN_UNKNOWN")
@@ -339,7 +346,7 @@ def _import(export: Path, dest, reference, report: Report, site: str | None = No
         raise FileNotFoundError(f"the reference package {reference} has no readable "
                                 f"{', '.join(lacking)} (the instruments and sites the dictionary was built from)")
     rows = dictionary_rows(ref_text)
-    parsed = read_export(Path(export), report, S.dictionary_labels(rows))
+    parsed = read_export(Path(export), report, S.dictionary_labels(rows), excel.numeric_columns(rows))
     if parsed is None:
         return Imported(report)
     header, body = parsed
