@@ -556,3 +556,53 @@ def test_decimal_commas_in_a_file_with_decimal_points_are_not_guessed(tmp_path):
     assert result.report.codes() == {"REDCAP_DECIMAL_COMMA"} and result.exit_code == 1
     assert "but 1 other number has a decimal point" in result.report.findings[0].message
     assert not (tmp_path / "pkg").exists()
+
+
+# -- findings name the REDCap record, instrument, instance, field and export row -------------------------
+
+def test_findings_after_an_import_name_the_redcap_record_instance_field_and_export_row(tmp_path):
+    from .redcap_fixtures import raw_export, write
+
+    rows = raw_export()
+    h = rows[0]
+    # the second rcs_p instance of the first parent with two, answered 9 on a 1-4 item
+    at = [i for i, r in enumerate(rows) if r[h.index("redcap_repeat_instrument")] == "rcs_p"
+          and r[h.index("redcap_repeat_instance")] == "2"][0]
+    rows[at][h.index("rcsp_respect")] = "9"
+    record = rows[at][0]
+    (tmp_path / "export.csv").write_text(write(rows))
+    result = import_export(tmp_path / "export.csv", tmp_path / "pkg", reference=SUITE / "valid")
+    assert result.exit_code == 1 and (tmp_path / "pkg/provenance.json").is_file()
+    r = runner.invoke(app, ["validate", str(tmp_path / "pkg"), "--format", "json"])
+    report = json.loads(r.stdout)
+    (finding,) = [f for f in report["findings"] if f["resource"] == "survey_responses"]
+    assert finding["source"] == [{"tool": "REDCap", "file": "export.csv", "row": at + 1, "record": record,
+                                  "instrument": "rcs_p", "instance": 2, "field": "rcsp_respect"}]
+    # the same in the text, HTML and Markdown reports
+    text = runner.invoke(app, ["validate", str(tmp_path / "pkg")]).stdout
+    assert "survey_responses (rows from export.csv)" in text and f"{record} rcs_p #2" in text
+    for fmt in ("html", "markdown"):
+        out = runner.invoke(app, ["validate", str(tmp_path / "pkg"), "--format", fmt]).stdout
+        assert f"REDCap record {record}, rcs_p #2, field rcsp_respect (row {at + 1} of export.csv)" in out
+    # a table changed after the import is not annotated with rows it may no longer have
+    p = tmp_path / "pkg/data/survey_responses.csv"
+    p.write_text(p.read_text() + "\n")
+    again = json.loads(runner.invoke(app, ["validate", str(tmp_path / "pkg"), "--format", "json"]).stdout)
+    assert all("source" not in f for f in again["findings"])
+
+
+def test_a_relationship_finding_names_the_side_that_holds_its_field(tmp_path):
+    """A relationship is built from an rcs_p and an rcs_c instance: a finding about prior_visits names the rcs_p one."""
+    from .redcap_fixtures import raw_export, write
+
+    rows = raw_export()
+    h = rows[0]
+    at = next(i for i, r in enumerate(rows) if r[h.index("redcap_repeat_instrument")] == "rcs_p")
+    rows[at][h.index("rcsp_prior_visits")] = "-3"
+    (tmp_path / "export.csv").write_text(write(rows))
+    result = import_export(tmp_path / "export.csv", tmp_path / "pkg", reference=SUITE / "valid")
+    from pedcomm.validation.report.origin import annotate
+
+    origins = annotate(result.report)
+    (f,) = [f for f in result.report.findings if f.resource == "survey_relationships" and f.code == "CELL_RANGE"]
+    assert [(o.row, o.instrument, o.field) for o in origins[id(f)]] == [(at + 1, "rcs_p", "rcsp_prior_visits")]

@@ -27,6 +27,7 @@ from ...validation.report import Report
 from .. import labels as L
 from .. import spreadsheet
 from . import excel, filetype
+from . import provenance as P
 from . import shape as S
 from .dictionary import dictionary_rows, export_columns
 from .forms import (
@@ -221,6 +222,7 @@ def convert(header: list[str], body: list[tuple[int, list[str]]], items: pd.Data
     t: dict[str, list[dict]] = {n: [] for n in ("survey_parents", "survey_children", "survey_clinicians", "survey_relationships",
                          "survey_responses", "survey_strategies")}
     sides: dict[str, dict[str, tuple[int, dict, Form]]] = {}  # relationship -> respondent -> (line, values)
+    origin: dict[tuple[str, str], list] = {}  # (relationship, respondent) -> where in the export (provenance.py)
     rel_order: list[str] = []
     report.ran("REDCAP_CHECKBOX_INVALID", SOURCE, None, 0)
     for rid in order:
@@ -237,7 +239,7 @@ def convert(header: list[str], body: list[tuple[int, list[str]]], items: pd.Data
                     values = {n: row.get(part.variable(n), "").strip() for n in names}
                     if part is not form.parts[0] and not any(values.values()):
                         continue  # e.g. no child entered
-                    t[part.resource].append({part.record: rid, **values})
+                    t[part.resource].append(P.mark({part.record: rid, **values}, P.where(line, rid, form.name, row)))
                 continue
             vals = {}
             for i, part in enumerate(form.parts):
@@ -252,11 +254,15 @@ def convert(header: list[str], body: list[tuple[int, list[str]]], items: pd.Data
                            row=line, value=L.shown(rel_id), detail=f"it is reported twice by the {form.respondent}")
                 continue
             sides[rel_id][form.respondent] = (line, vals, form)
+            origin[rel_id, form.respondent] = P.where(line, rid, form.name, row)
             for item in asked[form.name]:
-                t["survey_responses"].append({"relationship_id": rel_id, "respondent": form.respondent,
-                                              "item_id": item, "response": row.get(item, "").strip()})
+                t["survey_responses"].append(P.mark({"relationship_id": rel_id, "respondent": form.respondent,
+                                                     "item_id": item, "response": row.get(item, "").strip()},
+                                                    P.where(line, rid, form.name, row, item)))
             if form.checkbox:
-                t[form.checkbox.resource] += checkbox_rows(form.checkbox, row, line, rel_id, box_codes[form.name], report)
+                cb = form.checkbox
+                t[cb.resource] += [P.mark(r, P.where(line, rid, form.name, row, checkbox_column(cb.name, r[cb.code_field])))
+                                   for r in checkbox_rows(cb, row, line, rel_id, box_codes[form.name], report)]
 
     report.ran("REDCAP_LINK_CONFLICT", SOURCE, None, len(rel_order))
     sides_of = [f.respondent for f in FORMS if f.repeating]
@@ -275,7 +281,7 @@ def convert(header: list[str], body: list[tuple[int, list[str]]], items: pd.Data
                     merged[k] = v
         for who in sides_of:
             merged[f"{who}_report"] = L.TRUE_TEXT if who in sides[rel_id] else L.FALSE_TEXT
-        t["survey_relationships"].append(merged)
+        t["survey_relationships"].append(P.mark(merged, *(origin[rel_id, w] for w in sides_of if w in sides[rel_id])))
     return t
 
 
@@ -312,6 +318,15 @@ def derive_flags(tables: dict[str, pd.DataFrame], typed_items: pd.DataFrame) -> 
         flags = derive_challenge(typed, typed_items, name.removesuffix("_challenging"))
         mapped = rel["relationship_id"].map(flags)
         rel[name] = [("" if pd.isna(v) else (L.TRUE_TEXT if v else L.FALSE_TEXT)) for v in mapped]
+
+
+def _provenance(built: dict[str, list[dict]], tables: dict[str, pd.DataFrame], export: Path, report: Report) -> bytes:
+    """The package's provenance file: where each row of each table came from in the export (provenance.py)."""
+    from ...standard.writer import to_csv
+
+    text = {n: to_csv(tables[n], standard.schema(n)) for n in built}
+    sha = next((i["sha256"] for i in report.inputs if i["path"] == report.label(export.name)), "")
+    return P.sidecar(built, text, export.name, sha)
 
 
 def import_export(export: str | Path, out: str | Path, *, reference: str | Path | None = None,
@@ -354,7 +369,8 @@ def _import(export: Path, dest, reference, report: Report, site: str | None = No
         return Imported(report)
     check_columns(header, export_columns(rows), report)
     items = ref_text["survey_items"]
-    tables = _ordered(convert(header, body, items, report), items)
+    built = convert(header, body, items, report)
+    tables = _ordered(built, items)
     if report.totals()["error"]:
         return Imported(report)
     derive_flags(tables, ref.tables["survey_items"])
@@ -365,6 +381,7 @@ def _import(export: Path, dest, reference, report: Report, site: str | None = No
     validated = write_package(tables, dest, name=re.sub(r"[^a-z0-9._-]", "-", name), site=site or site_of(ref),
                               title=f"Survey data imported from the REDCap export {Path(export).name}",
                               description="Survey-study tables converted from a REDCap raw records export by "
-                                          "`pedcomm redcap import`.")
+                                          "`pedcomm redcap import`.",
+                              extra={P.FILE: _provenance(built, tables, Path(export), report)})
     validated.report.meta.update(report.meta)
     return Imported(merge(validated.report, report), validated)

@@ -18,6 +18,7 @@ from ..hints import hints
 from ..registry import spec
 from ..words import plural
 from . import Report
+from .origin import annotate, where
 from .render import code_count, codes_in_order, report_severity, verdict, verdict_advice
 
 #: One stylesheet for every HTML page pedcomm writes for people (reports, summaries, dashboards).
@@ -104,6 +105,7 @@ def to_html(report: Report) -> str:
     by_code = defaultdict(list)
     for f in report.sorted_findings():
         by_code[f.code].append(f)
+    origins = annotate(report)
     for code in codes:
         s = spec(code)
         n, listed = code_count(report, code), by_code.get(code, [])
@@ -112,9 +114,11 @@ def to_html(report: Report) -> str:
         parts.append(f"<div class=\"remedy\"><strong>What to do:</strong> {e(s.action)} "
                      f"<span class=\"muted\">(more: <code>{e(see(code))}</code>)</span></div>")
         if listed:
+            traced = any(id(f) in origins for f in listed)  # rows of an imported file: where in its source
             rows = [[e(f.resource or "(package)"), e("" if f.row is None else f.row), f"<span class=\"mono\">{e(f.record)}</span>",
-                     e(f.field), e(f.message)] for f in listed]
-            parts.append(table(["Table", "Row in file", "Record id", "Column", "Problem"], rows, numeric={1}))
+                     e(f.field), *([e(where(origins, f))] if traced else []), e(f.message)] for f in listed]
+            parts.append(table(["Table", "Row in file", "Record id", "Column", *(["In the source file"] if traced else []),
+                                "Problem"], rows, numeric={1}))
         if n > len(listed):
             parts.append(f"<p class=\"muted\">{plural(n - len(listed), 'more finding')} not listed (all are counted; "
                          "raise --max-findings to list them).</p>")

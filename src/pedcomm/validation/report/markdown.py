@@ -10,6 +10,7 @@ from ..hints import hints
 from ..registry import spec
 from ..words import plural
 from . import Report
+from .origin import annotate, where
 from .render import code_count, codes_in_order, report_severity, verdict, verdict_advice
 from .safe import md
 
@@ -35,6 +36,7 @@ def to_markdown(report: Report) -> str:
     for f in report.sorted_findings():
         by_code[f.code].append(f)
     codes = codes_in_order(report)
+    origins = annotate(report)
     if codes:
         out += ["## Findings by check", ""]
     for code in codes:
@@ -43,9 +45,10 @@ def to_markdown(report: Report) -> str:
         out += [f"### {code} {md(s.title)} ({report_severity(report, code)}, {plural(n, 'finding')})", "",
                 f"What to do: {md(s.action)} (more: `{see(code)}`)", ""]
         if listed:
-            out += _table(["Table", "Row in file", "Record id", "Column", "Problem"],
-                          [[f.resource or "(package)", "" if f.row is None else f.row, f.record, f.field, f.message]
-                           for f in listed])
+            traced = any(id(f) in origins for f in listed)  # rows of an imported file: where in its source
+            out += _table(["Table", "Row in file", "Record id", "Column", *(["In the source file"] if traced else []), "Problem"],
+                          [[f.resource or "(package)", "" if f.row is None else f.row, f.record, f.field,
+                            *([where(origins, f)] if traced else []), f.message] for f in listed])
         if n > len(listed):
             out += [f"{plural(n - len(listed), 'more finding')} not listed (all are counted).", ""]
     out += ["## Checks that could not run", ""]
