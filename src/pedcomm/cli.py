@@ -92,6 +92,17 @@ def _option_error(option: str, detail: str, format: str = "text", command: str |
     raise typer.Exit(2)
 
 
+def _package_option(package: Path | None, command: str, format: str = "text") -> Path | None:
+    """A --package value that names no package is refused with OPTION_INVALID (exit 2), with close names."""
+    if package is not None:
+        from .commands.packages import missing
+
+        why = missing(package)
+        if why:
+            _option_error("--package", why, format, command)
+    return package
+
+
 def _protect(*paths) -> list[Path]:
     """The files of the inputs given (packages by their files, other inputs as they are)."""
     from .files.inputs import package_files
@@ -224,8 +235,8 @@ def reproduce(
 
     Exit 0: tables written; 1: the package has errors, nothing could be reproduced, or the data have too few clusters for the clustering asked for (nothing is written); 2: unreadable input or a bad option.
     """
-    from . import standard
     from .analysis.result import Options
+    from .commands.packages import default as default_package
     from .reproduce.run import reproduce as run
     from .studies import registered as studies
 
@@ -239,8 +250,9 @@ def reproduce(
         _option_error(option, str(e), command="reproduce")
     with _guarded(command="reproduce"):
         (site_config,) = _configs([config]) if config else (None,)
-        if path is None:
-            path = standard.DESCRIPTOR
+        path, which = default_package(path)
+        if which:
+            err.print(which, soft_wrap=True)
         _reproduce(path, out, options, force, site_config, config, run, err)
 
 
@@ -435,7 +447,7 @@ def redcap_dictionary(
     from .interop.redcap.forms import FORMS
 
     err = _console(stderr=True)
-    package = package or shipped_package()
+    package = _package_option(package, "redcap dictionary") or shipped_package()
     with _guarded(command="redcap dictionary"), \
             claim(out, kind=FILE, command="redcap dictionary", force=force, protect=_protect(("package", package))) as dest:
         rows = dictionary_rows(_redcap_reference(package))
@@ -460,7 +472,7 @@ def redcap_project(
     from .interop.redcap.forms import FORMS
     from .interop.redcap.project_xml import project_xml
 
-    package = package or shipped_package()
+    package = _package_option(package, "redcap project") or shipped_package()
     with _guarded(command="redcap project"), \
             claim(out, kind=FILE, command="redcap project", force=force, protect=_protect(("package", package))) as dest:
         dest.write_bytes(project_xml(_redcap_reference(package)))
@@ -486,12 +498,12 @@ def redcap_import(
 
     err = _console(stderr=True)
     format = _report_format(format, "redcap import", ("text", "json"))
+    _package_option(package, "redcap import", format)
     with _guarded(format, "redcap import"):
         try:
             result = import_export(export, out, reference=package, force=force, site=_site_id(site, "redcap import"))
-        except FileNotFoundError as e:
-            err.print(f"[red]{_safe(e)}[/red]")
-            raise typer.Exit(2) from None
+        except FileNotFoundError as e:  # a package without the instruments and sites the project is built from
+            _option_error("--package", f"is '{package}': {e}", format, "redcap import")
     _report_out(result.report, format)
     if result.validated is None:
         err.print(f"[red]The export was not converted (see above); nothing was written to {_safe(out)}.[/red]")
@@ -511,6 +523,7 @@ def _qda_export(kind: str, path: Path | None, out: Path, force: bool):
 
     err = _console(stderr=True)
     command = "qda export-codebook" if kind == "codebook" else "qda export"
+    _package_option(path, command)
     with _guarded(command=command):
         try:
             validated, written = (export_codebook if kind == "codebook" else export_project)(
@@ -571,6 +584,7 @@ def qda_import(
         _option_error("--line-breaks", f"is {line_breaks!r}; it must be one of {', '.join(LINE_BREAKS)}", command="qda import")
     if char_units not in UNITS:
         _option_error("--char-units", f"is {char_units!r}; it must be one of {', '.join(UNITS)}", command="qda import")
+    _package_option(package, "qda import", format)
     with _guarded(format, "qda import"):
         result = import_project(project, out, discussions=discussions, reference=package, force=force, speakers=speakers,
                                 coders=coders, excerpts=excerpts, reveal=show_values, line_breaks=line_breaks,
@@ -602,6 +616,7 @@ def qda_maps(
         _option_error("--line-breaks", f"is {line_breaks!r}; it must be one of {', '.join(LINE_BREAKS)}", command="qda maps")
     if char_units not in UNITS:
         _option_error("--char-units", f"is {char_units!r}; it must be one of {', '.join(UNITS)}", command="qda maps")
+    _package_option(package, "qda maps")
     with _guarded(command="qda maps"):
         drafts = write_drafts(project, out, reference=package, force=force, line_breaks=line_breaks, char_units=char_units)
     if drafts.report.totals()["error"]:  # an unreadable project, or selections the import would refuse too
@@ -630,16 +645,19 @@ def export_cmd(
 
     The package is validated first; nothing is written when it has errors. Exit 0: written; 1: errors; 2: unreadable input or bad option.
     """
+    from .commands.packages import default as default_package
     from .interop.exports import FORMATS, ExportError, export
-    from .interop.package_io import shipped_package
 
     err = _console(stderr=True)
     format = (format or "").strip().lower()
     if format not in FORMATS:
         _option_error("--format", f"is {format!r}; it must be one of: {', '.join(FORMATS)}", command="export")
+    path, which = default_package(path)
+    if which:
+        err.print(which, soft_wrap=True)
     with _guarded(command="export"):
         try:
-            validated, written = export(path or shipped_package(), format, out, force=force)
+            validated, written = export(path, format, out, force=force)
         except ExportError as e:
             err.print(f"[red]Not exported: {_safe(e)}. Nothing was written.[/red]")
             raise typer.Exit(1) from None

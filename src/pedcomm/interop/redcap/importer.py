@@ -358,7 +358,7 @@ def _import(export: Path, dest, reference, report: Report, site: str | None = No
     ref_text = text_tables(ref)
     lacking = [n for n in REFERENCE_TABLES if n not in ref_text]
     if lacking:
-        raise FileNotFoundError(f"the reference package {reference} has no readable "
+        raise FileNotFoundError(f"it has no readable "
                                 f"{', '.join(lacking)} (the instruments and sites the dictionary was built from)")
     rows = dictionary_rows(ref_text)
     parsed = read_export(Path(export), report, S.dictionary_labels(rows), excel.numeric_columns(rows))
