@@ -155,7 +155,7 @@ def validate(
     max_findings: int = typer.Option(100, help="Findings listed per check, resource and field (all are counted)."),
     show_values: bool = typer.Option(False, "--show-values", help="Print suspected identifying values in full (they are masked by default)."),
     config: Path | None = typer.Option(None, "--config", help="Site configuration (site.yaml): reclassify or ignore findings of named codes, each with a written justification."),
-    timestamp: bool = typer.Option(False, "--timestamp", help="Record the date and time of the run in the report (for the coordinating centre's dashboard; the report is then no longer byte-identical between runs)."),
+    timestamp: bool = typer.Option(False, "--timestamp", help="Record the date and time of the run in a text or JSON report (for the coordinating centre's dashboard; the report is then no longer byte-identical between runs, unless SOURCE_DATE_EPOCH is set). HTML and Markdown reports always carry it."),
     force: bool = typer.Option(False, help="With --output: " + FORCE_HELP),
 ):
     """Check a package against the pedcomm standard.
@@ -169,6 +169,7 @@ def validate(
     format = _report_format(format, "validate")
     if max_findings < 0:
         _option_error("--max-findings", "must be 0 or more", format, "validate")
+    timestamp = timestamp or format in ("html", "markdown")  # a report people forward says when it was made
     with _guarded(format, "validate"):
         if output is None:
             report = _validation_report(path, max_findings, show_values, config, run, timestamp)
@@ -191,11 +192,20 @@ def _validation_report(path, max_findings, show_values, config, run, timestamp=F
     with _console(stderr=True).status("validating ...") as status:
         result = run(path, max_listed=max_findings, reveal_values=show_values, config=site_config,
                      progress=lambda m: status.update(f"validating: {m}"))
-    if timestamp:  # only on request: the same inputs otherwise give a byte-identical report
-        from datetime import datetime
-
-        result.report.meta["validated_at"] = datetime.now(UTC).replace(microsecond=0).isoformat()
+    if timestamp:  # on request (JSON, text), and always in a report for people (HTML, Markdown): see validate
+        result.report.meta["validated_at"] = _now()
     return result.report
+
+
+def _now() -> str:
+    """The date and time of a run (UTC, to the second): SOURCE_DATE_EPOCH's when it is set, as
+    reproducible builds do, so a report for people is dated and still byte-identical when asked."""
+    import os
+    from datetime import datetime
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    when = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
+    return when.replace(microsecond=0).isoformat()
 
 
 def _site_config(path: Path | None):
@@ -874,8 +884,8 @@ def dashboard_cmd(
             raise typer.Exit(1) from None
     for f in result.report.sorted_findings():
         err.print(f"[yellow]{f.code}: {_safe(f.message)}[/yellow]", soft_wrap=True)
-    bad = sum(r.data.get("status") != "valid" for r in result.reports)
-    err.print(f"Wrote the dashboard of {plural(len(result.reports), 'site')} ({bad} with errors) and "
+    bad = sum(r.data.get("status") != "valid" for r in result.sites)
+    err.print(f"Wrote the dashboard of {plural(len(result.sites), 'site')} ({bad} with errors) and "
               f"{plural(len(result.summaries), 'summary', 'summaries')} to {_safe(out)}.", soft_wrap=True)
 
 

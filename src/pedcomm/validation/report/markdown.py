@@ -10,6 +10,7 @@ from ..hints import hints
 from ..registry import spec
 from ..words import plural
 from . import Report
+from .html import when
 from .origin import annotate, where
 from .render import code_count, codes_in_order, report_severity, verdict, verdict_advice
 from .safe import md
@@ -27,7 +28,7 @@ def to_markdown(report: Report) -> str:
            f"**{report.status.upper()}**: {md(verdict(report).split(': ', 1)[1])}.", "",
            md(verdict_advice(report)), "",
            f"Package `{md(meta.get('package'))}`; pedcomm {md(meta.get('version'))}, standard {md(meta.get('schema_version'))}"
-           + (f"; validated {md(meta.get('validated_at'))}" if meta.get("validated_at") else "") + ".", ""]
+           + (f"; validated {md(when(meta['validated_at']))}" if meta.get("validated_at") else "") + ".", ""]
     grouped = hints(report)
     if grouped:
         out += ["## One cause, many findings", ""]
