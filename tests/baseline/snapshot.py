@@ -19,6 +19,11 @@ re-recorded on that branch, after `snapshot.py check` showed that only they diff
 ``reproduce`` and ``synth`` digests are the ones recorded before issue 13).
 RELATIONSHIP_VISIT_RATE became a warning (standard 0.2.0 may only add warnings): every survey report's
 check list names its severity, so the conformance digests were re-recorded again at the merge.
+Issue 25 changed two reproduce outputs on purpose, and only them (`snapshot.py check` listed nothing
+else): index.html keeps a phone's width (each table in a box that scrolls sideways, long words
+wrap: its style and the table wrappers), and index.md's coding assumption names the fewest clusters
+in words ("the fewest clusters pedcomm accepts, CLUSTERS_TOO_FEW" instead of "CLUSTERS_TOO_FEW's
+minimum"); the reproduce digests were re-recorded on that branch.
 tests/test_baseline.py runs the same comparison in the test suite.
 """
 
