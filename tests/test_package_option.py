@@ -67,3 +67,16 @@ def test_reproduce_without_a_path_takes_the_package_of_the_working_folder(tmp_pa
         r = runner.invoke(app, ["export", "--format", "parquet", "--out", str(tmp_path / "ex")])
     assert r.exit_code == 0, r.output
     assert "none in this folder: using the shipped SYNTHETIC example package" in " ".join(r.output.split())
+
+
+def test_selftest_says_what_it_is_checking_while_it_runs():
+    """The conformance suite takes a minute: the self-test reports each case as it starts it."""
+    from pedcomm.commands.selftest import run
+    from pedcomm.validation.conformance import cases
+
+    heard: list[str] = []
+    results = list(run(progress=heard.append))
+    assert all(ok for ok, _ in results), [w for ok, w in results if not ok]
+    n = len(cases())
+    assert heard[:2] == ["the check registry", "validating the SYNTHETIC example package"]
+    assert heard[2] == f"conformance case 1 of {n} ({cases()[0]['id']})" and heard[-1].startswith(f"conformance case {n} of {n}")

@@ -940,16 +940,19 @@ def example_cmd(
     out: Path = typer.Option(..., "--out", help="Folder to write the example package to (created; replaced only with --force)."),
     force: bool = typer.Option(False, help=FORCE_HELP),
 ):
-    """Write a copy of the shipped SYNTHETIC example package (both studies), to try every command on.
+    """Write a copy of the shipped SYNTHETIC example package (both studies), to try every command on, with
+    the files the site guides use beside it: site-files/ (REDCap exports, a coding site's tables, QDA project
+    and maps) and validation/conformance/ (the conformance suite).
 
-    It is byte-identical to the package `pedcomm reproduce` uses when given no package. Exit 0: written; 2: the output cannot be written.
+    The package is byte-identical to the one `pedcomm reproduce` uses when given no package. Exit 0: written; 2: the output cannot be written.
     """
-    from .commands.release import write_example
+    from .commands.release import SITE_FILES, write_example
 
     with _guarded(command="example"):
         files = write_example(out, force=force)
-    _console(stderr=True).print(f"Wrote the SYNTHETIC example package ({len(files)} files) to {_safe(out)}/; "
-                                f"try: pedcomm validate {_safe(out)}")
+    _console(stderr=True).print(f"Wrote the SYNTHETIC example package to {_safe(out)}/ ({len(files)} files, with the "
+                                f"guides' example files in {_safe(Path(out) / SITE_FILES)}/); try: pedcomm validate {_safe(out)}",
+                                soft_wrap=True)
 
 
 @app.command("explain")
@@ -984,9 +987,10 @@ def selftest_cmd():
 
     console = _console()
     failures = 0
-    for ok, what in run():
-        failures += not ok
-        console.print(f"  {'[green]ok[/green]  ' if ok else '[red]FAIL[/red]'} {escape(what)}")
+    with _console(stderr=True).status("checking ...") as status:  # what runs now, case by case (a minute)
+        for ok, what in run(progress=lambda m: status.update(f"checking: {escape(m)}")):
+            failures += not ok
+            console.print(f"  {'[green]ok[/green]  ' if ok else '[red]FAIL[/red]'} {escape(what)}")
     if failures:
         console.print(f"[red]{plural(failures, 'check')} failed: this installation of pedcomm "
                       "is broken; reinstall it.[/red]")
