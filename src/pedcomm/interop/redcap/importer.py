@@ -382,6 +382,6 @@ def _import(export: Path, dest, reference, report: Report, site: str | None = No
                               title=f"Survey data imported from the REDCap export {Path(export).name}",
                               description="Survey-study tables converted from a REDCap raw records export by "
                                           "`pedcomm redcap import`.",
-                              extra={P.FILE: _provenance(built, tables, Path(export), report)})
+                              files={P.FILE: _provenance(built, tables, Path(export), report)})
     validated.report.meta.update(report.meta)
     return Imported(merge(validated.report, report), validated)
