@@ -67,11 +67,15 @@ data: $(STAMP)
 	cp .synth-tmp/datapackage.json datapackage.json
 	rm -rf .synth-tmp
 
-## The sdist and the wheel sites install (into dist/); tests/test_install.py builds and installs them too.
+## The release files (into dist/): the sdist, the wheel sites install, and the constraints file that pins every
+## dependency to the exact versions of requirements.lock, for an install that is the same everywhere
+## (docs/install.md: pipx --pip-args="--constraint ..." or uv tool install --constraints ...).
+## tests/test_install.py builds and installs the wheel with the same pins.
 dist: $(STAMP)
 	rm -rf dist
 	$(BIN)/python -m build --outdir dist .
-	$(BIN)/python -m twine check --strict dist/*
+	$(BIN)/python -m twine check --strict dist/*.whl dist/*.tar.gz
+	cp requirements.lock dist/pedcomm-$$($(BIN)/python -c "import pedcomm; print(pedcomm.__version__)")-constraints.txt
 
 ## Re-pin the environment (maintainers; needs uv).
 lock:

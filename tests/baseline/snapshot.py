@@ -24,6 +24,11 @@ Issue 28 changed two reproduce outputs on purpose and re-recorded the ``reproduc
 and ``status`` (a separated term's bias-reduced fit, a term or model not estimated, with its code)
 and its ``ci_method`` is written per row; the notes of coding_agreement (.md, .html, .tex) name the
 Donner-Eliasziw interval used where coders never disagree. No number of the shipped package changed.
+Issue 25 changed two reproduce outputs on purpose, and only them (`snapshot.py check` listed nothing
+else): index.html keeps a phone's width (each table in a box that scrolls sideways, long words
+wrap: its style and the table wrappers), and index.md's coding assumption names the fewest clusters
+in words ("the fewest clusters pedcomm accepts, CLUSTERS_TOO_FEW" instead of "CLUSTERS_TOO_FEW's
+minimum"); the reproduce digests were re-recorded on that branch.
 tests/test_baseline.py runs the same comparison in the test suite.
 """
 

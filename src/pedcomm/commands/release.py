@@ -148,6 +148,10 @@ def write(out: str | Path, *, force: bool = False) -> dict[str, bytes]:
     return files
 
 
+#: Where `pedcomm example` puts the site guides' example files and the conformance suite beside the package.
+SITE_FILES = "site-files"
+
+
 def example_files() -> dict[str, Path]:
     """Package path -> file, for the shipped SYNTHETIC example package (descriptor, tables, schemas)."""
     root = standard.example_package()
@@ -159,8 +163,21 @@ def example_files() -> dict[str, Path]:
     return out
 
 
+def guide_files() -> dict[str, Path]:
+    """Path -> file of everything the site guides run besides the package: the example files a site would
+    have (SITE_FILES/: REDCap exports, a coding site's tables, QDA project and maps) and the conformance
+    suite (validation/conformance/), so that every command of the guides runs after a pipx install."""
+    out = {}
+    for p in sorted(standard.SITE_EXAMPLES.rglob("*")):
+        if p.is_file():
+            out[f"{SITE_FILES}/{p.relative_to(standard.SITE_EXAMPLES).as_posix()}"] = p
+    out.update({k: v for k, v in _copies().items() if k.startswith("validation/conformance/")})
+    return out
+
+
 def write_example(out: str | Path, *, force: bool = False) -> dict[str, Path]:
-    """Copy the shipped example package into ``out`` (pedcomm.files.outputs), byte for byte."""
-    files = example_files()
+    """Copy the shipped example package into ``out`` (pedcomm.files.outputs), byte for byte, with the
+    guides' files beside it (``guide_files``)."""
+    files = {**example_files(), **guide_files()}
     _write_folder(out, files, "example", force)
     return files

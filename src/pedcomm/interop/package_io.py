@@ -43,12 +43,14 @@ def shipped_package() -> Path:
 
 
 def write_package(tables: dict[str, pd.DataFrame], dest, *, name: str, title: str,
-                  description: str, check=None, site: str | None = None, extra: dict | None = None) -> Validated:
+                  description: str, check=None, site: str | None = None, extra: dict | None = None,
+                  files: dict[str, bytes] | None = None) -> Validated:
     """Write text tables as a standard package into the claimed output ``dest``
     (pedcomm.files.outputs.Destination) and validate it; ``check(validated)`` may raise to abort.
 
     ``site``: the site the package declares (usually the reference package's, pedcomm.standard.declaration);
-    ``extra``: further descriptor properties (e.g. the ``sources`` an import records).
+    ``extra``: further descriptor properties (e.g. the ``sources`` an import records);
+    ``files``: other files of the package folder (path -> bytes), such as an import's provenance file.
 
     The folder appears only when the block succeeds, so a refused conversion leaves nothing behind.
     """
@@ -59,6 +61,8 @@ def write_package(tables: dict[str, pd.DataFrame], dest, *, name: str, title: st
                                      extra=extra)
     with dest.staging() as tmp:
         write_into(tmp, tables, desc)
+        for rel, data in (files or {}).items():
+            (tmp / rel).write_bytes(data)
         validated = validate(tmp)
         validated.report.meta["package"] = str(dest.given)
         if check is not None:

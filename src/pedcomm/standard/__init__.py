@@ -42,6 +42,9 @@ TARGETS = VALIDATION / "targets.csv"
 CONFORMANCE = VALIDATION / "conformance"
 SUMMARY_SCHEMA = VALIDATION / "site-summary.schema.json"
 CITATION = ROOT / "CITATION.cff"
+#: The files the site guides use to try every step (REDCap exports, a coding site's tables and QDA
+#: project): `pedcomm example --out DIR` writes them into DIR/site-files/.
+SITE_EXAMPLES = ROOT / "docs" / "examples"
 
 
 def example_package() -> Path:

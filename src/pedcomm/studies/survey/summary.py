@@ -200,11 +200,13 @@ def build(t: dict[str, pd.DataFrame], threshold: int, zeros: bool, options: dict
 
 
 def rule(threshold: int) -> str:
+    from ...analysis.clusters import minimum_clusters
+
     return (f"models are shared only with at least {threshold} relationships, events, non-events and "
             f"relationships at each level of a binary covariate, and at most "
             f"{_max_parameter_share():g} parameters per relationship; each level of a binary covariate "
             f"must also span at least {MIN_CLUSTERS_PER_LEVEL} clusters, and each clustering "
-            "variable have at least CLUSTERS_TOO_FEW's minimum")
+            f"variable have at least {minimum_clusters()} clusters")
 
 
 def labels() -> dict[str, str]:

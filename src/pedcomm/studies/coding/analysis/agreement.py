@@ -144,7 +144,7 @@ def code_cells_frames(first: pd.DataFrame, second: pd.DataFrame, disc: pd.Series
 
 def _clustered(frames, disc: pd.Series, level: float):
     """Pooled kappa over every (discussion, item) decision, clustered by discussion; None when the
-    discussions are fewer than CLUSTERS_TOO_FEW's minimum or kappa is undefined."""
+    discussions are fewer than the fewest clusters pedcomm accepts (CLUSTERS_TOO_FEW) or kappa is undefined."""
     a, b = frames
     if a.size == 0 or REFUSED in check_clusters({"pooled kappa": {"discussion_id": len(disc)}}).codes():
         return None
