@@ -74,8 +74,14 @@ def same_package(got: Path, expected: Path, crosswalk: Path) -> None:
     files = sorted(p.relative_to(expected).as_posix() for p in expected.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(got).as_posix() for p in got.rglob("*") if p.is_file())
     for rel in files:
-        if rel not in ("datapackage.json", ".pedcomm-output.json"):
+        if rel not in ("datapackage.json", ".pedcomm-output.json", "provenance.json"):
             assert (got / rel).read_bytes() == (expected / rel).read_bytes(), rel
+    # provenance.json records where each row came from: the other file, in the site's own names
+    mine, theirs = (json.loads((p / "provenance.json").read_text(encoding="utf-8")) for p in (got, expected))
+    assert mine["source"]["sha256"] != theirs["source"]["sha256"]
+    for name, table in theirs["tables"].items():
+        assert mine["tables"][name]["sha256"] == table["sha256"]  # the same table written
+        assert len(mine["tables"][name]["rows"]) == len(table["rows"])
     desc = json.loads((got / "datapackage.json").read_text(encoding="utf-8"))
     data = crosswalk.read_bytes()
     assert desc.pop("sources") == [{
@@ -86,6 +92,7 @@ def same_package(got: Path, expected: Path, crosswalk: Path) -> None:
     marks = [json.loads((p / ".pedcomm-output.json").read_text()) for p in (got, expected)]
     for m in marks:
         m["files"].pop("datapackage.json")
+        m["files"].pop("provenance.json")
     assert marks[0] == marks[1]
 
 
@@ -115,6 +122,26 @@ def test_the_site_project_imports_through_its_crosswalk_into_the_standard_packag
     parents = sum(1 for r in rows_of(EXAMPLES / "redcap-export.csv") if r["parent_sex"])
     assert f"and {parents} rows of repeating instruments it leaves out" in note  # one follow-up per parent
     same_package(tmp_path / "package", standard_import, crosswalk)
+
+
+def test_findings_after_a_crosswalk_import_name_the_site_project_field_and_instrument(my_site, tmp_path):
+    """A value out of range in the site's own field hads_anx is reported by validate with the site's record,
+    instrument (questionnaire_parent, not the standard's parent_survey), field and export row."""
+    rows = list(csv.reader(io.StringIO((EXAMPLES / "site-export.csv").read_text(encoding="utf-8"))))
+    col = rows[0].index("hads_anx")
+    line = next(i for i, r in enumerate(rows[1:], start=2) if r[col].strip())
+    rows[line - 1][col] = "99"
+    export = tmp_path / "export.csv"
+    with export.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    crosswalk = tmp_path / "crosswalk.csv"
+    crosswalk.write_text(truth_for("SITE1"), encoding="utf-8")
+    assert import_export(export, tmp_path / "package", reference=my_site, crosswalk=crosswalk).validated is not None
+    out = CliRunner().invoke(app, ["validate", str(tmp_path / "package"), "--format", "json"])
+    finding = next(f for f in json.loads(out.stdout)["findings"] if f["code"] == "CELL_RANGE")
+    source = json.dumps(finding.get("source"))
+    assert "hads_anx" in source and "questionnaire_parent" in source and str(line) in source
+    assert "parent_hads_anxiety" not in source and "parent_survey" not in source
 
 
 @pytest.fixture(scope="module")

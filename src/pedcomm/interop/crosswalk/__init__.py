@@ -21,12 +21,14 @@ from ...validation.report import Report
 
 
 def read_through(crosswalk: str | Path, export: Path, reference: dict[str, pd.DataFrame], report: Report,
-                 reader, source: str):
+                 reader, source: str, names: dict[str, str] | None = None):
     """The export read with ``reader`` and rewritten into the standard's columns and codes by the crosswalk,
     or None with the findings that stop it (the crosswalk is read and checked before the export).
 
     ``reference``: the reference package's text tables (the standard's REDCap project is built from them).
-    Records the crosswalk (file name, size, SHA-256) in ``report.meta['crosswalk']``.
+    Records the crosswalk (file name, size, SHA-256) in ``report.meta['crosswalk']``; ``names``, when
+    given, is filled with the site's name of each standard field, checkbox column and form
+    (site_names), so that findings can name the site's own project.
     """
     from ..redcap import shape as S
     from ..redcap.dictionary import dictionary_rows
@@ -42,10 +44,36 @@ def read_through(crosswalk: str | Path, export: Path, reference: dict[str, pd.Da
     checked = plan(cw, targets(reference), report)
     if checked is None:
         return None
+    if names is not None:
+        names.update(site_names(checked))
     parsed = reader(export, report, S.dictionary_labels(dictionary_rows(reference)), record=checked.record)
     if parsed is None:
         return None
     return harmonize(checked, *parsed, report, source=source)
+
+
+def site_names(checked) -> dict[str, str]:
+    """The site's name of each standard export column and form the crosswalk maps (standard -> site):
+    fields, checkbox columns (``std___code`` -> ``site___sitecode``) and forms (from their
+    ``{form}_complete`` columns; several site forms feeding one are named together)."""
+    from .apply import _suffix
+    from .targets import CHECKBOX, COMPLETE
+
+    out: dict[str, str] = {}
+    forms: dict[str, list[str]] = {}
+    for m in checked.fields.values():
+        t = m.target
+        if t.kind == COMPLETE:
+            forms.setdefault(t.name.removesuffix("_complete"), []).append(m.site.removesuffix("_complete"))
+            continue
+        out.setdefault(t.name, m.site)
+        if t.kind == CHECKBOX:
+            for site_code, std in m.codes.items():
+                if std:
+                    out.setdefault(_suffix(t.name, std), _suffix(m.site, site_code))
+    for std, site in forms.items():
+        out.setdefault(std, " or ".join(sorted(set(site))))
+    return out
 
 
 def write_draft(dictionary: str | Path, out: str | Path, *, reference: str | Path | None = None,

@@ -323,13 +323,15 @@ def derive_flags(tables: dict[str, pd.DataFrame], typed_items: pd.DataFrame) -> 
         rel[name] = [("" if pd.isna(v) else (L.TRUE_TEXT if v else L.FALSE_TEXT)) for v in mapped]
 
 
-def _provenance(built: dict[str, list[dict]], tables: dict[str, pd.DataFrame], export: Path, report: Report) -> bytes:
-    """The package's provenance file: where each row of each table came from in the export (provenance.py)."""
+def _provenance(built: dict[str, list[dict]], tables: dict[str, pd.DataFrame], export: Path, report: Report,
+                names: dict[str, str] | None = None) -> bytes:
+    """The package's provenance file: where each row of each table came from in the export (provenance.py);
+    ``names``: the site's own names of the standard's fields and forms, under a crosswalk."""
     from ...standard.writer import to_csv
 
     text = {n: to_csv(tables[n], standard.schema(n)) for n in built}
     sha = next((i["sha256"] for i in report.inputs if i["path"] == report.label(export.name)), "")
-    return P.sidecar(built, text, export.name, sha)
+    return P.sidecar(built, text, export.name, sha, names)
 
 
 def import_export(export: str | Path, out: str | Path, *, reference: str | Path | None = None,
@@ -368,12 +370,14 @@ def _import(export: Path, dest, reference, report: Report, site: str | None = No
         raise FileNotFoundError(f"it has no readable "
                                 f"{', '.join(lacking)} (the instruments and sites the dictionary was built from)")
     rows = dictionary_rows(ref_text)
+    names: dict[str, str] = {}  # the site's own names of the standard's fields and forms, under a crosswalk
     if crosswalk is None:
         parsed = (reader or read_export)(Path(export), report, S.dictionary_labels(rows), excel.numeric_columns(rows))
     else:  # the site's own fields and codes, turned into the standard's first
         from ..crosswalk import read_through
 
-        parsed = read_through(crosswalk, Path(export), ref_text, report, reader or partial(read_export, foreign=True), kind)
+        parsed = read_through(crosswalk, Path(export), ref_text, report, reader or partial(read_export, foreign=True), kind,
+                              names=names)
     if parsed is None:
         return Imported(report)
     header, body = parsed
@@ -396,6 +400,6 @@ def _import(export: Path, dest, reference, report: Report, site: str | None = No
                                            "`pedcomm redcap import`." if reader is None else
                                            f"Survey-study tables converted from a {kind} by `pedcomm import`."),
                               extra={"sources": [report.meta["crosswalk"]]} if crosswalk is not None else None,
-                              files={P.FILE: _provenance(built, tables, Path(export), report)})
+                              files={P.FILE: _provenance(built, tables, Path(export), report, names)})
     validated.report.meta.update(report.meta)
     return Imported(merge(validated.report, report), validated)

@@ -41,17 +41,30 @@ def variables() -> dict[str, dict[str, dict[str, str]]]:
     return out
 
 
-def sidecar(rows: dict[str, list[dict]], csv_text: dict[str, str], export_name: str, export_sha256: str) -> bytes:
-    """The provenance file of the tables built from one export (``csv_text``: each table as written)."""
-    fields = variables()
+def sidecar(rows: dict[str, list[dict]], csv_text: dict[str, str], export_name: str, export_sha256: str,
+            names: dict[str, str] | None = None) -> bytes:
+    """The provenance file of the tables built from one export (``csv_text``: each table as written).
+
+    ``names``: the site's own name of a standard field or form (an import through a crosswalk,
+    pedcomm.interop.crosswalk.site_names), so that findings name the fields and instruments of the
+    site's project rather than the standard's."""
+    names = names or {}
+
+    def own(name):
+        return names.get(name, name) if isinstance(name, str) else name
+
+    fields = {t: {col: {own(form): own(var) for form, var in by.items()} for col, by in cols.items()}
+              for t, cols in variables().items()}
     tables = {}
     for name, built in rows.items():
         if name not in csv_text:
             continue
+        origins = [[[line, record, own(form), instance, own(field)] for line, record, form, instance, field in r.get(ORIGINS, [])]
+                   for r in built]
         tables[name] = {"path": f"data/{name}.csv",
                         "sha256": hashlib.sha256(csv_text[name].encode("utf-8")).hexdigest(),
                         "variables": fields.get(name, {}),
-                        "rows": [r.get(ORIGINS, []) for r in built]}
+                        "rows": origins}
     doc = {"format": FORMAT, "source": {"tool": "REDCap", "file": export_name, "sha256": export_sha256},
            "tables": tables}
     return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
