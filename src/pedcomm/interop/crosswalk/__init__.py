@@ -41,15 +41,20 @@ def read_through(crosswalk: str | Path, export: Path, reference: dict[str, pd.Da
     if cw is None:
         return None
     report.meta["crosswalk"] = cw.source()
+    report.add_input(cw.name, cw.size, cw.sha256)
     checked = plan(cw, targets(reference), report)
     if checked is None:
+        report.meta["refused"] = "the crosswalk cannot be applied as it is (see above); nothing was imported"
         return None
     if names is not None:
         names.update(site_names(checked))
     parsed = reader(export, report, S.dictionary_labels(dictionary_rows(reference)), record=checked.record)
     if parsed is None:
         return None
-    return harmonize(checked, *parsed, report, source=source)
+    harmonized = harmonize(checked, *parsed, report, source=source)
+    if harmonized is None:
+        report.meta["refused"] = "the crosswalk does not fit the export (see above); nothing was imported"
+    return harmonized
 
 
 def site_names(checked) -> dict[str, str]:
