@@ -168,15 +168,13 @@ FROM known WHERE end_seconds > minutes * 60 + ${SEGMENT_BEYOND_DISCUSSION.roundi
 WITH s AS (SELECT * FROM typed.coding_segments
            WHERE discussion_id IS NOT NULL AND code_id IS NOT NULL AND coder_id IS NOT NULL
              AND start_seconds IS NOT NULL AND end_seconds IS NOT NULL),
-running AS (SELECT *, max(end_seconds) OVER w AS run_end
-            FROM s WINDOW w AS (PARTITION BY discussion_id, code_id, coder_id ORDER BY start_seconds, end_seconds, __row
-                                ROWS UNBOUNDED PRECEDING)),
-owned AS (SELECT *, last_value(CASE WHEN end_seconds = run_end THEN segment_id END IGNORE NULLS) OVER w AS owner
-          FROM running WINDOW w AS (PARTITION BY discussion_id, code_id, coder_id
-                                    ORDER BY start_seconds, end_seconds, __row ROWS UNBOUNDED PRECEDING)),
-compared AS (SELECT *, lag(run_end) OVER w AS prev_end, lag(owner) OVER w AS prev_owner
-             FROM owned WINDOW w AS (PARTITION BY discussion_id, code_id, coder_id
-                                     ORDER BY start_seconds, end_seconds, __row))
+-- the segment an overlap is with: among the earlier ones (in order of start, end, row), the latest
+-- of those reaching the furthest end
+compared AS (SELECT *, max(end_seconds) OVER earlier AS prev_end,
+                    arg_max(segment_id, struct_pack(e := end_seconds, a := start_seconds, r := __row)) OVER earlier AS prev_owner
+             FROM s WINDOW earlier AS (PARTITION BY discussion_id, code_id, coder_id
+                                       ORDER BY start_seconds, end_seconds, __row
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
 SELECT 'ran' AS kind, 'SEGMENT_DUPLICATE_CODING' AS code, 'coding_segments' AS resource, 'segment_id' AS field,
        count(*) AS checked
 FROM s

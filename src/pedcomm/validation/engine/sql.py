@@ -127,8 +127,9 @@ def prelude() -> list[str]:
         # a nullable boolean as text ('true', 'false', 'blank')
         "CREATE OR REPLACE MACRO pc_bool(v) AS CASE WHEN v IS NULL THEN 'blank' WHEN v THEN 'true' ELSE 'false' END",
         # an integer cell (cast.INTEGER within int64) and its value
-        f"""CREATE OR REPLACE MACRO pc_int_ok(s) AS regexp_full_match(s, {lit(INTEGER)}) AND length(s) <= 19
-            AND NOT (length(s) = 19 AND s > {lit(INT64_MAX)})""",
+        # (a whole number as DuckDB writes it is one, without the regular expression: the common case)
+        f"""CREATE OR REPLACE MACRO pc_int_ok(s) AS coalesce(CAST(TRY_CAST(s AS BIGINT) AS VARCHAR) = s, false)
+            OR (regexp_full_match(s, {lit(INTEGER)}) AND length(s) <= 19 AND NOT (length(s) = 19 AND s > {lit(INT64_MAX)}))""",
         f"CREATE OR REPLACE MACRO pc_number_ok(s) AS regexp_full_match(s, {lit(NUMBER)}) AND isfinite(TRY_CAST(s AS DOUBLE))",
         f"CREATE OR REPLACE MACRO pc_date_ok(s) AS regexp_full_match(s, {lit(DATE)}) AND TRY_CAST(s AS DATE) IS NOT NULL",
         f"CREATE OR REPLACE MACRO pc_true(s) AS s IN {in_list(TRUE_VALUES)}",
