@@ -248,11 +248,18 @@ def counts_step(resource: str, schema: dict, checks: list[FieldCheck], seq: int)
     filled = " + ".join(f"count({typed_value(fd, codes)})" for fd in schema["fields"])
     aggs += ["count(*) AS n_rows", f"{filled} AS n_filled"]
     entries.append("struct_pack(kind := 'table', code := NULL, field := NULL, checked := n_rows, failed := n_filled)")
-    sql = (f"INSERT INTO pc.results (seq, kind, code, resource, field, checked, failed) "
-           f"SELECT {seq}, u.kind, u.code, {lit(resource)}, u.field, u.checked, u.failed "
-           f"FROM (SELECT unnest([{', '.join(entries)}]) AS u FROM (SELECT {', '.join(aggs)} FROM {raw(resource)} r)) "
-           f"WHERE u.kind = 'table' OR (u.code = 'PRIMARY_KEY' AND {state(resource)} = 'complete') OR (u.code <> 'PRIMARY_KEY' "
-           f"AND u.field IN (SELECT field FROM pc.columns WHERE resource = {lit(resource)} AND first))")
+    # a check of a column the file lacks, or the key of a table missing columns, is listed as not run
+    # (the table's why names the columns); the screen of an absent column has nothing to screen
+    kind = ("CASE WHEN u.kind = 'table' THEN 'table' "
+            "WHEN u.code = 'PRIMARY_KEY' THEN CASE WHEN t.state = 'complete' THEN 'ran' ELSE 'skip' END "
+            "WHEN list_contains(c.have, u.field) THEN 'ran' ELSE 'skip' END")
+    sql = (f"INSERT INTO pc.results (seq, kind, code, resource, field, checked, failed, reason) "
+           f"SELECT {seq}, k.kind, u.code, {lit(resource)}, u.field, CASE WHEN k.kind <> 'skip' THEN u.checked END, "
+           f"CASE WHEN k.kind <> 'skip' THEN u.failed END, CASE WHEN k.kind = 'skip' THEN t.why END "
+           f"FROM (SELECT unnest([{', '.join(entries)}]) AS u FROM (SELECT {', '.join(aggs)} FROM {raw(resource)} r)), "
+           f"(SELECT coalesce(list(field), []::VARCHAR[]) AS have FROM pc.columns WHERE resource = {lit(resource)} AND first) c, "
+           f"(SELECT state, why FROM pc.tables WHERE resource = {lit(resource)}) t, LATERAL (SELECT {kind} AS kind) k "
+           f"WHERE k.kind <> 'skip' OR u.code NOT IN ('TEXT_IDENTIFIER', 'AGE_OVER_89')")
     failed = (f"SELECT code, resource, field FROM pc.results WHERE seq = {seq} AND kind = 'ran' AND failed > 0")
     return Step(f"{resource}.counts", sorted({fc.code for fc in checks}), resource, None, [sql, failed],
                 {"kind": "readable", "resource": resource})

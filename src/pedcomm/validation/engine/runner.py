@@ -246,6 +246,8 @@ class Engine:
                 run.failed += int(r["failed"])
                 run.status = "failed"
                 report.counts[(code, resource, field_)] += int(r["failed"])
+        elif kind == "skip":
+            self.skip(code, resource, field_, r["reason"])
         elif kind == "clue":
             report.clues.append({"kind": r["detail"], "code": code, "resource": resource, "field": field_,
                                  "count": int(r["failed"]), **({"target": r["expected"]} if r["expected"] else {})})
