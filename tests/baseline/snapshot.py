@@ -19,6 +19,15 @@ re-recorded on that branch, after `snapshot.py check` showed that only they diff
 ``reproduce`` and ``synth`` digests are the ones recorded before issue 13).
 RELATIONSHIP_VISIT_RATE became a warning (standard 0.2.0 may only add warnings): every survey report's
 check list names its severity, so the conformance digests were re-recorded again at the merge.
+Issue 23 (the check engine: every data check as SQL run by DuckDB) re-recorded the ``conformance``
+digests after `snapshot.py check` showed that only they differed (``reproduce`` and ``synth`` are
+byte-identical: the analyses read the same typed tables from the engine). What changed in the JSON
+reports, on purpose: the order of ``checks`` (the engine's order: per table the screen and the
+cell checks in Table Schema order, then the keys, the foreign keys, the studies' rules); a table
+missing columns lists its key and the checks of each missing column as not run (``skipped``);
+a code with spaces around it is no longer a "labels instead of codes" hint. Every finding (code,
+table, column, row, record id, severity, shown value) is the same on every case
+(benchmarks/compare_engines.py against the previous main).
 tests/test_baseline.py runs the same comparison in the test suite.
 """
 
