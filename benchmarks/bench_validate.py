@@ -117,7 +117,7 @@ def main():
                "rows": sum(sum(1 for _ in open(p)) - 1 for p in (clean / "data").glob("*.csv"))}
         row["pyarrow"] = measure([sys.executable, "-c", PARSE, str(clean)], a.repeat)
         row["pedcomm"] = measure([str(BIN / "pedcomm"), "validate", str(clean)], a.repeat)
-        row["pedcomm_dirty"] = measure([str(BIN / "pedcomm"), "validate", str(dirty), "--format", "json",
+        row["pedcomm_dirty"] = measure([str(BIN / "pedcomm"), "validate", str(dirty), "--format", "json", "--force",
                                         "-o", str(work / f"dirty-{n}.json")], a.repeat)
         report = json.loads((work / f"dirty-{n}.json").read_text())
         row["dirty_errors_counted"] = report["errors"]
