@@ -75,8 +75,7 @@ class Engine:
                                           "autoinstall_known_extensions": False, "autoload_known_extensions": False})
         self.execute(f"SET VARIABLE reveal = {lit(self.reveal)}")
         self.execute(f"SET VARIABLE max_listed = {int(self.max_listed)}")
-        for s in self.plan.prelude:
-            self.execute(s)
+        self.execute(";\n".join(self.plan.prelude))  # the macros and status tables, in one call
         for name, entry in self.plan.resources.items():
             for s in load.set_state(name, "absent") + load.empty_views(name, entry):
                 self.execute(s)
