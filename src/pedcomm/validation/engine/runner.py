@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import uuid
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,12 +68,15 @@ class Engine:
     def __post_init__(self) -> None:
         import duckdb
 
-        self.tmp = tempfile.mkdtemp(prefix="pedcomm-duckdb-")
+        # where DuckDB spills beyond its memory limit: created by DuckDB only when it spills (a small
+        # package never does), removed with the engine
+        self.tmp = os.path.join(tempfile.gettempdir(), f"pedcomm-duckdb-{os.getpid()}-{uuid.uuid4().hex[:12]}")
         self._cleanup = weakref.finalize(self, shutil.rmtree, self.tmp, True)
         self.con = duckdb.connect(config={"threads": max(1, os.cpu_count() or 1),
                                           "memory_limit": f"{memory_limit(self.data_bytes) >> 20}MB",
                                           "temp_directory": self.tmp, "preserve_insertion_order": True,
                                           "autoinstall_known_extensions": False, "autoload_known_extensions": False})
+        self.execute("SET enable_progress_bar = false")  # never a progress bar of DuckDB's on a user's screen
         self.execute(f"SET VARIABLE reveal = {lit(self.reveal)}")
         self.execute(f"SET VARIABLE max_listed = {int(self.max_listed)}")
         self.execute(";\n".join(self.plan.prelude))  # the macros and status tables, in one call
