@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: setup browser tex r run test docs data dist lock clean
+.PHONY: setup browser tex r run test docs data dist lock clean bench-guard
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ test: $(STAMP) browser tex r
 	$(BIN)/python -m ruff check src
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
+
+## The speed guard of validation: one run at 100k survey relationships against frictionless and a bare
+## pyarrow parse, failing beyond three times a target ratio (benchmarks/bench_validate.py --guard, about a minute).
+bench-guard: $(STAMP)
+	$(BIN)/python benchmarks/bench_validate.py --guard
 
 ## The documentation site, into site/: the mkdocs hook (src/pedcomm/docsgen/hook.py) first generates the
 ## data dictionary, codebook, check catalogue, CLI reference and reproduced tables from the sources.

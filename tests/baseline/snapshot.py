@@ -29,6 +29,15 @@ else): index.html keeps a phone's width (each table in a box that scrolls sidewa
 wrap: its style and the table wrappers), and index.md's coding assumption names the fewest clusters
 in words ("the fewest clusters pedcomm accepts, CLUSTERS_TOO_FEW" instead of "CLUSTERS_TOO_FEW's
 minimum"); the reproduce digests were re-recorded on that branch.
+Issue 23 (the check engine: every data check as SQL run by DuckDB) re-recorded the ``conformance``
+digests after `snapshot.py check` showed that only they differed (``reproduce`` and ``synth`` are
+byte-identical: the analyses read the same typed tables from the engine). What changed in the JSON
+reports, on purpose: the order of ``checks`` (the engine's order: per table the screen and the
+cell checks in Table Schema order, then the keys, the foreign keys, the studies' rules); a table
+missing columns lists its key and the checks of each missing column as not run (``skipped``);
+a code with spaces around it is no longer a "labels instead of codes" hint. Every finding (code,
+table, column, row, record id, severity, shown value) is the same on every case
+(benchmarks/compare_engines.py against the previous main).
 tests/test_baseline.py runs the same comparison in the test suite.
 """
 
