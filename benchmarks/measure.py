@@ -1,4 +1,5 @@
-"""Run one command as a child process and print its wall time and peak memory as JSON.
+"""Run one command as a child process and print its wall time, CPU time (user +
+system) and peak memory as JSON.
 
     python benchmarks/measure.py -- CMD ARGS...
 
@@ -16,5 +17,6 @@ if __name__ == "__main__":
     t = time.perf_counter()
     p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wall = time.perf_counter() - t
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(json.dumps({"wall_s": wall, "peak_mb": peak_kb / 1024, "exit": p.returncode}))
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(json.dumps({"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024,
+                      "exit": p.returncode}))

@@ -137,87 +137,107 @@ def _fk_fields(x) -> list[str]:
 
 @dataclass
 class FieldCheck:
-    """One check of one column: its counts (checked, failed) and, when it failed, its finding rows."""
+    """One check of one column: its counts (checked, failed) and, when it failed, its finding rows.
+
+    The counts are conditions on a cell, ``{c}`` (its text as read) and ``{t}`` (its typed value):
+    ``checked`` (None: every row), ``failed`` (None: never) or, with ``distinct``, the checked cells
+    that repeat an earlier one. counts_step counts them row by row, or over a column's distinct
+    values (``by_value``) where the conditions are evaluated once per value."""
 
     code: str
     column: str
-    checked: str
-    failed: str
+    checked: str | None
+    failed: str | None
     bad: str | None = None  # the condition of a failing row (None: the check lists no rows by a condition)
     cols: dict = field(default_factory=dict)  # finding columns (SQL) beyond row and record
     clues: list = field(default_factory=list)  # (kind, condition on failing rows)
     listing: str | None = None  # a whole listing query, when not "rows where bad"
+    distinct: bool = False  # failed: the checked cells repeating an earlier one
+
+
+def by_value(fd: dict) -> bool:
+    """Whether a column's checks are counted over its distinct values rather than row by row: an
+    identifier column (text with a pattern: its screen and pattern are regular expressions), a coded
+    one (enum) and a boolean repeat few values, each of them checked once instead of once per row."""
+    c = fd.get("constraints", {})
+    return (fd.get("type", "string") == "string" and "pattern" in c) or "enum" in c or fd.get("type") == "boolean"
 
 
 def field_checks(resource: str, schema: dict) -> list[FieldCheck]:
     codes = standard.missing_codes(resource)
     out: list[FieldCheck] = []
+    miss = q.missing("{c}", codes)
     for fd in schema["fields"]:  # the identifier screen of the table as read
         name = fd["name"]
         col = f"r.{ident(name)}"
         if identifiers.is_age_field(name) and fd.get("type") in ("integer", "number"):
-            number = f"TRY_CAST(pc_strip({col}) AS DOUBLE)"
+            # a typed cell is its number (the common case, without stripping the text)
+            number = "CASE WHEN {t} IS NOT NULL THEN CAST({t} AS DOUBLE) ELSE TRY_CAST(pc_strip({c}) AS DOUBLE) END"
             old = f"{number} > {identifiers.MAX_AGE}"
-            out.append(FieldCheck("AGE_OVER_89", name, f"count({number})", f"count(*) FILTER (WHERE {old})", old,
-                                  {"value": f"secret({col})"}))
+            out.append(FieldCheck("AGE_OVER_89", name, f"{number} IS NOT NULL", old,
+                                  cell(old, col, f"r.{ident('t:' + name)}"), {"value": f"secret({col})"}))
         if (resource, name) in OWN_SCREEN or fd.get("type", "string") != "string" or "enum" in fd.get("constraints", {}):
             continue
-        out.append(FieldCheck("TEXT_IDENTIFIER", name, "count(*)", f"count(*) FILTER (WHERE pc_screen({col}))",
+        out.append(FieldCheck("TEXT_IDENTIFIER", name, None, "pc_screen({c})",
                               f"pc_screen({col})", {"value": f"secret({col})", "detail": f"words(pc_kinds({col}))"}))
     for fd in schema["fields"]:
         name, type_ = fd["name"], fd.get("type", "string")
         c = fd.get("constraints", {})
         col = f"r.{ident(name)}"
         tv = f"r.{ident('t:' + name)}" if type_ != "string" else q.typed(col, "string", codes)
-        miss = q.missing(col, codes)
-        bad_type = f"NOT {miss} AND NOT {q.type_ok(col, type_)}" if type_ != "string" else "false"
+        bad_type = f"NOT {q.missing(col, codes)} AND NOT {q.type_ok(col, type_)}" if type_ != "string" else "false"
         clues = [("excel_dates", f"regexp_full_match(pc_strip({col}), {lit(EXCEL_DATE)})")]
         if type_ == "boolean":
             clues.append(("labels", f"lower(pc_strip({col})) IN {q.in_list(LABEL_BOOLEANS)}"))
-        out.append(FieldCheck("CELL_TYPE", name, "count(*)", f"count(*) FILTER (WHERE {bad_type})", bad_type,
-                              {"value": show(resource, name, col), "expected": f"words({lit(q.expected_type(type_))})",
-                               "hint": q.type_hint(col, type_, codes)}, clues if type_ != "string" else []))
+        # counted from the typed value (NULL when missing or unreadable: the load typed each cell once)
+        out.append(FieldCheck("CELL_TYPE", name, None, f"{{t}} IS NULL AND NOT {miss}" if type_ != "string" else None,
+                              bad_type, {"value": show(resource, name, col), "expected": f"words({lit(q.expected_type(type_))})",
+                                         "hint": q.type_hint(col, type_, codes)}, clues if type_ != "string" else []))
         if c.get("required"):
             detail = f"CASE WHEN {col} IS NULL OR {col} = '' THEN 'blank' " + " ".join(
                 f"WHEN {col} = {lit(v)} THEN {lit(f'the missing-value code {v} ({label})')}" for v, label in codes.items() if v
             ) + " END"
-            out.append(FieldCheck("CELL_REQUIRED", name, "count(*)", f"count(*) FILTER (WHERE {miss})", miss,
-                                  {"detail": f"words({detail})"}))
+            out.append(FieldCheck("CELL_REQUIRED", name, None, miss, cell(miss, col, tv), {"detail": f"words({detail})"}))
         if "enum" in c:
             allowed = [str(v) for v in c["enum"]]
             text = f"CAST({tv} AS VARCHAR)"
-            bad = f"{tv} IS NOT NULL AND {text} NOT IN {q.in_list(allowed)}"
+            bad = f"{{t}} IS NOT NULL AND CAST({{t}} AS VARCHAR) NOT IN {q.in_list(allowed)}"
             norm_codes = sorted({re.sub(r"[\s-]+", "_", a.lower()) for a in allowed})
             # a code spelled as a label ('Female'), not a code with spaces around it ('female ')
             labels = f"{q.normalised_code(text)} IN {q.in_list(norm_codes)} AND pc_strip({text}) NOT IN {q.in_list(allowed)}"
-            out.append(FieldCheck("CELL_ENUM", name, f"count({tv})", f"count(*) FILTER (WHERE {bad})", bad,
+            out.append(FieldCheck("CELL_ENUM", name, "{t} IS NOT NULL", bad, cell(bad, col, tv),
                                   {"value": show(resource, name, text), "expected": f"words({lit(', '.join(allowed))})",
                                    "hint": q.enum_hint(text, allowed, codes)}, [("labels", labels)]))
         if "minimum" in c or "maximum" in c:
             lo, hi = c.get("minimum"), c.get("maximum")
-            conds = ([f"{tv} < {lit(lo)}"] if lo is not None else []) + ([f"{tv} > {lit(hi)}"] if hi is not None else [])
+            conds = ([f"{{t}} < {lit(lo)}"] if lo is not None else []) + ([f"{{t}} > {lit(hi)}"] if hi is not None else [])
             bad = "(" + " OR ".join(conds) + ")"
             expected = f"{lo if lo is not None else '-inf'} to {hi if hi is not None else 'inf'}"
-            out.append(FieldCheck("CELL_RANGE", name, f"count({tv})", f"count(*) FILTER (WHERE {bad})", bad,
+            out.append(FieldCheck("CELL_RANGE", name, "{t} IS NOT NULL", bad, cell(bad, col, tv),
                                   {"value": show(resource, name, col), "expected": f"words({lit(expected)})"}))
         if "pattern" in c:
-            bad = f"{tv} IS NOT NULL AND NOT regexp_full_match({tv}, {lit(c['pattern'])})"
-            out.append(FieldCheck("CELL_PATTERN", name, f"count({tv})", f"count(*) FILTER (WHERE {bad})", bad,
+            bad = f"{{t}} IS NOT NULL AND NOT regexp_full_match({{t}}, {lit(c['pattern'])})"
+            out.append(FieldCheck("CELL_PATTERN", name, "{t} IS NOT NULL", bad, cell(bad, col, tv),
                                   {"value": show(resource, name, tv)}))
         if "minLength" in c or "maxLength" in c:
             lo, hi = c.get("minLength", 0), c.get("maxLength")
-            length = f"length(CAST({tv} AS VARCHAR))"
+            length = "length(CAST({t} AS VARCHAR))"
             bad = "(" + " OR ".join([f"{length} < {lo}"] + ([f"{length} > {hi}"] if hi is not None else [])) + ")"
             span = f"{lo} to {hi if hi is not None else 'any'}"
-            out.append(FieldCheck("CELL_LENGTH", name, f"count({tv})", f"count(*) FILTER (WHERE {bad})", bad,
-                                  {"detail": f"words({length})", "expected": f"words({lit(span)})"}))
+            out.append(FieldCheck("CELL_LENGTH", name, "{t} IS NOT NULL", bad, cell(bad, col, tv),
+                                  {"detail": f"words({cell(length, col, tv)})", "expected": f"words({lit(span)})"}))
         if c.get("unique"):
             listing = (f"SELECT __row AS row, __record AS record, {show(resource, name, 'v')} AS value, words(first) AS detail "
                        f"FROM (SELECT r.__row, r.__record, CAST({tv} AS VARCHAR) AS v, "
                        f"min(r.__row) OVER (PARTITION BY {tv}) AS first FROM {raw(resource)} r WHERE {tv} IS NOT NULL) "
                        f"WHERE __row > first")
-            out.append(FieldCheck("CELL_UNIQUE", name, f"count({tv})", f"count({tv}) - count(DISTINCT {tv})", listing=listing))
+            out.append(FieldCheck("CELL_UNIQUE", name, "{t} IS NOT NULL", None, listing=listing, distinct=True))
     return out
+
+
+def cell(cond: str, c: str, t: str) -> str:
+    """A condition on a cell ({c}, {t}) as SQL on given expressions (the listing's r.<field>, its typed value)."""
+    return cond.replace("{c}", c).replace("{t}", t)
 
 
 def typed_value(fd: dict, codes: dict[str, str]) -> str:
@@ -227,27 +247,76 @@ def typed_value(fd: dict, codes: dict[str, str]) -> str:
     return "r." + ident("t:" + fd["name"])
 
 
+def _count(cond: str | None, grouped: bool) -> str:
+    """The rows meeting a condition (None: every row): counted row by row, or over distinct values (v, n)."""
+    if grouped:
+        return f"CAST(coalesce(sum(n){f' FILTER (WHERE {cond})' if cond else ''}, 0) AS BIGINT)"
+    return f"count(*){f' FILTER (WHERE {cond})' if cond else ''}"
+
+
+def counts(fc_checked: str | None, fc_failed: str | None, distinct: bool, c: str, t: str, grouped: bool) -> tuple[str, str]:
+    """(checked, failed) of one check as aggregates, on a cell c with typed value t."""
+    checked = cell(fc_checked, c, t) if fc_checked else None
+    if distinct:  # the checked cells minus their distinct values
+        failed = (f"{_count(checked, True)} - count(*) FILTER (WHERE {checked})" if grouped
+                  else f"count(*) FILTER (WHERE {checked}) - count(DISTINCT {t}) FILTER (WHERE {checked})")
+    else:
+        failed = _count(cell(fc_failed, c, t), grouped) if fc_failed else "CAST(0 AS BIGINT)"
+    return _count(checked, grouped), failed
+
+
 def counts_step(resource: str, schema: dict, checks: list[FieldCheck], seq: int) -> Step:
-    """One scan of a table: every field check's counts (for the columns present), its primary key's
-    (a complete table only) and the table's completeness."""
+    """The counts of a table: every field check's (for the columns present), its primary key's (a
+    complete table only) and the table's completeness; one scan for the columns counted row by row,
+    one grouping by value for each column counted over its distinct values (by_value)."""
     codes = standard.missing_codes(resource)
-    aggs, entries = [], []
+    aggs: list[str] = []
+    entries: list[str] = []
+    groups: dict[str, list[str]] = {}  # column -> its counts over its distinct values
+    fields = {fd["name"]: fd for fd in schema["fields"]}
+    grouped = {n for n, fd in fields.items() if by_value(fd)}
+
+    def on(name: str) -> tuple[str, str]:  # (cell, typed value) of a column, in its counting query
+        fd = fields[name]
+        if name in grouped:
+            return "v", (q.typed("v", "string", codes) if fd.get("type", "string") == "string"
+                         else resource_entry_field(fd, codes)["typed"].replace("{col}", "v"))
+        return f"r.{ident(name)}", typed_value(fd, codes)
+
+    def add(name: str, exprs: list[str]) -> None:
+        (groups.setdefault(name, []) if name in grouped else aggs).extend(exprs)
+
     pk = _pk(schema)
     if pk:
-        tv = {fd["name"]: typed_value(fd, codes) for fd in schema["fields"]}
-        notnull = " AND ".join(f"{tv[k]} IS NOT NULL" for k in pk)
-        key = tv[pk[0]] if len(pk) == 1 else "struct_pack(" + ", ".join(f"k{i} := {tv[k]}" for i, k in enumerate(pk)) + ")"
-        aggs += [f"count(*) FILTER (WHERE {notnull}) AS pk_c",
-                 f"count(*) FILTER (WHERE {notnull}) - count(DISTINCT {key}) FILTER (WHERE {notnull}) AS pk_f"]
+        if len(pk) == 1:
+            c, t = on(pk[0])
+            checked, failed = counts("{t} IS NOT NULL", None, True, c, t, pk[0] in grouped)
+            add(pk[0], [f"{checked} AS pk_c", f"{failed} AS pk_f"])
+        else:
+            # a composite key counts distinct hashes: no repeated hash, no repeated key (a repeated hash
+            # may be a collision: the key's listing step then counts exactly, key_step)
+            tv = {k: typed_value(fields[k], codes) for k in pk}
+            notnull = " AND ".join(f"{tv[k]} IS NOT NULL" for k in pk)
+            key = "hash(" + ", ".join(tv[k] for k in pk) + ")"
+            aggs += [f"count(*) FILTER (WHERE {notnull}) AS pk_c",
+                     f"count(*) FILTER (WHERE {notnull}) - count(DISTINCT {key}) FILTER (WHERE {notnull}) AS pk_f"]
         entries.append(f"struct_pack(kind := 'ran', code := 'PRIMARY_KEY', field := {lit(', '.join(pk))}, "
                        "checked := pk_c, failed := pk_f)")
     for i, fc in enumerate(checks):
-        aggs += [f"{fc.checked} AS c{i}", f"{fc.failed} AS f{i}"]
+        c, t = on(fc.column)
+        checked, failed = counts(fc.checked, fc.failed, fc.distinct, c, t, fc.column in grouped)
+        add(fc.column, [f"{checked} AS c{i}", f"{failed} AS f{i}"])
         entries.append(f"struct_pack(kind := 'ran', code := {lit(fc.code)}, field := {lit(fc.column)}, "
                        f"checked := c{i}, failed := f{i})")
-    filled = " + ".join(f"count({typed_value(fd, codes)})" for fd in schema["fields"])
-    aggs += ["count(*) AS n_rows", f"{filled} AS n_filled"]
-    entries.append("struct_pack(kind := 'table', code := NULL, field := NULL, checked := n_rows, failed := n_filled)")
+    for j, name in enumerate(fields):
+        c, t = on(name)
+        add(name, [f"{_count(f'{t} IS NOT NULL', name in grouped)} AS filled{j}"])
+    filled = " + ".join(f"filled{j}" for j in range(len(fields)))
+    aggs += ["count(*) AS n_rows"]
+    entries.append(f"struct_pack(kind := 'table', code := NULL, field := NULL, checked := n_rows, failed := {filled})")
+    sources = ", ".join([f"(SELECT {', '.join(aggs)} FROM {raw(resource)} r) a"] + [
+        f"(SELECT {', '.join(exprs)} FROM (SELECT r.{ident(col)} AS v, count(*) AS n FROM {raw(resource)} r GROUP BY ALL)) g{j}"
+        for j, (col, exprs) in enumerate(groups.items())])
     # a check of a column the file lacks, or the key of a table missing columns, is listed as not run
     # (the table's why names the columns); the screen of an absent column has nothing to screen
     kind = ("CASE WHEN u.kind = 'table' THEN 'table' "
@@ -256,7 +325,7 @@ def counts_step(resource: str, schema: dict, checks: list[FieldCheck], seq: int)
     sql = (f"INSERT INTO pc.results (seq, kind, code, resource, field, checked, failed, reason) "
            f"SELECT {seq}, k.kind, u.code, {lit(resource)}, u.field, CASE WHEN k.kind <> 'skip' THEN u.checked END, "
            f"CASE WHEN k.kind <> 'skip' THEN u.failed END, CASE WHEN k.kind = 'skip' THEN t.why END "
-           f"FROM (SELECT unnest([{', '.join(entries)}]) AS u FROM (SELECT {', '.join(aggs)} FROM {raw(resource)} r)), "
+           f"FROM (SELECT unnest([{', '.join(entries)}]) AS u FROM {sources}), "
            f"(SELECT coalesce(list(field), []::VARCHAR[]) AS have FROM pc.columns WHERE resource = {lit(resource)} AND first) c, "
            f"(SELECT state, why FROM pc.tables WHERE resource = {lit(resource)}) t, LATERAL (SELECT {kind} AS kind) k "
            f"WHERE k.kind <> 'skip' OR u.code NOT IN ('TEXT_IDENTIFIER', 'AGE_OVER_89')")
@@ -290,11 +359,21 @@ def listing_steps(resource: str, checks: list[FieldCheck], seq0: int) -> list[St
     return out
 
 
-def key_step(resource: str, schema: dict) -> Step | None:
-    """The rows repeating an earlier row's key, when the counts found any (PRIMARY_KEY)."""
+def key_step(resource: str, schema: dict, counts_seq: int) -> Step | None:
+    """The rows repeating an earlier row's key, when the counts found any (PRIMARY_KEY). The counts
+    step counted a composite key's distinct hashes: its count is made exact here first."""
     pk = _pk(schema)
     if not pk:
         return None
+    exact = []
+    if len(pk) > 1:
+        codes = standard.missing_codes(resource)
+        tv = {fd["name"]: typed_value(fd, codes) for fd in schema["fields"]}
+        notnull = " AND ".join(f"{tv[k]} IS NOT NULL" for k in pk)
+        key = "struct_pack(" + ", ".join(f"k{i} := {tv[k]}" for i, k in enumerate(pk)) + ")"
+        exact = [f"UPDATE pc.results SET failed = (SELECT count(*) FILTER (WHERE {notnull}) - count(DISTINCT {key}) "
+                 f"FILTER (WHERE {notnull}) FROM {raw(resource)} r) WHERE seq = {counts_seq} AND kind = 'ran' "
+                 f"AND code = 'PRIMARY_KEY'"]
     label = ", ".join(pk)
     cols = ", ".join(f"t.{ident(k)}" for k in pk)
     notnull = " AND ".join(f"t.{ident(k)} IS NOT NULL" for k in pk)
@@ -305,7 +384,8 @@ def key_step(resource: str, schema: dict) -> Step | None:
            f"FROM (SELECT t.__row, t.__record, struct_pack(v := {text}, s := {flags}) AS value, "
            f"min(t.__row) OVER (PARTITION BY {cols}) AS first FROM {typed(resource)} t WHERE {notnull}) "
            f"WHERE __row > first ORDER BY __row LIMIT getvariable('max_listed')")
-    return Step(f"{resource}.PRIMARY_KEY", ["PRIMARY_KEY"], resource, label, [sql], after=["PRIMARY_KEY", resource, label])
+    return Step(f"{resource}.PRIMARY_KEY", ["PRIMARY_KEY"], resource, label, exact + [sql],
+                after=["PRIMARY_KEY", resource, label])
 
 
 #: The guards of a batch of steps, evaluated together by one query on pc.guards (guards.sql).
@@ -345,11 +425,16 @@ def foreign_key_steps(resource: str, schema: dict) -> list[Step]:
         on = " AND ".join(f"c.{ident(f)} = p.{ident(rf)}" for f, rf in zip(fields, rfields))
         parent = (f"(SELECT DISTINCT {', '.join(ident(rf) for rf in rfields)} FROM {typed(target)} "
                   f"WHERE {' AND '.join(f'{ident(rf)} IS NOT NULL' for rf in rfields)})")
-        missing = f"p.{ident(rfields[0])} IS NULL"
+        if len(fields) == 1:  # a key of one column: a membership test (no distinct parents, no join rows)
+            missing = f"NOT ({child_cols[0]} IN (SELECT {ident(rfields[0])} FROM {typed(target)} "
+            missing += f"WHERE {ident(rfields[0])} IS NOT NULL))"
+            joined = f"{typed(resource)} c WHERE {notnull}"
+        else:
+            missing = f"p.{ident(rfields[0])} IS NULL"
+            joined = f"{typed(resource)} c LEFT JOIN {parent} p ON {on} WHERE {notnull}"
         text = " || ', ' || ".join(f"CAST({c} AS VARCHAR)" for c in child_cols)
         flags = " OR ".join(q.sensitive(standard.field(resource, f), f"CAST(c.{ident(f)} AS VARCHAR)") for f in fields)
         expected = f"{target}.{', '.join(rfields)}"
-        joined = f"{typed(resource)} c LEFT JOIN {parent} p ON {on} WHERE {notnull}"
         key = f"'FOREIGN_KEY', {lit(resource)}, {lit(label)}"
         counts = [f"INSERT INTO pc.results (seq, kind, code, resource, field, checked, failed) "
                   f"SELECT {{seq}}, 'ran', {key}, count(*), count(*) FILTER (WHERE {missing}) FROM {joined}",
@@ -442,18 +527,35 @@ def study_steps() -> list[Step]:
     return out
 
 
+def records_step(steps: list[Step]) -> Step | None:
+    """The record id of each listed finding whose step left it out (the studies' rules need not carry
+    __record through their joins, which would compute it for every row): looked up for the listed rows
+    only, in the tables the rules need (a LATERAL lookup reads the rows it asks for, not every record)."""
+    tables = sorted({t for st in steps if st.guard and st.guard.get("kind") == "needs" for t in st.guard["needs"]})
+    if not tables:
+        return None
+    parts = [f"SELECT {lit(t)} AS resource, x.row, l.__record AS rec FROM (SELECT DISTINCT row FROM pc.results "
+             f"WHERE kind = 'finding' AND record IS NULL AND row IS NOT NULL AND resource = {lit(t)}) x, "
+             f"LATERAL (SELECT __record FROM {raw(t)} WHERE __row = x.row) l" for t in tables]
+    sql = (f"UPDATE pc.results SET record = f.rec FROM ({' UNION ALL '.join(parts)}) f "
+           "WHERE pc.results.kind = 'finding' AND pc.results.record IS NULL AND pc.results.resource = f.resource "
+           "AND pc.results.row = f.row")
+    return Step("records", [], None, None, [sql])
+
+
 # -- the whole plan -----------------------------------------------------------------------------
 
 def resource_entry(resource: str, schema: dict) -> dict:
     """What the load contract needs of a table: its fields with their SQL types and typed
     expressions (templates on {col}), its key and the record id's template."""
     codes = standard.missing_codes(resource)
-    fields = []
-    for fd in schema["fields"]:
-        type_ = fd.get("type", "string")
-        fields.append({"name": fd["name"], "type": type_, "sql_type": q.sql_type(type_),
-                       "typed": q.typed("{col}", type_, codes)})
+    fields = [resource_entry_field(fd, codes) for fd in schema["fields"]]
     return {"fields": fields, "primaryKey": _pk(schema), "record": record_template(resource, schema)}
+
+
+def resource_entry_field(fd: dict, codes: dict[str, str]) -> dict:
+    type_ = fd.get("type", "string")
+    return {"name": fd["name"], "type": type_, "sql_type": q.sql_type(type_), "typed": q.typed("{col}", type_, codes)}
 
 
 def record_template(resource: str, schema: dict) -> str | None:
@@ -492,15 +594,20 @@ def plan() -> Plan:
     steps: list[Step] = []
     for name, schema in schemas.items():
         checks = field_checks(name, schema)
-        steps.append(counts_step(name, schema, checks, len(steps)))
+        counts_seq = len(steps)
+        steps.append(counts_step(name, schema, checks, counts_seq))
         steps += listing_steps(name, checks, len(steps))
-        k = key_step(name, schema)
+        k = key_step(name, schema, counts_seq)
         if k is not None:
             steps.append(k)
     steps.append(Step("keyed", [], None, None, [KEYED]))
     for name, schema in schemas.items():
         steps += foreign_key_steps(name, schema)
-    steps += study_steps()
+    rules = study_steps()
+    steps += rules
+    fill = records_step(rules)
+    if fill is not None:
+        steps.append(fill)
     for i, st in enumerate(steps):  # every step's rows carry its place in the plan
         st.sql = [s.replace("{seq}", str(i)) for s in st.sql]
     text = "\n".join(prelude + [s for st in steps for s in st.sql])

@@ -157,6 +157,10 @@ def typed(col: str, type_: str, codes: dict[str, str]) -> str:
              "boolean": f"pc_true({col})", "date": f"CAST({col} AS DATE)", "string": col}[type_]
     if type_ == "string":
         return f"CASE WHEN NOT {missing(col, codes)} THEN {col} END"
+    if type_ == "integer":  # the common case first: a whole number as DuckDB writes it, read once
+        return (f"CASE WHEN {col} IN {in_list(list(codes) or [''])} THEN NULL "
+                f"WHEN CAST(TRY_CAST({col} AS BIGINT) AS VARCHAR) = {col} THEN TRY_CAST({col} AS BIGINT) "
+                f"WHEN {type_ok(col, type_)} THEN {value} END")
     return f"CASE WHEN NOT {missing(col, codes)} AND {type_ok(col, type_)} THEN {value} END"
 
 
