@@ -5,13 +5,31 @@ reading command on prepared inputs: outputs aimed at inputs, existing, foreign a
 outputs, special files and oversize files in every input role, invalid options. Each must end
 with its code and exit status, without a traceback, with every input byte-identical and nothing
 half-written (no temporary, no lock, no partial output).
+
+Issue 27 (a second outside audit) adds, below: links and strangers planted at the paths pedcomm
+keeps for itself (lock, temporaries, markers) under every writing command, forged and edited
+markers, faults while writing, values that must stay masked, inputs that used to end in a
+traceback, and the refusals that were missing.
 """
 
+import contextlib
+import errno
+import json
+import os
+import stat
 import time
+from pathlib import Path
 
 import pytest
+import yaml
+from typer.testing import CliRunner
 
-from pedcomm.commands.conformance import cases, run
+from pedcomm.cli import app
+from pedcomm.commands.conformance import _summary, cases, run
+from pedcomm.files import markers, outputs
+from pedcomm.validation.conformance import SUITE, materialize
+
+from .conftest import snapshot
 
 CASES = cases()
 
@@ -42,3 +60,327 @@ def test_command_case(case, tmp_path):
         assert case["secret"] not in r.output
         written = [v for rel, v in r.after.items() if r.before.get(rel) != v and isinstance(v, bytes)]
         assert not any(case["secret"].encode() in v for v in written)
+
+
+# -- issue 27: a second outside audit ----------------------------------------------------------------
+#
+# Every writing command, with links and strangers planted at the paths pedcomm keeps for itself
+# (its lock, its temporaries, its markers), forged and edited markers, and faults while writing.
+
+_runner = CliRunner()
+FILE, FOLDER = outputs.FILE, outputs.FOLDER
+
+
+def pedcomm(*args, cwd: Path | None = None):
+    with contextlib.chdir(cwd) if cwd else contextlib.nullcontext():
+        return _runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> Path:
+    """One folder of valid inputs for every writing command (never changed by any test)."""
+    i = tmp_path_factory.mktemp("inputs")
+    materialize({"base": "valid"}, i / "_p").rename(i / "pkg")
+    materialize({"base": "valid_coding"}, i / "_c").rename(i / "coding")
+    s2 = {"descriptor_set": {"resource": None, "key": "pedcomm", "value": {"site": "S2", "schemaVersion": "0.1.0"}}}
+    s2_data = {"set": {"resource": "survey_relationships", "row": 2, "field": "prior_visits", "value": 7}}
+    materialize({"base": "valid", "edits": [s2, s2_data]}, i / "_s").rename(i / "s2")
+    for name, site in (("a.json", "A"), ("b.json", "B")):
+        (i / name).write_text(json.dumps(_summary({"set": {"site": site}}), indent=1))
+    r = pedcomm("validate", i / "pkg", "--format", "json", "-o", i / "report.json")
+    assert r.exit_code == 0, r.output
+    (i / "cb.qdc").write_bytes((SUITE / "files/qda/flat-codebook.qdc").read_bytes())
+    case = yaml.safe_load((SUITE / "files/commands/redcap-import-masks-record-id.yaml").read_text())
+    text = next(s["file"]["text"] for s in case["setup"] if "file" in s)
+    (i / "export.csv").write_text(text.replace("555-123-4567", "P1"))
+    assert pedcomm("example", "--out", i / "example").exit_code == 0  # the shipped package: larger tables
+    for p in i.glob("_*"):
+        p.rmdir()
+    return i
+
+
+#: Every writing command: (kind, output name, arguments given the inputs folder and the output path).
+WRITERS = {
+    "validate -o": (FILE, "report.json", lambda i, o: ["validate", i / "pkg", "--format", "json", "-o", o]),
+    "example": (FOLDER, "out", lambda i, o: ["example", "--out", o]),
+    "reproduce": (FOLDER, "out", lambda i, o: ["reproduce", i / "pkg", "--out", o]),
+    "summarize": (FILE, "S.json", lambda i, o: ["summarize", i / "pkg", "--out", o]),
+    "export": (FOLDER, "out", lambda i, o: ["export", i / "pkg", "--format", "parquet", "--out", o]),
+    "pool": (FOLDER, "out", lambda i, o: ["pool", i / "pkg", i / "s2", "--out", o]),
+    "meta": (FOLDER, "out", lambda i, o: ["meta", i / "a.json", i / "b.json", "--out", o]),
+    "dashboard": (FILE, "d.html", lambda i, o: ["dashboard", i / "report.json", "--out", o]),
+    "standard": (FOLDER, "out", lambda i, o: ["standard", "--out", o]),
+    "init": (FOLDER, "out", lambda i, o: ["init", "--site", "S9", "--name", "Test Hospital", "--out", o]),
+    "synth": (FOLDER, "out", lambda i, o: ["synth", "survey", "--out", o]),
+    "redcap dictionary": (FILE, "dict.csv", lambda i, o: ["redcap", "dictionary", "--out", o]),
+    "redcap project": (FILE, "project.xml", lambda i, o: ["redcap", "project", "--out", o]),
+    "redcap import": (FOLDER, "out", lambda i, o: ["redcap", "import", i / "export.csv", "--package", i / "pkg", "--out", o]),
+    "qda export-codebook": (FILE, "cb.qdc", lambda i, o: ["qda", "export-codebook", "--package", i / "coding", "--out", o]),
+    "qda export": (FILE, "p.qdpx", lambda i, o: ["qda", "export", o, "--package", i / "coding"]),
+    "qda import": (FOLDER, "out", lambda i, o: ["qda", "import", i / "cb.qdc", "--out", o]),
+}
+
+
+def test_every_writing_command_is_audited():
+    assert set(WRITERS) >= {"validate -o", "example", "reproduce", "summarize", "export", "pool", "meta", "dashboard",
+                            "standard", "init", "synth", "redcap dictionary", "redcap project", "redcap import",
+                            "qda export-codebook", "qda export", "qda import"}
+
+
+def _plant(kind: str, at: Path, i: Path, work: Path) -> None:
+    if kind == "link to the descriptor":
+        os.symlink(i / "pkg" / "datapackage.json", at)
+    elif kind == "link to a data file":
+        os.symlink(i / "pkg" / "data" / "survey_parents.csv", at)
+    elif kind == "dangling link":
+        (work / "elsewhere").mkdir(exist_ok=True)
+        os.symlink(work / "elsewhere" / "created-by-pedcomm", at)
+    elif kind == "link to a folder":
+        os.symlink(i / "pkg" / "data", at)
+    elif kind == "hard link to the descriptor":
+        os.link(i / "pkg" / "datapackage.json", at)
+    elif kind == "a user's file":
+        at.write_text("my notes, not pedcomm's")
+    elif kind == "a user's folder":
+        at.mkdir()
+        (at / "notes.txt").write_text("mine")
+    elif kind == "a named pipe":
+        os.mkfifo(at)
+    else:
+        raise ValueError(kind)
+
+
+def _state(p: Path):
+    st = os.lstat(p)
+    if stat.S_ISLNK(st.st_mode):
+        return ("link", os.readlink(p))
+    if stat.S_ISREG(st.st_mode):
+        return ("file", p.read_bytes(), st.st_ino)
+    if stat.S_ISDIR(st.st_mode):
+        return ("folder", snapshot(p))
+    return ("special", stat.S_IFMT(st.st_mode))
+
+
+def _refused_unchanged(r, i: Path, before_inputs: dict, work: Path, before_work: dict, code: str = "OUTPUT_FOREIGN"):
+    assert r.exit_code == 2, r.output
+    assert code in r.output and "Traceback" not in r.output, r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+    assert snapshot(i) == before_inputs, "an input changed"
+    assert snapshot(work) == before_work, "something in the working folder changed or appeared"
+
+
+LOCK_PLANTS = ["link to the descriptor", "dangling link"]
+MORE_LOCK_PLANTS = ["link to a data file", "link to a folder", "hard link to the descriptor", "a user's file",
+                    "a user's folder", "a named pipe"]
+LOCK_CASES = [(c, p) for c in WRITERS for p in LOCK_PLANTS] + \
+             [(c, p) for c in ("validate -o", "export", "summarize") for p in MORE_LOCK_PLANTS]
+
+
+@pytest.mark.parametrize("command, plant", LOCK_CASES, ids=[f"{c}-{p}" for c, p in LOCK_CASES])
+def test_what_is_planted_at_the_lock_path_is_never_followed_or_changed(inputs, tmp_path, command, plant):
+    """The audit's HIGH case: a link at `.OUT.pedcomm-lock` made the run overwrite its target (the
+    package's descriptor) with a process id and say nothing was written."""
+    kind, name, args = WRITERS[command]
+    work = tmp_path / "work"
+    work.mkdir()
+    _plant(plant, work / f".{name}.pedcomm-lock", inputs, work)
+    before_inputs, before_work = snapshot(inputs), snapshot(work)
+    r = pedcomm(*args(inputs, work / name))
+    _refused_unchanged(r, inputs, before_inputs, work, before_work)
+    assert not (work / "elsewhere" / "created-by-pedcomm").exists()
+
+
+TEMP_PLANTS = [".{}.pedcomm-tmp-1-abcdef", ".{}.pedcomm-old-1-abcdef", ".{}.pedcomm-tmp-{pid}-zzzzzz"]
+
+
+@pytest.mark.parametrize("command", ["validate -o", "export", "summarize", "example"])
+def test_a_users_folder_or_link_at_a_temporary_name_is_left_alone(inputs, tmp_path, command):
+    """A folder pedcomm did not make, named like its temporaries (or like one a killed run would
+    leave), is neither removed nor put in place of the output; a link there is not followed."""
+    kind, name, args = WRITERS[command]
+    work = tmp_path / "work"
+    work.mkdir()
+    planted = []
+    for pattern in TEMP_PLANTS:
+        p = work / pattern.format(name, pid=os.getpid())
+        _plant("a user's folder", p, inputs, work)
+        planted.append(p)
+    link = work / f".{name}.pedcomm-tmp-2-linked"
+    _plant("link to a folder", link, inputs, work)
+    planted.append(link)
+    before = {p: _state(p) for p in planted}
+    before_inputs = snapshot(inputs)
+    r = pedcomm(*args(inputs, work / name))
+    assert r.exit_code == 0, r.output
+    assert {p: _state(p) for p in planted} == before
+    assert snapshot(inputs) == before_inputs
+    assert os.path.lexists(work / name)
+
+
+@pytest.mark.parametrize("plant", ["link to the descriptor", "dangling link", "a user's file", "a user's folder"])
+def test_what_is_planted_at_a_file_outputs_marker_path_is_never_replaced(inputs, tmp_path, plant):
+    work = tmp_path / "work"
+    work.mkdir()
+    _plant(plant, work / ".report.json.pedcomm-output.json", inputs, work)
+    before_inputs, before_work = snapshot(inputs), snapshot(work)
+    for force in ((), ("--force",)):
+        r = pedcomm("validate", inputs / "pkg", "--format", "json", "-o", work / "report.json", *force)
+        _refused_unchanged(r, inputs, before_inputs, work, before_work)
+
+
+def _forge(files: dict, fmt: int = markers.MARKER_FORMAT, seal: str | None = "0" * 64) -> str:
+    return json.dumps({"pedcomm_output": fmt, "command": "export", "files": files, "seal": seal})
+
+
+def test_a_forged_folder_marker_listing_the_users_files_lets_nothing_be_replaced(inputs, tmp_path):
+    work = tmp_path / "work"
+    (work / "out").mkdir(parents=True)
+    (work / "out" / "thesis.tex").write_text("three years of work")
+    digest = markers.sha256_file(work / "out" / "thesis.tex")
+    for forged in (_forge({"thesis.tex": digest}), _forge({"thesis.tex": digest}, fmt=1, seal=None),
+                   _forge({"thesis.tex": digest}, seal=None)):
+        (work / "out" / markers.MARKER).write_text(forged)
+        before_inputs, before_work = snapshot(inputs), snapshot(work)
+        r = pedcomm("export", inputs / "pkg", "--format", "parquet", "--out", work / "out", "--force")
+        _refused_unchanged(r, inputs, before_inputs, work, before_work)
+
+
+def test_a_forged_file_marker_with_the_users_hash_lets_nothing_be_replaced(inputs, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "report.json").write_text("my own report")
+    digest = markers.sha256_file(work / "report.json")
+    (work / ".report.json.pedcomm-output.json").write_text(_forge({"report.json": [digest]}))
+    before_inputs, before_work = snapshot(inputs), snapshot(work)
+    r = pedcomm("validate", inputs / "pkg", "--format", "json", "-o", work / "report.json", "--force")
+    _refused_unchanged(r, inputs, before_inputs, work, before_work)
+
+
+def test_an_edited_marker_lets_nothing_be_replaced(inputs, tmp_path):
+    """A genuine marker edited to list a user's file (seal kept) is no longer pedcomm's."""
+    work = tmp_path / "work"
+    work.mkdir()
+    assert pedcomm("export", inputs / "pkg", "--format", "parquet", "--out", work / "out").exit_code == 0
+    (work / "out" / "notes.txt").write_text("mine")
+    doc = json.loads((work / "out" / markers.MARKER).read_text())
+    doc["files"]["notes.txt"] = markers.sha256_file(work / "out" / "notes.txt")
+    (work / "out" / markers.MARKER).write_text(json.dumps(doc, indent=1))
+    assert pedcomm("validate", inputs / "pkg", "--format", "json", "-o", work / "r.json").exit_code == 0
+    (work / "r.json").write_text("my edits")
+    side = work / ".r.json.pedcomm-output.json"
+    doc = json.loads(side.read_text())
+    doc["files"]["r.json"] = [markers.sha256_file(work / "r.json")]
+    side.write_text(json.dumps(doc, indent=1))
+    before_inputs, before_work = snapshot(inputs), snapshot(work)
+    r = pedcomm("export", inputs / "pkg", "--format", "parquet", "--out", work / "out", "--force")
+    _refused_unchanged(r, inputs, before_inputs, work, before_work)
+    r = pedcomm("validate", inputs / "pkg", "--format", "json", "-o", work / "r.json", "--force")
+    _refused_unchanged(r, inputs, before_inputs, work, before_work)
+
+
+def test_a_marker_made_under_another_key_or_linked_in_is_not_pedcomms(inputs, tmp_path, monkeypatch):
+    """An output written by pedcomm for another user (another key) is not replaced; neither is a
+    folder whose marker is a link to a genuine marker."""
+    from pedcomm.files import seal
+
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.setenv(seal.ENV, str(tmp_path / "other-user"))
+    assert pedcomm("export", inputs / "pkg", "--format", "parquet", "--out", work / "theirs").exit_code == 0
+    monkeypatch.undo()
+    assert pedcomm("export", inputs / "pkg", "--format", "parquet", "--out", work / "mine").exit_code == 0
+    (work / "linked").mkdir()
+    os.symlink(work / "mine" / markers.MARKER, work / "linked" / markers.MARKER)
+    before_inputs, before_work = snapshot(inputs), snapshot(work)
+    for out in ("theirs", "linked"):
+        r = pedcomm("export", inputs / "pkg", "--format", "parquet", "--out", work / out, "--force")
+        _refused_unchanged(r, inputs, before_inputs, work, before_work)
+    r = pedcomm("export", inputs / "pkg", "--format", "parquet", "--out", work / "mine", "--force")
+    assert r.exit_code == 0, r.output  # its own output, unchanged: replaced
+
+
+def test_a_part_of_an_output_that_cannot_be_read_makes_it_foreign(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    with outputs.claim(out, kind=FOLDER, command="test") as dest, dest.staging() as tmp:
+        (tmp / "sub").mkdir()
+        (tmp / "sub" / "a.txt").write_text("a")
+    assert markers.foreign_folder(out) is None
+    real = os.scandir
+
+    def denied(path="."):
+        if Path(path).name == "sub":
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", denied)
+    assert "cannot be read" in markers.foreign_folder(out)
+
+
+# -- faults while writing: a full disk, a failed rename --------------------------------------------
+
+def _fill(disk: Path, leave_kib: int) -> None:
+    room = os.statvfs(disk)
+    (disk / "filler").write_bytes(b"\0" * max(0, room.f_bavail * room.f_frsize - leave_kib * 1024))
+
+
+@pytest.mark.parametrize("leave_kib", [0, 8, 32])
+def test_summarize_on_a_full_disk_writes_both_files_or_neither(inputs, tmp_path, leave_kib):
+    """The JSON and its HTML page are one output: the audit saw S.json and its marker written, then
+    S.html failing on a full disk, and the message 'nothing was written'."""
+    from .test_faults import tmpfs
+
+    with tmpfs(tmp_path / "disk", "256k") as disk:
+        if disk is None:
+            pytest.skip("needs root to mount a tmpfs; the simulated failed rename below covers it")
+        _fill(disk, leave_kib)
+        before = snapshot(inputs)
+        r = pedcomm("summarize", inputs / "pkg", "--out", disk / "S.json")
+        assert r.exit_code == 2, r.output
+        assert "OUTPUT_WRITE_FAILED" in r.output and "Traceback" not in r.output, r.output
+        assert sorted(os.listdir(disk)) == ["filler"]
+        assert snapshot(inputs) == before
+
+
+def test_summarize_puts_back_both_files_when_the_second_cannot_go_in_place(inputs, tmp_path, monkeypatch):
+    work = tmp_path / "work"
+    work.mkdir()
+    assert pedcomm("summarize", inputs / "pkg", "--out", work / "S.json").exit_code == 0
+    previous = snapshot(work)
+    real = os.replace
+
+    def html_fails(a, b, *args, **kwargs):
+        if Path(b).parent == work and Path(b).suffix == ".html":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(a, b, *args, **kwargs)
+
+    monkeypatch.setattr(outputs.os, "replace", html_fails)
+    r = pedcomm("summarize", inputs / "pkg", "--out", work / "S.json", "--threshold", "12", "--force")
+    monkeypatch.undo()
+    assert r.exit_code == 2 and "OUTPUT_WRITE_FAILED" in r.output and "Traceback" not in r.output, r.output
+    assert snapshot(work) == previous  # the JSON that had gone in place was put back, with its marker
+    monkeypatch.setattr(outputs.os, "replace", html_fails)
+    r = pedcomm("summarize", inputs / "pkg", "--out", work / "T.json")
+    monkeypatch.undo()
+    assert r.exit_code == 2 and snapshot(work) == previous  # no previous output: none of the pair stays
+
+
+def test_export_sav_on_a_full_disk_is_a_coded_refusal(inputs, tmp_path, monkeypatch):
+    """pyreadstat says only 'Unable to write data' (ReadstatError) when the disk fills."""
+    import pyreadstat
+
+    from .test_faults import tmpfs
+
+    with tmpfs(tmp_path / "disk", "128k") as disk:
+        if disk is not None:
+            for fmt in ("sav", "dta"):
+                r = pedcomm("export", inputs / "example", "--format", fmt, "--out", disk / "out")
+                assert r.exit_code == 2 and "OUTPUT_WRITE_FAILED" in r.output and "disk is full" in r.output, r.output
+                assert os.listdir(disk) == []
+
+    def unable(*args, **kwargs):
+        raise pyreadstat.ReadstatError("Unable to write data")
+
+    monkeypatch.setattr(pyreadstat, "write_sav", unable)
+    r = pedcomm("export", inputs / "pkg", "--format", "sav", "--out", tmp_path / "out")
+    assert r.exit_code == 2 and "OUTPUT_WRITE_FAILED" in r.output and "Traceback" not in r.output, r.output
+    assert not (tmp_path / "out").exists() and not [p for p in tmp_path.iterdir() if "pedcomm-" in p.name]

@@ -709,7 +709,7 @@ def summarize_cmd(
     """Write what a site may share instead of rows: model coefficients, covariances and counts (survey study),
     agreement statistics (coding study), and descriptive tables with small cells suppressed. Exit 0: written; 1: the package has errors or cannot be summarized; 2: bad option or configuration."""
     from .analysis.suppress import DEFAULT_THRESHOLD, MAXIMUM_THRESHOLD, MINIMUM_THRESHOLD
-    from .files.outputs import FILE, claim
+    from .files.outputs import FILE, claim, write_together
     from .sites.summarize import NotSummarizable, check_options, dumps, summarize
     from .validation.report.render import to_terminal
 
@@ -748,8 +748,8 @@ def summarize_cmd(
         from .sites.summary_html import to_html
 
         text = dumps(result.summary)
-        dest.write_text(text)
-        dest_page.write_text(to_html(result.summary, text))  # what the JSON shares, for a privacy officer
+        # one output: the JSON and the page that shows what it shares (for a privacy officer), both or neither
+        write_together((dest, text.encode("utf-8")), (dest_page, to_html(result.summary, text).encode("utf-8")))
     for f in result.validated.report.sorted_findings():  # what a privacy officer should know before sending
         if f.code == "SITE_IDENTITY_EXAMPLE":
             err.print(f"[yellow]{f.code}: {_safe(f.message)} {_safe(f.action)}[/yellow]", soft_wrap=True)
