@@ -384,3 +384,72 @@ def test_export_sav_on_a_full_disk_is_a_coded_refusal(inputs, tmp_path, monkeypa
     r = pedcomm("export", inputs / "pkg", "--format", "sav", "--out", tmp_path / "out")
     assert r.exit_code == 2 and "OUTPUT_WRITE_FAILED" in r.output and "Traceback" not in r.output, r.output
     assert not (tmp_path / "out").exists() and not [p for p in tmp_path.iterdir() if "pedcomm-" in p.name]
+
+
+# -- values in clear: every rendering, whichever engine produces the findings ----------------------
+
+SECRET_EDITS = [  # (what, edit, the texts that must never be shown)
+    ("a name in an identifier that matches no row (FOREIGN_KEY)",
+     {"set": {"resource": "survey_relationships", "row": 2, "field": "parent_id", "value": "Jane Doe"}}, ["Jane", "Doe"]),
+    ("a name in a field of codes (CELL_ENUM)",
+     {"set": {"resource": "survey_parents", "row": 2, "field": "education", "value": "Jane Doe"}}, ["Jane", "Doe"]),
+    ("a surname alone in a field of codes",
+     {"set": {"resource": "survey_parents", "row": 3, "field": "sex", "value": "Smithson"}}, ["Smithson"]),
+    ("a name in a number field (CELL_TYPE)",
+     {"set": {"resource": "survey_parents", "row": 2, "field": "hads_anxiety", "value": "Mary Major"}}, ["Mary", "Major"]),
+    ("an age over 89 with its unit (CELL_TYPE)",
+     {"set": {"resource": "survey_children", "row": 2, "field": "age_years", "value": "95 years"}}, ["95 years", "95 y"]),
+    ("an age over 89 with decimals (CELL_TYPE)",
+     {"set": {"resource": "survey_children", "row": 3, "field": "age_years", "value": "96.0"}}, ["96.0", "'96"]),
+    ("an age over 89 as a number (CELL_RANGE)",
+     {"set": {"resource": "survey_children", "row": 2, "field": "age_years", "value": "97"}}, ["'97'", " 97 "]),
+    ("a phone number in a field of codes",
+     {"set": {"resource": "survey_parents", "row": 2, "field": "race_ethnicity", "value": "555-867-5309"}}, ["867-5309", "555-867"]),
+]
+RENDERINGS = ["text", "json", "markdown", "html"]
+
+
+def _render_all(pkg: Path, *extra) -> dict[str, str]:
+    out = {}
+    for fmt in RENDERINGS:
+        r = _runner.invoke(app, ["validate", str(pkg), "--format", fmt, *extra], env={"COLUMNS": "400"})
+        assert r.exit_code in (0, 1), r.output
+        assert "Traceback" not in r.output
+        out[fmt] = r.output
+    return out
+
+
+@pytest.mark.parametrize("what, edit, secrets", SECRET_EDITS, ids=[s[0] for s in SECRET_EDITS])
+def test_values_are_masked_in_every_rendering_unless_shown_on_purpose(tmp_path, what, edit, secrets):
+    pkg = materialize({"base": "valid", "edits": [edit]}, tmp_path)
+    for fmt, text in _render_all(pkg).items():
+        for secret in secrets:
+            assert secret not in text, f"{secret!r} shown in the {fmt} report:\n{text[-3000:]}"
+    shown = _render_all(pkg, "--show-values")["json"]  # the test can see the value when it is there
+    assert edit["set"]["value"] in shown
+
+
+@pytest.mark.parametrize("folder", ["Jane Doe", "DOE_Jane", "555-123-4567", "Mrs Smith"])
+def test_a_package_path_naming_a_person_is_masked_in_every_report_header(tmp_path, folder):
+    pkg = materialize({"base": "valid"}, tmp_path / folder)
+    secret = folder.replace("Mrs ", "")
+    for fmt, text in _render_all(pkg).items():
+        assert secret not in text and folder not in text, f"{folder!r} shown in the {fmt} report"
+    written = tmp_path / "report.json"
+    assert pedcomm("validate", pkg, "--format", "json", "-o", written).exit_code == 0
+    assert folder not in written.read_text() and json.loads(written.read_text())["package"].endswith("/pkg")
+    assert folder in _render_all(pkg, "--show-values")["json"]
+
+
+def test_masking_keeps_codes_numbers_and_common_spellings_readable(tmp_path):
+    """What is masked is what could identify someone; a wrongly spelled code, a number or a
+    spelling of 'missing' stays readable, so the data manager can find and fix it."""
+    edits = [{"set": {"resource": "survey_parents", "row": 2, "field": "education", "value": "Some College"}},
+             {"set": {"resource": "survey_parents", "row": 3, "field": "education", "value": "N/A"}},
+             {"set": {"resource": "survey_parents", "row": 2, "field": "hads_anxiety", "value": "1,5"}},
+             {"set": {"resource": "survey_children", "row": 2, "field": "age_years", "value": "7.0"}},
+             {"set": {"resource": "survey_parents", "row": 3, "field": "sex", "value": "grandparent"}}]
+    pkg = materialize({"base": "valid", "edits": edits}, tmp_path)
+    doc = json.loads(_render_all(pkg)["json"])
+    values = {f["value"] for f in doc["findings"] if f["code"] in ("CELL_ENUM", "CELL_TYPE")}
+    assert {"Some College", "N/A", "1,5", "7.0", "grandparent"} <= values, values

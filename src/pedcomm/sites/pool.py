@@ -23,6 +23,7 @@ from ..files.outputs import FOLDER, claim
 from ..standard.declaration import Declaration, compatibility, read, standard_version
 from ..standard.studies import definitions
 from ..validation import config as site_config
+from ..validation.masking import path_shown
 from ..validation.registry import check
 from ..validation.report import Report
 from ..validation.run import Validated, validate
@@ -270,7 +271,7 @@ def write(sites: list[SiteInput], tables: dict[str, pd.DataFrame], dest, report:
         with dest.staging() as tmp:
             write_into(tmp, tables, desc)
             checked = result["validated"] = validate(tmp, config=_sites_config(sites))
-            checked.report.meta["package"] = str(dest.given)
+            checked.report.meta["package"] = path_shown(dest.given, reveal=checked.report.reveal_values)
             if checked.report.status != "valid":
                 t = checked.report.totals()
                 codes = ", ".join(error_codes(checked.report))

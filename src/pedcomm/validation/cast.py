@@ -122,8 +122,12 @@ def is_free_text(fd: dict) -> bool:
 
 def sensitive(fd: dict, values: pd.Series | list) -> list[bool]:
     """Which values of a field to mask in findings (pedcomm.validation.masking.shown masks them unless
-    --show-values): free text, values failing an identifier pattern, and values over 40
-    characters. The identifier screen is applied to every value on top of this."""
+    --show-values): free text, values failing an identifier pattern, values over 40 characters, in
+    an age field any value holding an age over 89 ('95 years', '95.0'), and in a field of codes or
+    of a type (a number, a date, true/false) a value that reads like words a person typed (a name
+    such as 'Jane Doe'; pedcomm.validation.masking.typed_words) unless it is a code in other
+    spelling or a spelling of missing or of yes/no. The identifier screen is applied to every
+    value on top of this."""
     vals = list(values)
     c = fd.get("constraints", {})
     if is_free_text(fd):
@@ -131,4 +135,38 @@ def sensitive(fd: dict, values: pd.Series | list) -> list[bool]:
     if "pattern" in c:
         rx = re.compile(c["pattern"])
         return [v is not None and not rx.fullmatch(str(v)) for v in vals]
-    return [v is not None and len(str(v)) > 40 for v in vals]
+    coded = "enum" in c or fd.get("type", "string") != "string"
+    codes = {re.sub(r"[\s-]+", "_", str(x).strip().lower()) for x in c.get("enum", [])}
+    age = _is_age(fd.get("name", ""))
+    return [v is not None and (len(str(v)) > 40 or (age and _over_age(str(v)))
+                               or (coded and _typed(str(v), codes))) for v in vals]
+
+
+def _is_age(name: str) -> bool:
+    from .identifiers import is_age_field
+
+    return is_age_field(name)
+
+
+def _over_age(text: str) -> bool:
+    """Whether a text holds a number beyond the oldest age that may be shown (AGE_OVER_89's max_age)."""
+    from .identifiers import MAX_AGE
+
+    for n in re.findall(r"\d+(?:[.,]\d+)?", text):
+        try:
+            if float(n.replace(",", ".")) > MAX_AGE:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _typed(text: str, codes: set[str]) -> bool:
+    from .masking import typed_words
+    from .structure import LABEL_BOOLEANS
+
+    s = text.strip()
+    spellings = {x.lower() for x in (*TRUE_VALUES, *FALSE_VALUES, *LABEL_BOOLEANS)}
+    if re.sub(r"[\s-]+", "_", s.lower()) in codes or NA_SPELLINGS.fullmatch(s) or s.lower() in spellings:
+        return False
+    return typed_words(s)

@@ -87,6 +87,39 @@ def shown(values: Iterable, *, reveal: bool = False, sensitive: bool | Iterable[
     return [None if t is None else mask(t) if flags[i] else bounded(neutralise(t), limit) for i, t in enumerate(texts)]
 
 
+#: A word of letters (two or more): what names and typed phrases are made of, unlike codes and numbers.
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def typed_words(text: str) -> bool:
+    """Whether ``text`` reads like words a person typed (a name such as 'Jane Doe' or 'Smith', a
+    phrase) rather than a code or a number: two or more words of letters, or a word with a capital."""
+    words = _WORD.findall(str(text))
+    return len(words) >= 2 or any(not w.islower() for w in words)
+
+
+def named_like_a_person(text: str) -> bool:
+    """Whether ``text`` (a folder or file name) could be a person's name: two or more words of
+    letters, one of them capitalised ('Jane Doe', 'DOE_Jane', 'Jane.Doe')."""
+    words = _WORD.findall(str(text))
+    return len(words) >= 2 and any(not w.islower() for w in words)
+
+
+def path_shown(path: Any, *, reveal: bool = False) -> str:
+    """A path fit to show (the package a report is about): each folder or file name in it that the
+    identifier screen flags or that could be a person's name is masked, unless ``reveal``."""
+    text = str(path)
+    if reveal:
+        return bounded(neutralise(text))
+    parts = re.split(r"([/\\])", text)
+    names = [i for i, part in enumerate(parts) if part and part not in "/\\"]
+    hits = flagged([parts[i] for i in names])
+    for i, hit in zip(names, hits):
+        if hit or named_like_a_person(parts[i]):
+            parts[i] = mask(parts[i])
+    return bounded(neutralise("".join(parts)))
+
+
 @lru_cache(maxsize=4096)
 def _label(text: str, reveal: bool, limit: int) -> str | None:
     return shown([text], reveal=reveal, limit=limit)[0]

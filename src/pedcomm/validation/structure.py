@@ -265,9 +265,14 @@ def check_foreign_keys(resource: str, schema: dict, typed: dict[str, pd.DataFram
             keys = pd.MultiIndex.from_frame(other[rfields].dropna())
             bad = pd.Series(~pd.MultiIndex.from_frame(child).isin(keys), index=child.index)
         if bad.any():
-            vals = child[bad].iloc[: report.max_listed].astype(str).agg(", ".join, axis=1).tolist()
+            listed = child[bad].iloc[: report.max_listed].astype(str)
+            vals = listed.agg(", ".join, axis=1).tolist()
+            defs = {f["name"]: f for f in schema.get("fields", [])}
+            masked = np.zeros(len(listed), dtype=bool)  # a key part that must not be shown masks the whole key
+            for f in fields:
+                masked |= np.array(sensitive(defs.get(f, {"name": f}), listed[f].tolist()), dtype=bool)
             report.add_many("FOREIGN_KEY", resource=resource, field=label, rows=child.index[bad.to_numpy()],
-                            values=vals, expected=f"{target}.{', '.join(rfields)}")
+                            values=vals, sensitive=masked.tolist(), expected=f"{target}.{', '.join(rfields)}")
             if len(fields) == 1:  # one cause behind many: leading zeros lost (Excel reads 'P0045' as 'P45')
                 missing = child.loc[bad, fields[0]]
                 known = set(_unpadded(other[rfields[0]].dropna()))
