@@ -453,3 +453,191 @@ def test_masking_keeps_codes_numbers_and_common_spellings_readable(tmp_path):
     doc = json.loads(_render_all(pkg)["json"])
     values = {f["value"] for f in doc["findings"] if f["code"] in ("CELL_ENUM", "CELL_TYPE")}
     assert {"Some College", "N/A", "1,5", "7.0", "grandparent"} <= values, values
+
+
+# -- inputs that ended in a traceback: a coded finding, exit 2, nothing written ----------------------
+
+def _two_summaries(tmp_path: Path, models: dict) -> list[Path]:
+    paths = []
+    for site in ("A", "B"):
+        doc = _summary({"set": {"site": site}})
+        doc["models"][0].update(models)
+        p = tmp_path / f"{site}.json"
+        p.write_text(json.dumps(doc))
+        paths.append(p)
+    return paths
+
+
+@pytest.mark.parametrize("models", [{"coef": [1e308, 0.5]}, {"coef": [0.1, -1e308]}, {"coef": [0.1, 710.0]},
+                                    {"cov": [[5e-324, 0.0], [0.0, 0.05]]}, {"cov": [[0.04, 0.0], [0.0, 1e-300]]}],
+                         ids=["coef 1e308", "coef -1e308", "coef 710", "variance subnormal", "variance 1e-300"])
+def test_meta_refuses_numbers_no_fitted_model_gives(tmp_path, models):
+    r = pedcomm("meta", *_two_summaries(tmp_path, models), "--out", tmp_path / "m")
+    assert r.exit_code == 2 and "SUMMARY_INVALID" in r.output and "Traceback" not in r.output, r.output
+    assert not (tmp_path / "m").exists()
+
+
+def test_meta_with_an_enormous_variance_gives_infinite_bounds_quietly(tmp_path):
+    r = pedcomm("meta", *_two_summaries(tmp_path, {"cov": [[0.04, 0.0], [0.0, 1e300]]}), "--out", tmp_path / "m")
+    assert r.exit_code == 0, r.output
+    assert "Traceback" not in r.output and "Warning" not in r.output
+    assert ",inf" in (tmp_path / "m" / "site_estimates.csv").read_text()
+
+
+def test_rounding_takes_any_float():
+    from pedcomm.analysis.rounding import fmt
+
+    assert fmt(1e308, 2) == "1" + "0" * 308 + ".00"
+    assert (fmt(float("inf"), 2), fmt(float("-inf"), 0), fmt(float("nan"), 2)) == ("inf", "-inf", "")
+    assert fmt(5e-324, 2) == "0.00" and fmt(0.125, 2) == "0.13"
+
+
+CONFIGS = {
+    "code is a list": "overrides:\n  - code: [PRIMARY_KEY]\n",
+    "code is a mapping": "overrides:\n  - code: {a: 1}\n",
+    "severity is a list": "overrides:\n  - code: COLUMN_UNKNOWN\n    severity: [ignore]\n",
+    "resource is a list": ("overrides:\n  - code: COLUMN_UNKNOWN\n    severity: ignore\n    resource: [survey_parents]\n"
+                           "    justification: A local column our export script removes.\n"),
+    "field is a mapping": ("overrides:\n  - code: COLUMN_UNKNOWN\n    severity: ignore\n    resource: survey_parents\n"
+                           "    field: {x: 1}\n    justification: A local column our export script removes.\n"),
+    "a key twice": "site: A\noverrides: []\nsite: B\n",
+    "a key twice in an override": ("overrides:\n  - code: COLUMN_UNKNOWN\n    severity: ignore\n    severity: error\n"
+                                   "    justification: A local column our export script removes.\n"),
+    "a lone surrogate": 'overrides:\n  - code: "COLUMN_UNKNOWN\\ud800"\n',
+}
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_a_site_configuration_of_the_wrong_shape_is_refused(inputs, tmp_path, name):
+    (tmp_path / "site.yaml").write_text(CONFIGS[name])
+    for args in (["validate", inputs / "pkg"], ["reproduce", inputs / "pkg", "--out", tmp_path / "o"]):
+        r = pedcomm(*args, "--config", tmp_path / "site.yaml")
+        assert r.exit_code == 2 and "SITE_CONFIG_INVALID" in r.output and "Traceback" not in r.output, r.output
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("edit", ['"title": "\\ud800 site", "title"', '"title": "x", "title"', '"name": "a", "name"'],
+                         ids=["lone surrogate", "a name twice", "the package name twice"])
+def test_a_descriptor_with_a_lone_surrogate_or_a_name_twice_is_refused(tmp_path, edit):
+    pkg = materialize({"base": "valid"}, tmp_path / "in")
+    desc = pkg / "datapackage.json"
+    text = desc.read_text()
+    key = edit.rsplit(", ", 1)[1]
+    assert key in text
+    desc.write_text(text.replace(key, edit, 1))
+    for args in (["validate", pkg], ["summarize", pkg, "--out", tmp_path / "s.json"],
+                 ["export", pkg, "--format", "sav", "--out", tmp_path / "x"]):
+        r = pedcomm(*args)
+        assert r.exit_code == 2 and "PACKAGE_UNREADABLE" in r.output and "Traceback" not in r.output, r.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+    r = pedcomm("validate", pkg, "--format", "json", "-o", tmp_path / "r.json")  # the report of it is the output
+    assert r.exit_code == 2 and "unreadable" in r.output
+    assert [f["code"] for f in json.loads((tmp_path / "r.json").read_text())["findings"]] == ["PACKAGE_UNREADABLE"]
+
+
+def _report_variants(report: dict) -> dict:
+    out = {}
+    for name, change in {"tables is a list": lambda d: d.update(tables=[1, 2]),
+                         "a table's counts are text": lambda d: next(iter(d["tables"].values())).update(cells="4"),
+                         "a check's code is a number": lambda d: d["checks"].append({"code": 5}),
+                         "a check is text": lambda d: d["checks"].append("PRIMARY_KEY"),
+                         "failed is a list": lambda d: d["checks"][0].update(failed=[1]),
+                         "site is a mapping": lambda d: d.update(site={"a": 1}),
+                         "status is a number": lambda d: d.update(status=3),
+                         "findings hold a list": lambda d: d["findings"].append([1])}.items():
+        doc = json.loads(json.dumps(report))
+        change(doc)
+        out[name] = json.dumps(doc)
+    text = json.dumps(report)
+    out["a lone surrogate"] = text.replace('"status": "', '"status": "\\udc80', 1)
+    out["a name twice"] = text.replace('"status": ', '"status": "valid", "status": ', 1)
+    return out
+
+
+def test_a_dashboard_report_of_odd_types_is_left_out_with_its_reason(inputs, tmp_path):
+    report = json.loads((inputs / "report.json").read_text())
+    variants = _report_variants(report)
+    for name, text in variants.items():
+        bad = tmp_path / "bad.json"
+        bad.write_text(text)
+        r = pedcomm("dashboard", inputs / "report.json", bad, "--out", tmp_path / "d.html", "--force")
+        assert r.exit_code == 0 and "Traceback" not in r.output, (name, r.output)
+        assert "DASHBOARD_INPUT_UNREADABLE" in r.output and "bad.json" in r.output, (name, r.output)
+        alone = pedcomm("dashboard", bad, "--out", tmp_path / "alone.html")
+        assert alone.exit_code == 1 and "Traceback" not in alone.output, (name, alone.output)
+        assert not (tmp_path / "alone.html").exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "socket", "folder", "link-to-fifo"])
+def test_a_pipe_or_a_device_given_to_dashboard_exits_2_and_writes_nothing(inputs, tmp_path, kind):
+    from pedcomm.validation.conformance import _special
+
+    odd = tmp_path / "odd.json"
+    _special(odd, kind)
+    started = time.monotonic()
+    r = pedcomm("dashboard", inputs / "report.json", odd, "--out", tmp_path / "d.html")
+    assert time.monotonic() - started < 30
+    assert r.exit_code == 2 and "INPUT_NOT_REGULAR" in r.output and "Traceback" not in r.output, r.output
+    assert not (tmp_path / "d.html").exists()
+
+
+def _damaged_qdpx(tmp_path: Path, inputs: Path) -> list[Path]:
+    import struct
+    import zipfile
+
+    good = tmp_path / "good.qdpx"
+    assert pedcomm("qda", "export", good, "--package", inputs / "coding").exit_code == 0
+    data = good.read_bytes()
+    out = []
+    with zipfile.ZipFile(good) as zf:
+        for info in zf.infolist():
+            n, m = struct.unpack("<HH", data[info.header_offset + 26:info.header_offset + 30])
+            start = info.header_offset + 30 + n + m
+            for where in (start + 2, start + info.compress_size // 2):  # the deflate stream itself: zlib.error or a CRC error
+                bad = bytearray(data)
+                bad[where] ^= 0x5A
+                p = tmp_path / f"damaged-{len(out)}.qdpx"
+                p.write_bytes(bytes(bad))
+                out.append(p)
+    return out
+
+
+def test_a_qdpx_with_damaged_data_is_a_coded_refusal(inputs, tmp_path):
+    damaged = _damaged_qdpx(tmp_path, inputs)
+    assert len(damaged) >= 4
+    for p in damaged:
+        r = pedcomm("qda", "import", p, "--package", inputs / "coding", "--out", tmp_path / "o")
+        assert r.exit_code == 2 and "Traceback" not in r.output, (p.name, r.output)
+        assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+        assert "QDA_" in r.output and not (tmp_path / "o").exists(), r.output
+
+
+def _console_script(*args, env=None, stdout=None):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "pedcomm.cli", *map(str, args)], env={**os.environ, **(env or {})},
+                          stdout=stdout if stdout is not None else subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          timeout=300)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_messages_sent_to_a_full_device_are_a_coded_refusal(inputs, fmt):
+    with open("/dev/full", "w") as full:
+        done = _console_script("validate", inputs / "pkg", "--format", fmt, stdout=full)
+    assert done.returncode == 2, done.stderr
+    assert "OUTPUT_WRITE_FAILED" in done.stderr and "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+
+
+def test_values_shown_on_an_ascii_terminal_are_escaped_not_a_traceback(tmp_path):
+    edit = {"set": {"resource": "survey_parents", "row": 2, "field": "education", "value": "Jäne Dœ €"}}
+    pkg = materialize({"base": "valid", "edits": [edit]}, tmp_path)
+    for fmt in RENDERINGS:
+        done = _console_script("validate", pkg, "--show-values", "--format", fmt,
+                               env={"LC_ALL": "C", "LANG": "C", "PYTHONIOENCODING": "ascii", "COLUMNS": "300"})
+        assert done.returncode == 1, done.stderr
+        assert "Traceback" not in done.stderr and "J" in done.stdout
+    assert "J\\xe4ne" in _console_script("validate", pkg, "--show-values", env={"PYTHONIOENCODING": "ascii",
+                                                                                "COLUMNS": "300"}).stdout
+

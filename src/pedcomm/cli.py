@@ -804,7 +804,8 @@ def dashboard_cmd(
     """Write a coordinating-centre dashboard: sites by checks, completeness by table, pooled estimates.
 
     Exit 0: written (files that are neither reports nor summaries are left out and listed); 1: none
-    of the files is a report or a summary (nothing written); 2: the output cannot be written.
+    of the files is a report or a summary (nothing written); 2: a file given is a pipe, a device or
+    too large, or the output cannot be written.
     """
     from .sites.dashboard import NothingToShow, dashboard
 
@@ -939,16 +940,59 @@ def _tidy_help() -> None:
 _tidy_help()
 
 
+def _tolerant_streams() -> None:
+    """A terminal or pipe that cannot show a character (LC_ALL=C, PYTHONIOENCODING=ascii) gets an
+    escape such as \\xe4 for it instead of stopping the run with UnicodeEncodeError."""
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
+def _stream_failed(e: OSError) -> None:
+    """The terminal, pipe or file receiving pedcomm's messages failed (stdout on a full disk, /dev/full):
+    say so on stderr as OUTPUT_WRITE_FAILED, and exit 2 (never a traceback)."""
+    import os
+    import sys
+
+    from .files.outputs import WRITE_ERRORS
+
+    what = WRITE_ERRORS.get(e.errno or 0) or e.strerror or type(e).__name__
+    try:  # what is still buffered for the broken stream must not fail again when Python exits
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    try:
+        print(f"pedcomm: OUTPUT_WRITE_FAILED: pedcomm's messages could not be written to the terminal, pipe or "
+              f"file they were sent to ({what}); files already written are complete.", file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+    sys.exit(2)
+
+
 def main():  # console-script entry point
+    import sys
+
     from ._base import StandardMissing
 
+    _tolerant_streams()
     try:
         app()
     except StandardMissing as e:  # a broken installation: say so, without a traceback
-        import sys
-
         print(f"pedcomm: {e}", file=sys.stderr)
         sys.exit(2)
+    except OSError as e:
+        if e.filename is not None:  # a file's own error that escaped its command's handling
+            raise
+        _stream_failed(e)
+    try:
+        sys.stdout.flush()  # a full /dev/full shows only here, when the last buffered output is written
+    except OSError as e:
+        _stream_failed(e)
 
 
 if __name__ == "__main__":

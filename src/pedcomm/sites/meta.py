@@ -147,7 +147,18 @@ def _settings(d: dict) -> str:
 
 
 def pool_models(loaded: list[Loaded]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Random-effects pooled log odds ratios per model term, and every site's estimates."""
+    """Random-effects pooled log odds ratios per model term, and every site's estimates.
+
+    Extreme but valid inputs (a variance of 1e300) give infinite bounds, shown as 'inf': numpy's
+    and statsmodels' overflow warnings about them are not for the user."""
+    import warnings
+
+    with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _pool_models(loaded)
+
+
+def _pool_models(loaded: list[Loaded]) -> tuple[pd.DataFrame, pd.DataFrame]:
     from statsmodels.stats.meta_analysis import combine_effects
 
     from .summarize import definition

@@ -154,8 +154,9 @@ def fingerprint(frame: pd.DataFrame) -> str:
 
 
 @check("POOL_SITE_SAME_DATA")
-def check_same_data(sites: list[SiteInput], report: Report) -> None:
-    """Refuse two site ids holding the same rows in every unit table (one site submitted twice)."""
+def check_same_data(sites: list[SiteInput], report: Report) -> set[tuple[int, int]]:
+    """Refuse two site ids holding the same rows in every unit table (one site submitted twice);
+    returns the pairs refused (indexes into ``sites``)."""
     from itertools import combinations
 
     report.ran("POOL_SITE_SAME_DATA", None, None, len(sites))
@@ -166,11 +167,14 @@ def check_same_data(sites: list[SiteInput], report: Report) -> None:
         held = {n: s.validated.tables[n] for n in UNIT_TABLES if n in s.validated.tables and len(s.validated.tables[n])}
         if held:
             prints[i] = {n: fingerprint(f) for n, f in held.items()}
+    same = set()
     for i, j in combinations(sorted(prints), 2):
         a, b = sites[i], sites[j]
         if a.site != b.site and prints[i] == prints[j]:
             report.add("POOL_SITE_SAME_DATA", value=f"{a.site} and {b.site}",
                        detail="identical rows in " + " and ".join(sorted(prints[i])))
+            same.add((i, j))
+    return same
 
 
 def _read(site: SiteInput, name: str, report: Report) -> pd.DataFrame:
@@ -305,7 +309,7 @@ def _pool(paths, dest, configs, progress) -> Pooled:
     out = dest.given
     report = Report()
     report.meta = {**standard.provenance(),
-                   "command": "pool", "package": str(out)}
+                   "command": "pool", "package": path_shown(out)}
     sites = []
     for p in paths:
         if progress:

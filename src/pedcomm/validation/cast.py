@@ -17,6 +17,8 @@ DATE = r"\d{4}-\d{2}-\d{2}"
 INT64_MAX = str(2**63 - 1)
 NA_SPELLINGS = re.compile(r"(?i)n/?a|na|null|none|nan|missing|unknown|\.|-|\?")
 ID_PATTERN_HINT = "^[A-Za-z0-9]"
+#: Labels a form tool writes for true/false (REDCap's yes/no, checked/unchecked): not booleans of the standard.
+LABEL_BOOLEANS = ("yes", "no", "checked", "unchecked")
 
 TYPE_NAMES = {"integer": "whole number", "number": "number", "boolean": "true/false value",
               "date": "date (YYYY-MM-DD)", "string": "text"}
@@ -163,7 +165,6 @@ def _over_age(text: str) -> bool:
 
 def _typed(text: str, codes: set[str]) -> bool:
     from .masking import typed_words
-    from .structure import LABEL_BOOLEANS
 
     s = text.strip()
     spellings = {x.lower() for x in (*TRUE_VALUES, *FALSE_VALUES, *LABEL_BOOLEANS)}

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..standard import missing_codes
 from . import arrowops, identifiers
-from .cast import TYPE_NAMES, cast, enum_hint, sensitive, type_hint
+from .cast import LABEL_BOOLEANS, TYPE_NAMES, cast, enum_hint, sensitive, type_hint
 from .hints import closest_names
 from .registry import IMPLEMENTATIONS, check
 from .report import Report
@@ -21,7 +21,6 @@ from .report import Report
 #: Cells a spreadsheet turned into a date (01/03/2021, 2021-03-01 in a number column, 3-Jan, Jan-03).
 EXCEL_DATE = r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}-[A-Za-z]{3}(-\d{2,4})?|[A-Za-z]{3}-\d{1,2}"
 #: How REDCap's "labels" export spells a yes/no or checkbox answer (its raw export writes 1/0).
-LABEL_BOOLEANS = ("yes", "no", "checked", "unchecked")
 
 
 def check_header(resource: str, schema: dict, columns: list[str], report: Report) -> list[str]:
