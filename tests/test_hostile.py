@@ -641,3 +641,160 @@ def test_values_shown_on_an_ascii_terminal_are_escaped_not_a_traceback(tmp_path)
     assert "J\\xe4ne" in _console_script("validate", pkg, "--show-values", env={"PYTHONIOENCODING": "ascii",
                                                                                 "COLUMNS": "300"}).stdout
 
+
+# -- refusals that were missing ---------------------------------------------------------------------
+
+def _resubmitted(site: Path, dest: Path, new_id: str, change) -> Path:
+    """A copy of ``site`` declared (and its site cells renamed) as ``new_id``, then changed by ``change``."""
+    import shutil
+
+    import pandas as pd
+
+    shutil.copytree(site, dest)
+    desc = json.loads((dest / "datapackage.json").read_text())
+    old_id = desc["pedcomm"]["site"]
+    desc["pedcomm"]["site"] = new_id
+    (dest / "datapackage.json").write_text(json.dumps(desc, indent=2))
+    tables = {p.stem: pd.read_csv(p, dtype=str, keep_default_na=False) for p in (dest / "data").glob("*.csv")}
+    for name, frame in tables.items():
+        if "site_id" in frame:
+            frame["site_id"] = frame["site_id"].replace(old_id, new_id)
+    change(tables)
+    for name, frame in tables.items():
+        frame.to_csv(dest / "data" / f"{name}.csv", index=False, lineterminator="\n")
+    return dest
+
+
+def _drop_parent(tables) -> None:
+    parent = tables["survey_parents"]["parent_id"].iloc[3]
+    rel = tables["survey_relationships"]
+    gone = set(rel.loc[rel["parent_id"] == parent, "relationship_id"])
+    tables["survey_parents"] = tables["survey_parents"][tables["survey_parents"]["parent_id"] != parent]
+    tables["survey_children"] = tables["survey_children"][tables["survey_children"]["parent_id"] != parent]
+    tables["survey_relationships"] = rel[rel["parent_id"] != parent]
+    for name in ("survey_responses", "survey_strategies"):
+        tables[name] = tables[name][~tables[name]["relationship_id"].isin(gone)]
+
+
+def _change_cells(tables) -> None:
+    p = tables["survey_parents"]
+    p.loc[p.index[5], "hads_anxiety"] = str((int(p.loc[p.index[5], "hads_anxiety"]) + 3) % 21)
+    r = tables["survey_relationships"]
+    r.loc[r.index[2], "prior_visits"] = str(int(r.loc[r.index[2], "prior_visits"]) + 1)
+
+
+@pytest.mark.parametrize("change", [_drop_parent, _change_cells, lambda t: (_drop_parent(t), _change_cells(t))],
+                         ids=["one parent dropped", "two cells changed", "both"])
+def test_pool_refuses_one_sites_rows_resubmitted_with_a_few_changes(synthetic_sites, tmp_path, change):
+    copy = _resubmitted(synthetic_sites[0], tmp_path / "SITE9", "SITE9", change)
+    assert pedcomm("validate", copy).exit_code == 0, "the resubmitted copy must be a valid package"
+    before = snapshot(synthetic_sites[0].parent), snapshot(copy)
+    r = pedcomm("pool", synthetic_sites[0], synthetic_sites[1], copy, "--out", tmp_path / "pooled")
+    assert r.exit_code == 1 and "POOL_SITE_NEAR_DUPLICATE" in r.output and "Traceback" not in r.output, r.output
+    line = next(x for x in r.output.splitlines() if "hold mostly the same rows" in x)
+    assert "SITE1" in line and "SITE9" in line and "SITE2" not in line
+    assert not (tmp_path / "pooled").exists()
+    assert (snapshot(synthetic_sites[0].parent), snapshot(copy)) == before
+
+
+def test_real_sites_share_no_more_than_chance_rows(synthetic_sites, tmp_path):
+    """Four synthetic sites (records numbered locally, P0001 at each): no pair comes near the
+    threshold, and the check stays silent, so pooling real sites is not refused."""
+    from itertools import combinations
+
+    from pedcomm.sites.pool import UNIT_TABLES
+    from pedcomm.sites.resubmitted import rows
+    from pedcomm.validation.registry import parameter
+    from pedcomm.validation.run import validate
+
+    validated = [validate(s) for s in synthetic_sites]
+    threshold = parameter("POOL_SITE_NEAR_DUPLICATE", "min_shared")
+    worst = 0.0
+    for (a, va), (b, vb) in combinations(zip(synthetic_sites, validated), 2):
+        for name in UNIT_TABLES:
+            if name in va.tables and name in vb.tables:
+                ra, rb = rows(va.tables[name], name, (a.name, b.name)), rows(vb.tables[name], name, (a.name, b.name))
+                worst = max(worst, sum((ra & rb).values()) / min(sum(ra.values()), sum(rb.values())))
+    assert worst < threshold / 20, worst
+
+
+def _qda(*names):
+    return [SUITE / "files" / "qda" / n for n in names]
+
+
+MAPS = {  # (project, option, map text): one key given two values, in every spelling the importer treats as one
+    "a speaker label two roles": ("crlf-transcript.qdpx", "--speakers",
+                                  "label,role\nDr. Smith,primary_oncologist\nMother,parent\ndr.  SMITH,parent\n"),
+    "the blank label two roles": ("crlf-transcript.qdpx", "--speakers",
+                                  "label,role\nDr. Smith,primary_oncologist\n,parent\n ,primary_oncologist\n"),
+    "a user two coders by GUID": ("unmapped-coder.qdpx", "--coders",
+                                  "user,coder_id\n33333333-3333-4333-8333-333333333333,R1\n"
+                                  "{33333333-3333-4333-8333-333333333333},R2\n"),
+    "a user two coders by GUID and name": ("unmapped-coder.qdpx", "--coders",
+                                           "user,coder_id\nJane Doe,R1\n{33333333-3333-4333-8333-333333333333},R2\n"),
+    "a user two coders by name": ("unmapped-coder.qdpx", "--coders", "user,coder_id\nJane Doe,R1\njane doe,R2\n"),
+}
+
+
+@pytest.mark.parametrize("name", list(MAPS))
+def test_a_map_giving_one_key_two_values_is_refused(tmp_path, name):
+    project, option, text = MAPS[name]
+    (tmp_path / "map.csv").write_text(text)
+    (source,) = _qda(project)
+    r = pedcomm("qda", "import", source, "--package", SUITE / "valid_coding", option, tmp_path / "map.csv",
+                "--out", tmp_path / "out")
+    assert r.exit_code == 2 and "QDA_UNREADABLE" in r.output and "two" in r.output and "Traceback" not in r.output, r.output
+    assert "Smith" not in r.output and "Jane" not in r.output  # labels and user names stay masked
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_map_repeating_a_row_with_the_same_value_is_fine(tmp_path):
+    (tmp_path / "map.csv").write_text("label,role\nDr. Smith,primary_oncologist\nMother,parent\nDR. SMITH,primary_oncologist\n")
+    (source,) = _qda("crlf-transcript.qdpx")
+    r = pedcomm("qda", "import", source, "--package", SUITE / "valid_coding", "--speakers", tmp_path / "map.csv",
+                "--out", tmp_path / "out")
+    assert r.exit_code == 0, r.output
+
+
+HOSTILE_TEXT = ["]]> <![CDATA[ <b>x</b> &amp; \"q\" 'a'", "bell\x07 form\x0c vt\x0b", "nonchar \ufffe\uffff", "esc \x1b[2J"]
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXT, ids=["markup and ]]>", "control characters", "noncharacters", "escape"])
+def test_xml_outputs_stay_well_formed_whatever_the_text(tmp_path, text):
+    """`redcap project` and the REFI-QDA exports escape markup (]]> too, never relying on CDATA) and
+    write the characters XML cannot hold as visible escapes; the project keeps REDCap's own shape."""
+    import xml.etree.ElementTree as ET
+
+    survey = materialize({"base": "valid", "edits": [
+        {"set": {"resource": "survey_items", "row": 2, "field": "wording", "value": text}},
+        {"set": {"resource": "survey_items", "row": 3, "field": "response_labels",
+                 "value": f"1=Not at all {text}|2=Somewhat|3=Mostly|4=Completely"}}]}, tmp_path / "s")
+    coding = materialize({"base": "valid_coding", "edits": [
+        {"set": {"resource": "coding_codes", "row": 2, "field": "definition", "value": text}},
+        {"set": {"resource": "coding_codes", "row": 3, "field": "name", "value": text}}]}, tmp_path / "c")
+    runs = {"project.xml": ["redcap", "project", "--package", survey],
+            "codebook.qdc": ["qda", "export-codebook", "--package", coding],
+            "project.qdpx": ["qda", "export", tmp_path / "project.qdpx", "--package", coding]}
+    for out, args in runs.items():
+        r = pedcomm(*args, *(["--out", tmp_path / out] if out != "project.qdpx" else []))
+        assert r.exit_code == 0, r.output
+    root = ET.parse(tmp_path / "project.xml").getroot()
+    wordings = [t.text for t in root.iter("{http://www.cdisc.org/ns/odm/v1.3}TranslatedText")]
+    if "]]>" in text:
+        assert text in wordings and "]]&gt;" in (tmp_path / "project.xml").read_text()
+        assert "CDATA" not in (tmp_path / "project.xml").read_text().replace("&lt;![CDATA[", "")
+    else:
+        assert any("\\x" in (w or "") or "\\u" in (w or "") for w in wordings)
+    if REDCAP_SAMPLES.is_dir():  # the real project XML files REDCap wrote (../shared/redcap/): the same shape
+        real = ET.parse(REDCAP_SAMPLES / "repeating-instruments" / "project.xml").getroot()
+        assert root.tag == real.tag and root.attrib.keys() == real.attrib.keys()
+        tags = {el.tag for el in root.iter()}
+        assert tags <= {el.tag for p in REDCAP_SAMPLES.glob("*/project.xml") for el in ET.parse(p).getroot().iter()}
+    ET.parse(tmp_path / "codebook.qdc")
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "project.qdpx") as zf:
+        ET.fromstring(zf.read("project.qde"))
+
+
+REDCAP_SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "redcap"

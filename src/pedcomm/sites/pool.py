@@ -28,6 +28,7 @@ from ..validation.registry import check
 from ..validation.report import Report
 from ..validation.run import Validated, validate
 from ..validation.words import plural
+from .resubmitted import check_near_duplicates
 
 SYNTHETIC_KEYWORD = standard.SYNTHETIC_KEYWORD
 
@@ -323,7 +324,8 @@ def _pool(paths, dest, configs, progress) -> Pooled:
         sites.append(s)
     outcome = Pooled(report, sites)
     check_sites(sites, report)
-    check_same_data(sites, report)
+    same = check_same_data(sites, report)
+    check_near_duplicates(sites, UNIT_TABLES, report, skip=same)  # resubmitted with a few changes
     if report.totals()["error"]:
         return outcome
     if progress:

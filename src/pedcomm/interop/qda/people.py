@@ -24,14 +24,17 @@ from pathlib import Path
 
 from ... import standard
 from ..display import plain as shown
+from ..display import private
 from .codebook import ID, child, children, norm_guid
 from .safety import Unsafe
 
 NO_USER = ""  # the map key of codings that name no user / text without a speaker label
 
 
-def read_map(path: Path | None, columns: tuple[str, str], what: str) -> dict[str, str] | None:
-    """A two-column CSV map (first column compared case-insensitively), or None without a path."""
+def read_map(path: Path | None, columns: tuple[str, str], what: str, norm=None) -> dict[str, str] | None:
+    """A two-column CSV map (first column compared case-insensitively, and as ``norm`` makes it), or
+    None without a path. A key given two different values (a label two roles, a user two coders, a
+    source two discussions) is refused: which row wins must not be left to the order of the rows."""
     if path is None:
         return None
     from ...files.inputs import read
@@ -47,7 +50,18 @@ def read_map(path: Path | None, columns: tuple[str, str], what: str) -> dict[str
     if not set(columns) <= {(c or "").strip() for c in reader.fieldnames or []}:
         raise Unsafe("QDA_UNREADABLE", f"the {what} map {shown(path.name)} needs the columns {key} and {value}")
     rows = [{(k or "").strip(): v for k, v in r.items()} for r in rows]
-    return {(r[key] or "").strip().casefold(): (r[value] or "").strip() for r in rows}
+    out: dict[str, str] = {}
+    for r in rows:
+        if not isinstance(r.get(key), (str, type(None))) or not isinstance(r.get(value), (str, type(None))):
+            raise Unsafe("QDA_UNREADABLE", f"the {what} map {shown(path.name)} has a row with more cells than columns")
+        k, v = (r[key] or "").strip().casefold(), (r[value] or "").strip()
+        k = norm(k) if norm else k
+        if k in out and out[k] != v:
+            raise Unsafe("QDA_UNREADABLE", f"the {what} map {shown(path.name)} gives the {key} "
+                                           f"'{private(k) if k else '(blank)'}' two values of {value} "
+                                           f"('{shown(out[k], 40)}' and '{shown(v, 40)}'); give each {key} one row")
+        out[k] = v
+    return out
 
 
 def speaker_roles(path: Path | None) -> dict[str, str]:
@@ -59,9 +73,8 @@ def speaker_roles(path: Path | None) -> dict[str, str]:
         out[code.casefold()] = code
         out[code.replace("_", " ").casefold()] = code
         out[fd.get("enumLabels", {}).get(code, code).casefold()] = code
-    given = read_map(path, ("label", "role"), "speakers")
+    given = read_map(path, ("label", "role"), "speakers", norm=lambda label: " ".join(label.split()))
     for label, role in (given or {}).items():
-        label = " ".join(label.split())
         if role not in roles:
             raise Unsafe("QDA_UNREADABLE", f"the speakers map gives the role '{shown(role, 40)}', which is not one of "
                                            f"{', '.join(roles)}")
@@ -70,7 +83,7 @@ def speaker_roles(path: Path | None) -> dict[str, str]:
 
 
 def coder_map(path: Path | None, known: set[str] | None) -> dict[str, str] | None:
-    given = read_map(path, ("user", "coder_id"), "coders")
+    given = read_map(path, ("user", "coder_id"), "coders", norm=lambda user: norm_guid(user) if user.strip("{}") else NO_USER)
     if given is None:
         return None
     out = {}
@@ -78,7 +91,7 @@ def coder_map(path: Path | None, known: set[str] | None) -> dict[str, str] | Non
         if not ID.fullmatch(coder):
             raise Unsafe("QDA_UNREADABLE", f"the coders map gives the coder id '{shown(coder, 40)}', which is not an "
                                            "identifier (letters, digits, '_', '.', '-')")
-        out[norm_guid(user) if user.strip("{}") else NO_USER] = coder
+        out[user] = coder
     return out
 
 
@@ -94,6 +107,12 @@ class Users:
             self.names[g] = (u.get("name") or "").strip()
             self.ids[g] = (u.get("id") or "").strip()
         self.mapping, self.known = mapping, known
+        for g, name in self.names.items():  # one user named twice in the map (by GUID and by name), two coders
+            by_guid, by_name = (mapping or {}).get(g), (mapping or {}).get(name.casefold()) if name else None
+            if by_guid is not None and by_name is not None and by_guid != by_name:
+                raise Unsafe("QDA_UNREADABLE", f"the coders map gives the user '{private(name)}' two coders, by GUID "
+                                               f"('{shown(by_guid, 40)}') and by name ('{shown(by_name, 40)}'); "
+                                               "give each user one row")
         self.unmapped: dict[str, int] = {}  # guid ('' for none) -> codings
         self.unknown_ids: dict[str, int] = {}  # mapped coder ids the package does not list
 
