@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: setup browser tex run test docs data dist lock clean
+.PHONY: setup browser tex run test fuzz docs data dist lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ test: $(STAMP) browser tex
 	$(BIN)/python -m ruff check src
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
+
+## An hour (FUZZ_MINUTES) of fuzzing the readers of outside files (descriptors, site configurations, CSV
+## tables, REDCap exports, REFI-QDA files, summaries, reports); prints the inputs tried and the failures
+## (benchmarks/fuzz.py; `make test` runs the same harness for a few inputs per reader, tests/test_fuzz.py).
+FUZZ_MINUTES ?= 60
+fuzz: $(STAMP)
+	$(BIN)/python benchmarks/fuzz.py --minutes $(FUZZ_MINUTES)
 
 ## The documentation site, into site/: the mkdocs hook (src/pedcomm/docsgen/hook.py) first generates the
 ## data dictionary, codebook, check catalogue, CLI reference and reproduced tables from the sources.
