@@ -299,6 +299,29 @@ def test_a_marker_made_under_another_key_or_linked_in_is_not_pedcomms(inputs, tm
     assert r.exit_code == 0, r.output  # its own output, unchanged: replaced
 
 
+def test_without_a_key_to_keep_outputs_are_written_but_never_replaced(inputs, tmp_path, monkeypatch):
+    """A home folder pedcomm cannot write into: outputs are still written, unsealed, and --force
+    then replaces none of them (it cannot tell them from a forged one); the key, once it can be
+    kept, is private and a key others could read is not trusted."""
+    from pedcomm.files import seal
+
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv(seal.ENV, str(tmp_path / "a-file" / "state"))  # a folder under a file: never made
+    out = tmp_path / "work" / "out"
+    assert pedcomm("export", inputs / "pkg", "--format", "parquet", "--out", out).exit_code == 0
+    assert json.loads((out / markers.MARKER).read_text())["seal"] is None
+    r = pedcomm("export", inputs / "pkg", "--format", "parquet", "--out", out, "--force")
+    assert r.exit_code == 2 and "OUTPUT_FOREIGN" in r.output and "seal" in r.output
+    monkeypatch.setenv(seal.ENV, str(tmp_path / "state"))
+    key = seal.key(create=True)
+    assert key is not None and len(key) == 32
+    assert stat.S_IMODE(os.stat(seal.key_path()).st_mode) == 0o600
+    doc = json.loads(markers.marker("test", {"a": "b"}))
+    assert seal.sealed(doc)
+    os.chmod(seal.key_path(), 0o644)  # readable by others: anyone could seal with it
+    assert seal.key() is None and not seal.sealed(doc)
+
+
 def test_a_part_of_an_output_that_cannot_be_read_makes_it_foreign(tmp_path, monkeypatch):
     out = tmp_path / "out"
     with outputs.claim(out, kind=FOLDER, command="test") as dest, dest.staging() as tmp:
@@ -404,7 +427,8 @@ SECRET_EDITS = [  # (what, edit, the texts that must never be shown)
     ("an age over 89 as a number (CELL_RANGE)",
      {"set": {"resource": "survey_children", "row": 2, "field": "age_years", "value": "97"}}, ["'97'", " 97 "]),
     ("a phone number in a field of codes",
-     {"set": {"resource": "survey_parents", "row": 2, "field": "race_ethnicity", "value": "555-867-5309"}}, ["867-5309", "555-867"]),
+     {"set": {"resource": "survey_parents", "row": 2, "field": "race_ethnicity", "value": "555-867-5309"}},
+     ["867-5309", "555-867"]),
 ]
 RENDERINGS = ["text", "json", "markdown", "html"]
 
@@ -656,7 +680,7 @@ def _resubmitted(site: Path, dest: Path, new_id: str, change) -> Path:
     desc["pedcomm"]["site"] = new_id
     (dest / "datapackage.json").write_text(json.dumps(desc, indent=2))
     tables = {p.stem: pd.read_csv(p, dtype=str, keep_default_na=False) for p in (dest / "data").glob("*.csv")}
-    for name, frame in tables.items():
+    for frame in tables.values():
         if "site_id" in frame:
             frame["site_id"] = frame["site_id"].replace(old_id, new_id)
     change(tables)
