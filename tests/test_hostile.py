@@ -426,6 +426,15 @@ SECRET_EDITS = [  # (what, edit, the texts that must never be shown)
      {"set": {"resource": "survey_children", "row": 3, "field": "age_years", "value": "96.0"}}, ["96.0", "'96"]),
     ("an age over 89 as a number (CELL_RANGE)",
      {"set": {"resource": "survey_children", "row": 2, "field": "age_years", "value": "97"}}, ["'97'", " 97 "]),
+    ("a well-formed identifier named like a person (FOREIGN_KEY)",
+     {"set": {"resource": "survey_relationships", "row": 2, "field": "parent_id", "value": "Jane_Doe"}}, ["Jane", "Doe"]),
+    ("a repeated key named like a person (PRIMARY_KEY, and the record id of every finding about it)",
+     [{"set": {"resource": "survey_parents", "row": 2, "field": "parent_id", "value": "Mary.Major"}},
+      {"set": {"resource": "survey_parents", "row": 3, "field": "parent_id", "value": "Mary.Major"}},
+      {"set": {"resource": "survey_parents", "row": 3, "field": "education", "value": "Mary Major"}}], ["Mary", "Major"]),
+    ("a repeated malformed key (PRIMARY_KEY)",
+     [{"set": {"resource": "survey_clinicians", "row": 2, "field": "clinician_id", "value": "Dr Who Knows"}},
+      {"set": {"resource": "survey_clinicians", "row": 3, "field": "clinician_id", "value": "Dr Who Knows"}}], ["Who", "Knows"]),
     ("a phone number in a field of codes",
      {"set": {"resource": "survey_parents", "row": 2, "field": "race_ethnicity", "value": "555-867-5309"}},
      ["867-5309", "555-867"]),
@@ -445,12 +454,13 @@ def _render_all(pkg: Path, *extra) -> dict[str, str]:
 
 @pytest.mark.parametrize("what, edit, secrets", SECRET_EDITS, ids=[s[0] for s in SECRET_EDITS])
 def test_values_are_masked_in_every_rendering_unless_shown_on_purpose(tmp_path, what, edit, secrets):
-    pkg = materialize({"base": "valid", "edits": [edit]}, tmp_path)
+    edits = edit if isinstance(edit, list) else [edit]
+    pkg = materialize({"base": "valid", "edits": edits}, tmp_path)
     for fmt, text in _render_all(pkg).items():
         for secret in secrets:
             assert secret not in text, f"{secret!r} shown in the {fmt} report:\n{text[-3000:]}"
     shown = _render_all(pkg, "--show-values")["json"]  # the test can see the value when it is there
-    assert edit["set"]["value"] in shown
+    assert all(e["set"]["value"] in shown for e in edits)
 
 
 @pytest.mark.parametrize("folder", ["Jane Doe", "DOE_Jane", "555-123-4567", "Mrs Smith"])

@@ -124,7 +124,8 @@ def is_free_text(fd: dict) -> bool:
 
 def sensitive(fd: dict, values: pd.Series | list) -> list[bool]:
     """Which values of a field to mask in findings (pedcomm.validation.masking.shown masks them unless
-    --show-values): free text, values failing an identifier pattern, values over 40 characters, in
+    --show-values): free text, values failing an identifier pattern or named like a person
+    (pedcomm.validation.masking.named_like_a_person), values over 40 characters, in
     an age field any value holding an age over 89 ('95 years', '95.0'), and in a field of codes or
     of a type (a number, a date, true/false) a value that reads like words a person typed (a name
     such as 'Jane Doe'; pedcomm.validation.masking.typed_words) unless it is a code in other
@@ -134,9 +135,11 @@ def sensitive(fd: dict, values: pd.Series | list) -> list[bool]:
     c = fd.get("constraints", {})
     if is_free_text(fd):
         return [True] * len(vals)
-    if "pattern" in c:
+    if "pattern" in c:  # an identifier: malformed, or well-formed but named like a person ('Jane_Doe')
+        from .masking import named_like_a_person
+
         rx = re.compile(c["pattern"])
-        return [v is not None and not rx.fullmatch(str(v)) for v in vals]
+        return [v is not None and (not rx.fullmatch(str(v)) or named_like_a_person(str(v))) for v in vals]
     coded = "enum" in c or fd.get("type", "string") != "string"
     codes = {re.sub(r"[\s-]+", "_", str(x).strip().lower()) for x in c.get("enum", [])}
     age = _is_age(fd.get("name", ""))

@@ -15,6 +15,7 @@ from ..standard import missing_codes
 from . import arrowops, identifiers
 from .cast import LABEL_BOOLEANS, TYPE_NAMES, cast, enum_hint, sensitive, type_hint
 from .hints import closest_names
+from .masking import named_like_a_person
 from .registry import IMPLEMENTATIONS, check
 from .report import Report
 
@@ -217,11 +218,22 @@ def check_primary_key(resource: str, schema: dict, typed: pd.DataFrame, report: 
     report.ran("PRIMARY_KEY", resource, label, len(keys))
     dup, first = _duplicates(keys)
     if dup.any():
-        vals = keys[dup].iloc[: report.max_listed].astype(str).agg(", ".join, axis=1).tolist()
+        listed = keys[dup].iloc[: report.max_listed].astype(str)
         report.add_many("PRIMARY_KEY", resource=resource, field=label, rows=dup.index[dup.to_numpy()],
-                        values=vals, detail=first.iloc[: report.max_listed].astype(str).tolist())
+                        values=listed.agg(", ".join, axis=1).tolist(), sensitive=_key_sensitive(schema, pk, listed),
+                        detail=first.iloc[: report.max_listed].astype(str).tolist())
         return False
     return True
+
+
+def _key_sensitive(schema: dict, fields: list[str], listed: pd.DataFrame) -> list[bool]:
+    """Which listed keys to mask: a key part its field would mask (pedcomm.validation.cast.sensitive:
+    a malformed identifier, one named like a person) masks the whole key."""
+    defs = {f["name"]: f for f in schema.get("fields", [])}
+    masked = np.zeros(len(listed), dtype=bool)
+    for f in fields:
+        masked |= np.array(sensitive(defs.get(f, {"name": f}), listed[f].tolist()), dtype=bool)
+    return masked.tolist()
 
 
 def _unpadded(values: pd.Series) -> pd.Series:
@@ -265,13 +277,9 @@ def check_foreign_keys(resource: str, schema: dict, typed: dict[str, pd.DataFram
             bad = pd.Series(~pd.MultiIndex.from_frame(child).isin(keys), index=child.index)
         if bad.any():
             listed = child[bad].iloc[: report.max_listed].astype(str)
-            vals = listed.agg(", ".join, axis=1).tolist()
-            defs = {f["name"]: f for f in schema.get("fields", [])}
-            masked = np.zeros(len(listed), dtype=bool)  # a key part that must not be shown masks the whole key
-            for f in fields:
-                masked |= np.array(sensitive(defs.get(f, {"name": f}), listed[f].tolist()), dtype=bool)
             report.add_many("FOREIGN_KEY", resource=resource, field=label, rows=child.index[bad.to_numpy()],
-                            values=vals, sensitive=masked.tolist(), expected=f"{target}.{', '.join(rfields)}")
+                            values=listed.agg(", ".join, axis=1).tolist(), sensitive=_key_sensitive(schema, fields, listed),
+                            expected=f"{target}.{', '.join(rfields)}")
             if len(fields) == 1:  # one cause behind many: leading zeros lost (Excel reads 'P0045' as 'P45')
                 missing = child.loc[bad, fields[0]]
                 known = set(_unpadded(other[rfields[0]].dropna()))
@@ -296,6 +304,7 @@ def header_step(v, name: str) -> bool:
             pattern = fields[k].get("constraints", {}).get("pattern")
             unsafe |= (text.str.len() > 40) | (~text.str.fullmatch(pattern).fillna(False).astype(bool) & (text != "")
                                                if pattern else False)
+            unsafe |= text.map(named_like_a_person).astype(bool)  # 'Jane_Doe' as a record id
         v.report.keys(name, raw[pk], unsafe)  # the record id of every finding about one of its rows
     return True
 
