@@ -832,3 +832,28 @@ def test_xml_outputs_stay_well_formed_whatever_the_text(tmp_path, text):
 
 
 REDCAP_SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "redcap"
+
+
+def test_paths_holding_bytes_that_are_not_utf8_are_shown_escaped_never_a_traceback(inputs, tmp_path):
+    """A folder or file name with a byte that is not UTF-8 (a Latin-1 disk, a zip from elsewhere)
+    reaches Python as a lone surrogate, which no text file can hold: every report shows it escaped."""
+    import shutil
+
+    odd = os.fsdecode(b"caf\xe9")
+    shutil.copytree(inputs / "pkg", tmp_path / odd)
+    for name in ("a.json", "b.json", "report.json"):
+        shutil.copy(inputs / name, tmp_path / f"{odd}-{name}")
+    runs = [["validate", tmp_path / odd], ["validate", tmp_path / odd, "--format", "json"],
+            ["validate", tmp_path / odd, "--format", "html", "-o", tmp_path / f"{odd}.html"],
+            ["summarize", tmp_path / odd, "--out", tmp_path / f"{odd}-s.json"],
+            ["export", tmp_path / odd, "--format", "sav", "--out", tmp_path / f"{odd}-x"],
+            ["pool", tmp_path / odd, inputs / "s2", "--out", tmp_path / f"{odd}-pooled"],
+            ["meta", tmp_path / f"{odd}-a.json", tmp_path / f"{odd}-b.json", "--out", tmp_path / f"{odd}-m"],
+            ["dashboard", tmp_path / f"{odd}-report.json", "--out", tmp_path / f"{odd}-d.html"],
+            ["qda", "import", inputs / "cb.qdc", "--out", tmp_path / f"{odd}-q"]]
+    for args in runs:
+        r = pedcomm(*args)
+        assert r.exit_code in (0, 1) and "Traceback" not in r.output, (args[0], r.output[-2000:])
+        assert r.exception is None or isinstance(r.exception, SystemExit), (args[0], repr(r.exception))
+    report = pedcomm("validate", tmp_path / odd, "--format", "json").output
+    assert json.loads(report)["package"].endswith("caf\\udce9")

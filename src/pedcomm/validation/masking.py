@@ -28,7 +28,10 @@ from typing import Any
 #: Longest value shown in a finding (the message quotes at most 60 characters of it).
 MAX_SHOWN = 200
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: Control characters, bidirectional marks and overrides, and lone surrogates (a file name holding a
+#: byte that is not UTF-8 arrives as one; no text file can be written with it).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _escape(m: re.Match) -> str:
@@ -61,7 +64,7 @@ def flagged(texts: list[str]) -> list[bool]:
         return []
     from .identifiers import find
 
-    where, _ = find(texts)
+    where, _ = find([_SURROGATE.sub("\ufffd", t) for t in texts])
     out = [False] * len(texts)
     for i in where:
         out[int(i)] = True
