@@ -41,8 +41,10 @@ def run_batch(name: str, seeds: Path, n: int, tried: Counter, exits: Counter, fa
         with tempfile.TemporaryDirectory(prefix="pedcomm-fuzz-") as d:
             try:
                 exits[(name, fuzzing.check(target, ops, seeds, Path(d) / "work"))] += 1
-            except BaseException as e:  # noqa: BLE001 - every failure is recorded, then the batch stops
-                failures.append({"target": name, "ops": repr(ops), "error": f"{type(e).__name__}: {str(e)[:2000]}"})
+            except BaseException as e:  # noqa: BLE001 - every failure is recorded (once: hypothesis replays it), then the batch stops
+                failure = {"target": name, "ops": repr(ops), "error": f"{type(e).__name__}: {str(e)[:2000]}"}
+                if failure not in failures:
+                    failures.append(failure)
                 raise
 
     try:
