@@ -6,7 +6,8 @@ counted twice, so pool also compares the rows themselves (POOL_SITE_NEAR_DUPLICA
 pair of sites and each unit table both hold, the share of the smaller table's rows that the other
 holds too, after the two site ids (and identifiers prefixed with them) are set aside. The pair
 is refused when that share reaches ``min_shared`` in every unit table both hold with at least
-``min_rows`` rows each.
+``min_rows`` rows each. Each site's rows are hashed once (every site id of the pool set aside, since
+a copy may keep the first site's id in its cells); pairs then compare counts of hashes.
 
 Why this does not refuse two real sites: a site package numbers its records locally (P0001,
 R00001 at every site), so identifiers alone coincide all the time and are no evidence; but a row
@@ -45,11 +46,11 @@ def rows(frame: pd.DataFrame, name: str, ids: tuple[str, ...]) -> Counter:
     """The rows of a table as hashes, each site id of ``ids`` (and the prefix ``ID-``) replaced by one
     placeholder; rows holding nothing beyond their keys are left out."""
     text = frame.astype("string").fillna(_MISSING)
-    for c in text.columns:
-        col = text[c]
-        for sid in ids:
-            col = col.mask(col == sid, _SITE).str.replace(f"^{re.escape(sid)}-", f"{_SITE}-", regex=True)
-        text[c] = col
+    if ids:
+        prefix = "^(?:" + "|".join(re.escape(sid) for sid in ids) + ")-"
+        for c in text.columns:
+            col = text[c]
+            text[c] = col.mask(col.isin(ids), _SITE).str.replace(prefix, f"{_SITE}-", regex=True)
     rest = [c for c in text.columns if c not in _keys(name)]
     if rest:
         text = text[(~text[rest].isin([_MISSING, _SITE, ""])).any(axis=1)]
@@ -64,25 +65,25 @@ def check_near_duplicates(sites: list, tables: tuple[str, ...], report: Report, 
     min_rows = int(parameter("POOL_SITE_NEAR_DUPLICATE", "min_rows"))
     report.ran("POOL_SITE_NEAR_DUPLICATE", None, None, len(sites))
     usable = [i for i, s in enumerate(sites) if s.site is not None and s.validated.report.status == "valid"]
+    ids = tuple(sorted({str(sites[i].site) for i in usable}))
+    # each site's rows once, every site id of the pool set aside (a copy may keep the first site's id in its cells)
+    held = {i: {n: rows(f, n, ids) for n in tables if (f := sites[i].validated.tables.get(n)) is not None and len(f) >= min_rows}
+            for i in usable}
     for i, j in combinations(usable, 2):
         a, b = sites[i], sites[j]
         if a.site == b.site or (skip and (i, j) in skip):
             continue
-        ids = (str(a.site), str(b.site))
-        compared, parts = 0, []
-        for name in tables:
-            fa, fb = a.validated.tables.get(name), b.validated.tables.get(name)
-            if fa is None or fb is None or min(len(fa), len(fb)) < min_rows:
-                continue
-            ra, rb = rows(fa, name, ids), rows(fb, name, ids)
+        both = [n for n in tables if n in held[i] and n in held[j]]
+        parts: list[str] = []
+        for name in both:
+            ra, rb = held[i][name], held[j][name]
             smaller = min(sum(ra.values()), sum(rb.values()))
             if smaller < min_rows:
                 continue
             shared = sum((ra & rb).values())
-            compared += 1
             if shared / smaller < min_shared:
+                parts = []
                 break
             parts.append(f"{shared} of {smaller} rows of {name}")
-        else:
-            if compared and len(parts) == compared:
-                report.add("POOL_SITE_NEAR_DUPLICATE", value=f"{a.site} and {b.site}", detail=", ".join(parts))
+        if parts:
+            report.add("POOL_SITE_NEAR_DUPLICATE", value=f"{a.site} and {b.site}", detail=", ".join(parts))

@@ -118,7 +118,8 @@ def path_shown(path: Any, *, reveal: bool = False) -> str:
     names = [i for i, part in enumerate(parts) if part and part not in "/\\"]
     hits = flagged([parts[i] for i in names])
     for i, hit in zip(names, hits):
-        if hit or named_like_a_person(parts[i]):
+        stem = re.sub(r"\.[a-z0-9]{1,5}$", "", parts[i])  # 'SITE1.json' is one word and its extension
+        if hit or named_like_a_person(stem):
             parts[i] = mask(parts[i])
     return bounded(neutralise("".join(parts)))
 
