@@ -320,6 +320,13 @@ def test_without_a_key_to_keep_outputs_are_written_but_never_replaced(inputs, tm
     assert seal.sealed(doc)
     os.chmod(seal.key_path(), 0o644)  # readable by others: anyone could seal with it
     assert seal.key() is None and not seal.sealed(doc)
+    for name in (seal.ENV, "XDG_STATE_HOME"):  # no home folder at all: no key, and no folder made where pedcomm runs
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", "")
+    assert seal.key_path() is None
+    before = sorted(os.listdir(tmp_path))
+    r = pedcomm("validate", inputs / "pkg", "-o", "report.txt", cwd=tmp_path)
+    assert r.exit_code == 0 and sorted(os.listdir(tmp_path)) == sorted([*before, "report.txt", ".report.txt.pedcomm-output.json"])
 
 
 def test_a_part_of_an_output_that_cannot_be_read_makes_it_foreign(tmp_path, monkeypatch):

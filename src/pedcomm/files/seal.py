@@ -31,12 +31,19 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
-def key_path() -> Path:
-    """Where this user's key is kept."""
+def key_path() -> Path | None:
+    """Where this user's key is kept (None when there is no home folder to keep it in: never a
+    folder made relative to where pedcomm runs)."""
     if os.environ.get(ENV):
-        return Path(os.environ[ENV]) / KEY_NAME
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return Path(base) / "pedcomm" / KEY_NAME
+        base = Path(os.environ[ENV])
+    elif os.environ.get("XDG_STATE_HOME"):
+        base = Path(os.environ["XDG_STATE_HOME"]) / "pedcomm"
+    else:
+        home = os.path.expanduser("~")
+        if home.startswith("~"):
+            return None
+        base = Path(home) / ".local" / "state" / "pedcomm"
+    return base / KEY_NAME if base.is_absolute() else None
 
 
 def _read(path: Path) -> bytes | None:
@@ -90,6 +97,8 @@ def _create(path: Path) -> None:
 def key(create: bool = False) -> bytes | None:
     """This user's key (made when ``create`` and none exists); None when there is none to use."""
     path = key_path()
+    if path is None:
+        return None
     found = _read(path)
     if found is None and create and not os.path.lexists(path):
         try:
