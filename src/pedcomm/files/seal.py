@@ -40,7 +40,7 @@ def key_path() -> Path | None:
         base = Path(os.environ["XDG_STATE_HOME"]) / "pedcomm"
     else:
         home = os.path.expanduser("~")
-        if home.startswith("~"):
+        if home.startswith("~") or os.environ.get("HOME") == "" or home == os.path.sep:
             return None
         base = Path(home) / ".local" / "state" / "pedcomm"
     return base / KEY_NAME if base.is_absolute() else None
