@@ -45,6 +45,7 @@ def run_batch(name: str, seeds: Path, n: int, tried: Counter, exits: Counter, fa
                 failure = {"target": name, "ops": repr(ops), "error": f"{type(e).__name__}: {str(e)[:2000]}"}
                 if failure not in failures:
                     failures.append(failure)
+                    print(f"FAILURE {name}: {failure['error'][:300]}\n  mutations: {failure['ops'][:300]}", flush=True)
                 raise
 
     try:
