@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: setup browser tex run test fuzz docs data dist lock clean
+.PHONY: setup browser tex r run test fuzz docs data dist lock clean bench-guard
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-setup: $(STAMP) browser tex
+setup: $(STAMP) browser tex r
 
 ## Headless Chromium for the docs browser check: Debian's package, installed with apt-get when it is
 ## missing and we are root (CI); otherwise a note (the check then skips locally, fails under CI=true).
@@ -33,13 +33,23 @@ tex:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES); \
 	else echo "note: pdflatex or booktabs is missing: install Debian's $(TEX_PACKAGES) for the LaTeX table check"; fi
 
+## R with brglm2 and geepack for the independent checks of the bias-reduced (Firth-type) fits
+## (tests/test_firth.py): Debian's packages, installed like chromium; otherwise a note (the checks then
+## skip locally, fail under CI=true).
+R_PACKAGES := r-base-core r-cran-brglm2 r-cran-geepack
+r:
+	@if command -v Rscript >/dev/null 2>&1 && Rscript -e 'library(brglm2); library(geepack)' >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(R_PACKAGES); \
+	else echo "note: Rscript with brglm2 and geepack is missing: install Debian's $(R_PACKAGES) for the Firth checks"; fi
+
 ## The main job on the shipped example package: validate it, then reproduce the published tables
 ## into $(OUT)/ (reproduce validates first and writes nothing if the package has errors).
 run: $(STAMP)
 	$(BIN)/pedcomm reproduce datapackage.json --out $(OUT) --force
 
 ## The test suite, after the lint and the type check of src/ (configured in pyproject.toml).
-test: $(STAMP) browser tex
+test: $(STAMP) browser tex r
 	$(BIN)/python -m ruff check src
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
@@ -50,6 +60,11 @@ test: $(STAMP) browser tex
 FUZZ_MINUTES ?= 60
 fuzz: $(STAMP)
 	$(BIN)/python benchmarks/fuzz.py --minutes $(FUZZ_MINUTES)
+
+## The speed guard of validation: one run at 100k survey relationships against frictionless and a bare
+## pyarrow parse, failing beyond three times a target ratio (benchmarks/bench_validate.py --guard, about a minute).
+bench-guard: $(STAMP)
+	$(BIN)/python benchmarks/bench_validate.py --guard
 
 ## The documentation site, into site/: the mkdocs hook (src/pedcomm/docsgen/hook.py) first generates the
 ## data dictionary, codebook, check catalogue, CLI reference and reproduced tables from the sources.
@@ -64,15 +79,19 @@ data: $(STAMP)
 	cp .synth-tmp/datapackage.json datapackage.json
 	rm -rf .synth-tmp
 
-## The sdist and the wheel sites install (into dist/); tests/test_install.py builds and installs them too.
+## The release files (into dist/): the sdist, the wheel sites install, and the constraints file that pins every
+## dependency to the exact versions of requirements.lock, for an install that is the same everywhere
+## (docs/install.md: pipx --pip-args="--constraint ..." or uv tool install --constraints ...).
+## tests/test_install.py builds and installs the wheel with the same pins.
 dist: $(STAMP)
 	rm -rf dist
 	$(BIN)/python -m build --outdir dist .
-	$(BIN)/python -m twine check --strict dist/*
+	$(BIN)/python -m twine check --strict dist/*.whl dist/*.tar.gz
+	cp requirements.lock dist/pedcomm-$$($(BIN)/python -c "import pedcomm; print(pedcomm.__version__)")-constraints.txt
 
 ## Re-pin the environment (maintainers; needs uv).
 lock:
-	uv pip compile pyproject.toml --extra dev --extra docs -o requirements.lock --python-version 3.11 --no-header
+	uv pip compile pyproject.toml --extra dev --extra docs --extra federated -o requirements.lock --python-version 3.11 --no-header
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache site .docs-artifacts dist

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from pedcomm import standard
-from pedcomm.studies.survey.checks import derive_challenge
+from pedcomm.studies.survey.rules import derive_challenge
 from pedcomm.studies.survey.synth import ITEMS
 from pedcomm.synth.write import descriptor_for
 

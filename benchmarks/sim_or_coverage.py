@@ -10,11 +10,22 @@ covariates, so the planted odds ratios are the true values of the marginal model
 the GLM estimate. Every estimator is pedcomm's own (pedcomm.analysis.models.fit_logistic, as
 `pedcomm reproduce` calls it).
 
+Small sites (issue 28, ``--small-sites``): 10 sites of 30 to 80 relationships each, the same crossed
+design and copula, a rare parent exposure (8%) and a common one, the same odds ratios at every site.
+Each site is fitted the way every pedcomm command fits a model (pedcomm.analysis.guarded: refused
+without events, bias-reduced when separated), with survey.yaml's default estimator. Reported: the
+share of sites whose model is fitted, and whose model `pedcomm summarize` would share (its
+disclosure rules at the default threshold); bias and 95% coverage of the site estimates, of the
+random-effects meta-analysis of the shared (and of all fitted) site estimates (Hartung-Knapp-
+Sidik-Jonkman, pedcomm.analysis.pooling), and of the one-stage fit on the pooled rows with a fixed
+effect per site.
+
 Writes benchmarks/results/sim_or_coverage.json (and .csv); the docs page "Simulation study" is
 generated from that file (src/pedcomm/docsgen/simulation.py), never typed.
 
     .venv/bin/python benchmarks/sim_or_coverage.py                    # 1000 replicates (about 25 min)
     .venv/bin/python benchmarks/sim_or_coverage.py --reps 500 --seed 7
+    .venv/bin/python benchmarks/sim_or_coverage.py --small-sites --reps 200   # adds the small-site scenario
 """
 
 from __future__ import annotations
@@ -156,6 +167,125 @@ def run(reps: int, seed: int, clinicians: int = CLINICIANS, progress: bool = Tru
     }
 
 
+# -- small sites (issue 28) ---------------------------------------------------------------------------
+
+SMALL_SITES = 10
+SMALL_SIZES = (30, 80)  # relationships per site, uniform
+SMALL_TERMS = {"rare_parent_exposure": (3.0, 0.08), "common_parent_exposure": (2.0, 0.30)}  # planted OR, share
+SMALL_BASELINE = 0.20
+
+
+def simulate_site(rng: np.random.Generator):
+    """One small site: X (const and the two exposures), y, clinician and parent ids."""
+    n_target = int(rng.integers(SMALL_SIZES[0], SMALL_SIZES[1] + 1))
+    parents = max(2, int(round(n_target / (1 + TWO_CLINICIANS))))
+    clinicians = max(2, n_target // 4)
+    par, cli = [], []
+    for p in range(parents):
+        k = 2 if rng.random() < TWO_CLINICIANS else 1
+        for c in rng.choice(clinicians, size=k, replace=False):
+            par.append(p)
+            cli.append(c)
+    par, cli = np.array(par), np.array(cli)
+    n = len(par)
+    cols = [np.ones(n)]
+    for _, share in SMALL_TERMS.values():
+        cols.append((rng.random(parents) < share).astype(float)[par])
+    X = np.column_stack(cols)
+    beta = np.array([np.log(SMALL_BASELINE / (1 - SMALL_BASELINE)), *np.log([t[0] for t in SMALL_TERMS.values()])])
+    prob = 1 / (1 + np.exp(-(X @ beta)))
+    z = (np.sqrt(RHO_CLINICIAN) * rng.normal(size=clinicians)[cli] + np.sqrt(RHO_PARENT) * rng.normal(size=parents)[par]
+         + np.sqrt(1 - RHO_CLINICIAN - RHO_PARENT) * rng.normal(size=n))
+    return X, (stats.norm.cdf(z) < prob).astype(float), cli, par
+
+
+def run_small_sites(reps: int, seed: int, progress: bool = True) -> dict:
+    import pandas as pd
+
+    from pedcomm.analysis.guarded import fit_guarded
+    from pedcomm.analysis.pooling import random_effects
+    from pedcomm.studies.survey.summary import _withheld_reason
+
+    m = config()["method"]
+    method, correction, dims = m["default"], m["correction"], m["cluster"].split("+")
+    names = ["const", *SMALL_TERMS]
+    truth = np.log([t[0] for t in SMALL_TERMS.values()])
+    z = stats.norm.ppf(0.975)
+    rng = np.random.default_rng(seed)
+    acc: dict[str, dict[str, list]] = {k: {t: [] for t in SMALL_TERMS} for k in
+                                       ("site", "meta_shared", "meta_fitted", "pooled")}
+    fitted = shared = bias_reduced = total = 0
+    k_shared, k_fitted = [], []
+    t0 = time.perf_counter()
+
+    def fit(X, y, cli, par):
+        frame = pd.DataFrame(X, columns=names[:X.shape[1]] if X.shape[1] == len(names) else
+                             [*names, *[f"site_{i}" for i in range(X.shape[1] - len(names))]])
+        clusters = pd.DataFrame({"clinician_id": cli, "parent_id": par})[dims]
+        return frame, clusters, fit_guarded(frame, y, clusters, model="sim", method=method, correction=correction)
+
+    for rep in range(reps):
+        rows, per_fitted, per_shared = [], [], []
+        for s_i in range(SMALL_SITES):
+            X, y, cli, par = simulate_site(rng)
+            rows.append((X, y, cli + 1000 * s_i, par + 1000 * s_i, s_i))
+            frame, clusters, g = fit(X, y, cli, par)
+            total += 1
+            if not g.fitted:
+                continue
+            fitted += 1
+            bias_reduced += g.bias_reduced
+            ok = _withheld_reason(frame, pd.Series(y), clusters[dims[0]], 11, clusters) is None and not g.not_estimable
+            shared += ok
+            for j, term in enumerate(SMALL_TERMS, start=1):
+                if np.isfinite(g.coef[j]):
+                    acc["site"][term].append((g.coef[j], g.lower[j], g.upper[j]))
+            per_fitted.append(g)
+            if ok:
+                per_shared.append(g)
+        for key, sites in (("meta_fitted", per_fitted), ("meta_shared", per_shared)):
+            (k_fitted if key == "meta_fitted" else k_shared).append(len(sites))
+            for j, term in enumerate(SMALL_TERMS, start=1):
+                use = [(g.coef[j], g.cov[g.kept.index(term), g.kept.index(term)]) for g in sites
+                       if term in g.kept and np.isfinite(g.coef[j]) and abs(g.coef[j]) < 10]
+                if len(use) >= 2:
+                    p = random_effects([e for e, _ in use], [v for _, v in use])
+                    acc[key][term].append((p.estimate, p.lower, p.upper))
+        X = np.vstack([r[0] for r in rows])
+        site = np.concatenate([np.full(len(r[1]), r[4]) for r in rows])
+        dummies = np.column_stack([(site == s_i).astype(float) for s_i in range(1, SMALL_SITES)])
+        g = fit(np.column_stack([X, dummies]), np.concatenate([r[1] for r in rows]),
+                np.concatenate([r[2] for r in rows]), np.concatenate([r[3] for r in rows]))[2]
+        if g.fitted:
+            for j, term in enumerate(SMALL_TERMS, start=1):
+                acc["pooled"][term].append((g.coef[j], g.lower[j], g.upper[j]))
+        if progress and (rep + 1) % 25 == 0:
+            print(f"  small sites: {rep + 1}/{reps} replicates, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    labels = {"site": "Site estimates (each fitted site)", "meta_shared": "Meta-analysis of the shared site estimates",
+              "meta_fitted": "Meta-analysis of every fitted site's estimate", "pooled": "One-stage fit on the pooled rows"}
+    out_rows = []
+    for key, terms in acc.items():
+        for j, (term, values) in enumerate(terms.items()):
+            a = np.array(values) if values else np.zeros((0, 3))
+            k = len(a)
+            cover = float(np.mean((a[:, 1] <= truth[j]) & (truth[j] <= a[:, 2]))) if k else float("nan")
+            out_rows.append({"estimate": labels[key], "term": term, "planted_or": SMALL_TERMS[term][0], "estimates": k,
+                             "median_or": round(float(np.exp(np.median(a[:, 0]))), 4) if k else None,
+                             "bias_log_or": round(float(a[:, 0].mean() - truth[j]), 4) if k else None,
+                             "bias_mc_se": round(float(a[:, 0].std(ddof=1) / np.sqrt(k)), 4) if k > 1 else None,
+                             "coverage": round(cover, 4) if k else None,
+                             "coverage_mc_se": round(float(np.sqrt(cover * (1 - cover) / k)), 4) if k else None})
+    return {"replicates": reps, "seed": seed, "seconds": round(time.perf_counter() - t0),
+            "command": f"python benchmarks/sim_or_coverage.py --small-sites --reps {reps} --seed {seed}",
+            "design": {"sites": SMALL_SITES, "relationships_per_site": list(SMALL_SIZES), "baseline_risk": SMALL_BASELINE,
+                       "clinicians_per_site": "relationships / 4", "estimator": f"{method}, {correction}, {'+'.join(dims)}",
+                       "threshold": 11},
+            "share_fitted": round(fitted / total, 4), "share_shared": round(shared / total, 4),
+            "share_bias_reduced": round(bias_reduced / max(fitted, 1), 4),
+            "median_sites_shared": float(np.median(k_shared)), "median_sites_fitted": float(np.median(k_fitted)),
+            "rows": out_rows}
+
+
 def write(result: dict, folder: Path = RESULTS) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "sim_or_coverage.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
@@ -181,7 +311,19 @@ if __name__ == "__main__":
     ap.add_argument("--clinicians", type=int, default=CLINICIANS)
     ap.add_argument("--seed", type=int, default=2021)
     ap.add_argument("--no-write", action="store_true", help="print only; do not write benchmarks/results/")
+    ap.add_argument("--small-sites", action="store_true",
+                    help="run only the small-site scenario and add it to the existing results file")
     args = ap.parse_args()
+    if args.small_sites:
+        small = run_small_sites(args.reps, args.seed)
+        print(json.dumps(small, indent=1))
+        if not args.no_write:
+            path = RESULTS / "sim_or_coverage.json"
+            res = json.loads(path.read_text(encoding="utf-8"))
+            res["small_sites"] = small
+            write(res)
+            print(f"added the small-site scenario to {path}")
+        sys.exit(0)
     res = run(args.reps, args.seed, args.clinicians)
     show(res)
     if not args.no_write:

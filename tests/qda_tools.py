@@ -9,7 +9,10 @@ and for QualCoder its public export code, read, not copied):
   listed by name (the coder names of the project), positions are code points of an LF text
   (with the "MAXQDA" line-ending option, LF is written as CR LF and positions are unchanged);
   audio is an ``AudioSource`` with ``AudioSelection begin/end`` in milliseconds and the transcript
-  a ``Transcript`` with ``SyncPoint``s and ``TranscriptSelection``s.
+  a ``Transcript`` with ``SyncPoint``s and ``TranscriptSelection``s. Its refi.py writes
+  ``plainTextPath="internal://<guid>.txt"``; exports seen from sites (``qualcoder-bare``) carry the
+  bare file name, ``plainTextPath="<guid>.txt"``, with the text in ``sources/``: the import looks
+  the name up there.
 - **ATLAS.ti**: the project document is named after the project, GUIDs are upper-case and
   regenerated, text files keep Windows line breaks that positions count once.
 - **NVivo** (Windows): GUIDs in braces, CR LF counted as two characters (the positions of the text
@@ -147,6 +150,7 @@ def _zip(entries: dict[str, bytes]) -> bytes:
 TOOLS = {  # origin, document name, folder, CR LF written, CR LF counted as, UTF-16 units, GUID case, braces, BOM
     "qualcoder": ("QualCoder 3.6", "project.qde", "sources", False, 1, False, "lower", False, True),
     "qualcoder-maxqda-endings": ("QualCoder 3.6", "project.qde", "sources", True, 1, False, "lower", False, True),
+    "qualcoder-bare": ("QualCoder 3.6", "project.qde", "sources", False, 1, False, "lower", False, True),
     "atlas": ("ATLAS.ti for Windows 23.2.3.27778", "Family meetings study.qde", "Sources", True, 1, True, "upper", False, False),
     "nvivo": ("NVivo 14.24.1 (Windows)", "project.qde", "Sources", True, 2, True, "lower", True, False),
     "maxqda": ("MAXQDA 2022 (Release 22.8.0)", "project.qde", "Sources", True, 1, True, "upper", False, False),
@@ -172,7 +176,8 @@ def build(tool: str, fmt: str, *, source_name: str = "Interview D1.txt", extra_s
                     f'startPosition="{a}" endPosition="{b}" creatingUser="{user_guid[user]}">'
                     f'<Coding guid="{_guid(tool, f"coding{n}", case, braces)}" creatingUser="{user_guid[user]}">'
                     f'<CodeRef targetGUID="{code_guid[code]}"/></Coding></PlainTextSelection>')
-    source = (f'<TextSource guid="{src_guid}" name="{html.escape(source_name)}" plainTextPath="internal://{txt_name}" '
+    path = txt_name if tool == "qualcoder-bare" else f"internal://{txt_name}"
+    source = (f'<TextSource guid="{src_guid}" name="{html.escape(source_name)}" plainTextPath="{path}" '
               f'creatingUser="{user_guid["jane"]}">{"".join(sels)}</TextSource>')
     head = (f'<Project name="Family meetings study" origin="{origin}" xmlns="{NS}">' if tool.startswith("qualcoder") else
             f'<Project xmlns="{NS}" origin="{origin}" name="Family meetings study">')
@@ -217,3 +222,44 @@ def qualcoder_audio(*, transcript: bool = True) -> bytes:
     if transcript:
         entries[f"sources/{g('trtext')}.txt"] = b"\xef\xbb\xbf" + text.encode()
     return _zip(entries)
+
+
+def long_text(*, stamped_every_line: bool = False, labelled: bool = False) -> tuple[str, list[tuple[int, int]]]:
+    """An NVivo 'document' of 120 paragraphs of field notes (or, ``labelled``, a transcript of speaker
+    turns) in which three paragraphs start with a clock time that is a remark ("1:57 nurse came in"),
+    and the (start, end) characters of a coded span in every tenth paragraph. With
+    ``stamped_every_line`` every paragraph opens with its time instead: a timed transcript."""
+    paras = []
+    for i in range(120):
+        who = ("Dr. Smith: " if i % 2 == 0 else "Mother: ") if labelled else ""
+        body = f"{who}Paragraph {i} of the notes, about the scan and what the family asked next."
+        if stamped_every_line:
+            body = f"{i // 60}:{i % 60:02d} {body}"
+        elif i in (17, 58, 96):
+            body = f"1:{57 - i % 7:02d} the nurse came back in with the chart"
+        paras.append(body)
+    text = "\n".join(paras) + "\n"
+    spans, pos = [], 0
+    for i, p in enumerate(paras):
+        if i % 10 == 3:
+            a = pos + p.index("about the scan")
+            spans.append((a, a + len("about the scan")))
+        pos += len(p) + 1
+    return text, spans
+
+
+def nvivo_document(text: str, spans: list[tuple[int, int]]) -> bytes:
+    """A .qdpx as NVivo writes it (braced GUIDs, Sources/), one text source named 'D1' coded with HO2 by R1."""
+    book, code_guid = _codebook("nvivo-doc", "lower", True)
+    user = "{" + USERS["jane"][1].lower() + "}"
+    sels = "".join(f'<PlainTextSelection guid="{_guid("nvivo-doc", f"s{k}", braces=True)}" name="Node {k}" '
+                   f'startPosition="{a}" endPosition="{b}" creatingUser="{user}">'
+                   f'<Coding guid="{_guid("nvivo-doc", f"c{k}", braces=True)}" creatingUser="{user}">'
+                   f'<CodeRef targetGUID="{code_guid["HO2"]}"/></Coding></PlainTextSelection>'
+                   for k, (a, b) in enumerate(spans))
+    txt = f"{_guid('nvivo-doc', 'text')}.txt"
+    qde = (f'<?xml version="1.0" encoding="utf-8"?>\n<Project xmlns="{NS}" origin="NVivo 14.24.1 (Windows)" name="Notes">'
+           f'<Users><User guid="{user}" name="{USERS["jane"][0]}"/></Users><CodeBook><Codes>{book}</Codes></CodeBook>'
+           f'<Sources><TextSource guid="{_guid("nvivo-doc", "src", braces=True)}" name="D1" plainTextPath="internal://{txt}">'
+           f"{sels}</TextSource></Sources></Project>\n")
+    return _zip({"project.qde": qde.encode(), f"Sources/{txt}": text.encode()})

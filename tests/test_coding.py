@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pedcomm import standard
-from pedcomm.studies.coding.checks import identifier_kinds
+from pedcomm.validation.identifiers import identifier_kinds
 from pedcomm.cli import app
 from pedcomm.validation.conformance import SUITE
 from pedcomm.studies.coding.synth import generate, per_patient_counts

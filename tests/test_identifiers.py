@@ -51,8 +51,24 @@ def test_column_names(name, kind):
 
 
 def test_one_implementation_of_the_patterns():
-    assert coding.identifier_kinds is identifiers.identifier_kinds
-    assert coding.IDENTIFIER_PATTERNS is identifiers.IDENTIFIER_PATTERNS
+    """The engine's screen (pc_screen, pc_kinds) is generated from identifiers.IDENTIFIER_PATTERNS, and the
+    coding study's excerpt screen uses it (no pattern of its own); the SQL screen agrees with the Python one."""
+    import duckdb
+
+    from pedcomm.validation.engine import sql
+
+    text = coding.RULES.read_text(encoding="utf-8")
+    assert "pc_screen(excerpt)" in text and "pc_kinds(excerpt)" in text and "regexp" not in text.split("EXCERPT_IDENTIFIER")[1]
+    macros = "\n".join(sql.prelude())
+    for _, pattern in identifiers.IDENTIFIER_PATTERNS:
+        assert sql.lit(pattern) in macros
+    con = duckdb.connect()
+    for s in sql.prelude():
+        con.execute(s)
+    texts = ["Dr. Smith said so", "call 555-123-4567", "nothing here", "born 03/04/2011", "she is 95 years old"]
+    got = [k for (k,) in con.execute("SELECT pc_kinds(t) FROM unnest(?::VARCHAR[]) u(t)", [texts]).fetchall()]
+    assert got == identifiers.identifier_kinds(__import__("pandas").Series(texts)).tolist()
+    assert got[0] == "a personal name" and got[2] == "" and got[4] == "an age over 89"
 
 
 def test_age_fields():

@@ -129,8 +129,52 @@ def test_every_command_runs_from_another_folder(installed):
     assert json.loads((w / "SITE1.json").read_text())["tool"]["version"] == __version__
     pedcomm(installed, "meta", "SITE1.json", "SITE2.json", "--out", "meta")
     assert (w / "meta" / "index.md").is_file()
+    # installed without the federated extra (no Flower): a coded refusal, nothing written
+    r = pedcomm(installed, "federated", "rehearse", "sites/SITE1", "sites/SITE2", "--out", "federated", ok=(2,))
+    assert "FEDERATED_UNAVAILABLE" in r.stdout and "pedcomm[federated]" in r.stdout and not (w / "federated").exists()
 
     pedcomm(installed, "standard", "--out", "standard")
     manifest = json.loads((w / "standard" / "manifest.json").read_text())
     assert manifest["schema_version"] == standard.version() and len(manifest["files"]) > 50
     shutil.rmtree(w)
+
+
+def site_pages() -> list[Path]:
+    """The pages a site follows after installing (the 'For sites' section of mkdocs.yml's nav)."""
+    import yaml
+
+    nav = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+    section = next(entry["For sites"] for entry in nav if isinstance(entry, dict) and "For sites" in entry)
+    return [REPO / "docs" / next(iter(item.values())) for item in section]
+
+
+def test_every_site_guide_runs_from_the_installed_wheel_in_an_empty_folder(installed, tmp_path):
+    """Each site guide's commands, run as printed in a new empty folder with only the installed pedcomm: every
+    file a guide names must come from pedcomm itself (pedcomm example, init, synth ...), not from the source tree."""
+    from .test_docs_examples import blocks
+
+    pages = site_pages()
+    assert {p.name for p in pages} >= {"install.md", "journey.md", "coding.md", "redcap.md", "qda.md", "validate.md"}
+    env = {**installed["env"], "NO_COLOR": "1", "COLUMNS": "160", "PYTHONWARNINGS": "ignore"}
+    ran = 0
+    for page in pages:
+        work = tmp_path / page.stem
+        work.mkdir()
+        for b in blocks(page):
+            if b["lang"] not in ("sh", "python") or b["directive"] == "skip":
+                continue
+            where = f"{page.relative_to(REPO)}:{b['line']}"
+            cmd = ([str(installed["python"]), "-c", b["body"]] if b["lang"] == "python"
+                   else ["bash", "-e", "-o", "pipefail", "-c", b["body"]])
+            r = _run(cmd, cwd=work, env=env)
+            expected = int(b["arg"]) if b["directive"] == "exit" else 0
+            shown = f"{where}: exit {r.returncode}, expected {expected}\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}"
+            assert r.returncode == expected, shown
+            assert "Traceback" not in r.stdout + r.stderr, shown
+            assert str(REPO) not in r.stdout + r.stderr, f"refers to the source tree: {shown}"
+            ran += 1
+    assert ran >= 25
+    # the coding site's journey ends with what it sends
+    sent = tmp_path / "coding"
+    assert json.loads((sent / "summary.json").read_text())["study"] == "coding"
+    assert json.loads((sent / "report.json").read_text())["status"] == "valid"

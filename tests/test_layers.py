@@ -4,7 +4,7 @@ Every import counts, at module level or inside a function (a lazy import is stil
 layers, lowest first, are the folders of src/pedcomm (docs/architecture.md explains each):
 
     _base -> standard -> files -> validation -> analysis -> studies
-          -> reproduce, synth, interop, sites -> commands, docsgen, cli, the package root
+          -> reproduce, synth, interop, sites, federated -> commands, docsgen, cli, the package root
 
 A module may import its own layer and the layers below. The test fails on an arrow pointing up and
 on any cycle between modules.
@@ -27,7 +27,7 @@ LAYERS = [
     {"pedcomm.validation"},
     {"pedcomm.analysis"},
     {"pedcomm.studies"},
-    {"pedcomm.reproduce", "pedcomm.synth", "pedcomm.interop", "pedcomm.sites"},
+    {"pedcomm.reproduce", "pedcomm.synth", "pedcomm.interop", "pedcomm.sites", "pedcomm.federated"},
     {"pedcomm.commands", "pedcomm.docsgen", "pedcomm.cli", "pedcomm"},
 ]
 

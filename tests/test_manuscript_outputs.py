@@ -374,6 +374,9 @@ def test_index_html_and_a_table_open_in_chromium_without_errors(runs):
     assert titles["survey_models.html"].startswith("SYNTHETIC DATA: ")
     for name in ("forest", "coding_course_plot"):
         shutil.copy(runs["first"] / f"{name}.png", shots / f"figure_{name}.png")  # kept with the screenshots
+    # on a phone (390 px): the page keeps the screen's width, its tables scroll in their own box
+    (phone,) = check_pages(runs["first"], shots / "phone", {"index.html": ["reproduction"]}, size=(390, 844), mobile=True)
+    assert phone.errors == [] and phone.width <= 390 and phone.hover_only == [], (phone.width, phone.hover_only)
 
 
 def test_in_words_uses_the_schemas_titles():

@@ -103,8 +103,13 @@ def test_excerpts_are_copied_only_when_asked(qdpx, tmp_path):
 def test_codebook_round_trip(tmp_path):
     export_codebook(REPO, tmp_path / "cb.qdc")
     result = import_project(tmp_path / "cb.qdc", tmp_path / "pkg")
-    assert result.report.codes() <= {"RESOURCE_MISSING"}  # a codebook alone is not a whole coding study
+    # the coding study's package: its codebook, every other table empty (headers only), and valid
+    assert result.report.status == "valid" and result.report.codes() == set(), result.report.codes()
     _same_tables(tmp_path / "pkg", ("coding_themes", "coding_codes"))
+    others = sorted(p.name for p in (tmp_path / "pkg/data").iterdir()
+                    if p.read_text().count("\n") == 1)  # a header line only
+    assert others == ["coding_attendance.csv", "coding_clinicians.csv", "coding_coders.csv", "coding_discussions.csv",
+                      "coding_patients.csv", "coding_segments.csv"]
 
 
 # -- lenient imports ----------------------------------------------------------------------------
@@ -193,6 +198,40 @@ def test_the_real_atlas_ti_export_imports_its_codebook(tmp_path):
     assert {"QDA_DEVIATION", "QDA_ID_ASSIGNED"} <= result.report.codes()
     assert "no sources" in " ".join(f.message for f in result.report.findings)
     assert read_text(tmp_path / "pkg/data/coding_codes.csv").equals(codes)
+    assert result.report.status == "valid" and "RESOURCE_MISSING" not in result.report.codes()
+
+
+def _nested(codes: str) -> bytes:
+    return f'<?xml version="1.0" encoding="utf-8"?>\n<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>{codes}</Codes></CodeBook>'.encode()
+
+
+def _code(name: str, inner: str = "", tag: str = "") -> str:
+    desc = f"<Description>[pedcomm code_id={tag}]</Description>" if tag else ""
+    return f'<Code guid="{uuid.uuid4()}" name="{name}" isCodable="true">{desc}{inner}</Code>'
+
+
+def test_a_name_under_two_parents_is_two_codes_named_by_their_parents(tmp_path):
+    """NVivo-style codebooks reuse 'Other' under several parents: different codes, not copies."""
+    book = (_code("Information", _code("Prognosis", _code("Other") + _code("Hope")) + _code("Treatment", _code("Other")))
+            + _code("Emotion", _code("Other") + _code("hope ")))
+    (tmp_path / "nested.qdc").write_bytes(_nested(book))
+    result = import_project(tmp_path / "nested.qdc", tmp_path / "pkg")
+    assert result.report.status == "valid", [f.message for f in result.report.findings]
+    names = result.tables["coding_codes"]["name"].tolist()
+    assert names == ["Prognosis", "Prognosis / Other", "Prognosis / Hope", "Treatment", "Treatment / Other",
+                     "Emotion / Other", "Emotion / hope"]
+    note = next(f.message for f in result.report.findings if f.code == "QDA_DEVIATION" and "parent" in f.message)
+    assert note.startswith("The QDA project deviates from REFI-QDA: 5 codes share their name with another code under "
+                           "a different parent; each now starts with its parent's name (such as 'Prognosis / Other')")
+    assert "CODE_NAME_DUPLICATE" not in result.report.codes()
+
+
+def test_a_copy_of_one_pedcomm_code_under_two_themes_is_still_reported(tmp_path):
+    book = _code("Honesty", _code("Naming uncertainty", tag="HO2")) + _code("Hope", _code("Naming uncertainty", tag="HO2"))
+    (tmp_path / "copied.qdc").write_bytes(_nested(book))
+    result = import_project(tmp_path / "copied.qdc", tmp_path / "pkg")
+    assert result.tables["coding_codes"]["name"].tolist() == ["Naming uncertainty"] * 2
+    assert "CODE_NAME_DUPLICATE" in result.report.codes() and result.report.status == "invalid"
 
 
 # -- hostile inputs ------------------------------------------------------------------------------

@@ -103,7 +103,7 @@ def test_audio_and_synchronised_transcript_selections(tmp_path, maps):
 def test_audio_without_a_transcript_needs_a_default_role(tmp_path, maps):
     result = _import(qualcoder_audio(transcript=False), tmp_path, maps)
     assert result.validated is None and "QDA_SPEAKER_UNMAPPED" in result.report.codes()
-    assert "1 audio selections have no transcript" in " ".join(f.message for f in result.report.findings)
+    assert "1 audio selection has no transcript" in " ".join(f.message for f in result.report.findings)
     (tmp_path / "speakers.csv").write_text(SPEAKERS_MAP + ",other_clinician\n")
     result = import_project(tmp_path / "in/project.qdpx", tmp_path / "out", reference=PACKAGE,
                             **{**maps, "speakers": tmp_path / "speakers.csv"})
@@ -114,16 +114,94 @@ def test_unmapped_speakers_and_coders_are_one_finding_each_and_masked(tmp_path, 
     result = _import(build("atlas", "stamp"), tmp_path, {"discussions": maps["discussions"]})
     by_code = {}
     for f in result.report.findings:
-        by_code.setdefault(f.code, []).append(f.message)
-    assert len(by_code["QDA_SPEAKER_UNMAPPED"]) == 1 and len(by_code["QDA_CODER_UNMAPPED"]) == 1
-    assert "2 speaker labels" in by_code["QDA_SPEAKER_UNMAPPED"][0] and "2 users" in by_code["QDA_CODER_UNMAPPED"][0]
+        by_code.setdefault(f.code, []).append(f)
+    # one finding per label and per user, most used first, with how many selections or codings each stands for
+    assert [f.message.split(": ", 1)[1] for f in by_code["QDA_SPEAKER_UNMAPPED"]] == [
+        "the label 'D******** (9 characters, masked)' of 2 coded selections is not mapped to a role.",
+        "the label 'M***** (6 characters, masked)' of 1 coded selection is not mapped to a role."]
+    jane, omar = (USERS[k][1].lower() for k in ("jane", "omar"))
+    assert [f.value for f in by_code["QDA_CODER_UNMAPPED"]] == [jane, omar]  # GUIDs identify no one: shown
+    assert "made 2 codings" in by_code["QDA_CODER_UNMAPPED"][0].message
     text = json.dumps([f.as_dict() for f in result.report.findings])
     for secret in ("Dr. Smith", "Mother", "Jane Doe", "Omar Haddad"):
         assert secret not in text
-    assert USERS["jane"][1].lower() in text.lower()  # GUIDs identify no one: shown, so a map can be written
     assert not (tmp_path / "out").exists()
     revealed = _import(build("atlas", "stamp"), tmp_path, {"discussions": maps["discussions"]}, reveal=True)
-    assert "Dr. Smith" in json.dumps([f.as_dict() for f in revealed.report.findings])
+    assert [f.value for f in revealed.report.findings if f.code == "QDA_SPEAKER_UNMAPPED"] == ["Dr. Smith", "Mother"]
+    assert "Jane Doe" in json.dumps([f.as_dict() for f in revealed.report.findings])
+
+
+def test_every_unmapped_label_is_listed_with_show_values_text_and_json(tmp_path, maps):
+    """A transcript of 150 speakers (a focus-group series): every label, not the first 8 or 100, in JSON too."""
+    from pedcomm.cli import app
+    from typer.testing import CliRunner
+
+    from .qda_tools import nvivo_document
+
+    lines = [f"Speaker Number {i}: I agree with what was said about the scan." for i in range(150)]
+    text = "\n".join(lines) + "\n"
+    spans, pos = [], 0
+    for line in lines:
+        a = pos + line.index("I agree")
+        spans.append((a, a + 7))
+        pos += len(line) + 1
+    project = tmp_path / "focus.qdpx"
+    project.write_bytes(nvivo_document(text, spans))
+    coders = tmp_path / "c.csv"
+    coders.write_text(CODERS_MAP)
+    args = ["qda", "import", str(project), "--package", str(PACKAGE), "--coders", str(coders), "--out", str(tmp_path / "o")]
+    shown = CliRunner().invoke(app, [*args, "--show-values", "--format", "json"])
+    assert shown.exit_code == 1, shown.output
+    got = [f["value"] for f in json.loads(shown.stdout)["findings"] if f["code"] == "QDA_SPEAKER_UNMAPPED"]
+    assert sorted(got) == sorted(f"Speaker Number {i}" for i in range(150))
+    masked = CliRunner().invoke(app, [*args, "--format", "json"])
+    report = json.loads(masked.stdout)
+    listed = [f for f in report["findings"] if f["code"] == "QDA_SPEAKER_UNMAPPED"]
+    assert len(listed) == 100 and report["findings_not_listed"] == 50  # masked: counted, the first 100 listed
+    assert all("Speaker Number" not in f["message"] + str(f["value"]) for f in listed)
+
+
+def test_draft_maps_list_every_source_label_and_user_and_import_once_filled(tmp_path, maps):
+    """`pedcomm qda maps` writes the three maps to fill in; filled, they import the project as the site's maps do."""
+    import csv
+    import io
+
+    from pedcomm.cli import app
+    from typer.testing import CliRunner
+
+    project = tmp_path / "in" / "project.qdpx"
+    project.parent.mkdir()
+    project.write_bytes(build("atlas", "stamp"))
+    r = CliRunner().invoke(app, ["qda", "maps", str(project), "--package", str(PACKAGE), "--out", str(tmp_path / "maps")])
+    assert r.exit_code == 0, r.output
+    assert "To fill in: 1 discussion id, 2 roles, 2 coder ids" in " ".join(r.output.split())
+
+    def rows(name):
+        return list(csv.reader(io.StringIO((tmp_path / "maps" / name).read_text(encoding="utf-8-sig"))))
+
+    assert rows("discussions.csv") == [["source", "discussion_id", "coded_selections"], ["Interview D1.txt", "", "3"]]
+    assert rows("speakers.csv") == [["label", "role", "coded_selections"], ["Dr. Smith", "", "2"], ["Mother", "", "1"]]
+    jane, omar = (USERS[k][1].lower() for k in ("jane", "omar"))
+    assert rows("coders.csv") == [["user", "coder_id", "name", "codings"], [jane, "", "Jane Doe", "2"],
+                                  [omar, "", "Omar Haddad", "1"]]
+    # the site fills the blanks in a spreadsheet, which saves them its own way (semicolons, Windows-1252)
+    for name, filled in (("discussions.csv", {"Interview D1.txt": "D1"}),
+                         ("speakers.csv", {"Dr. Smith": "primary_oncologist", "Mother": "parent"}),
+                         ("coders.csv", {jane: "R1", omar: "R2"})):
+        table = rows(name)
+        for row in table[1:]:
+            row[1] = filled[row[0]]
+        out = io.StringIO()
+        csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(table)
+        (tmp_path / "maps" / name).write_bytes(out.getvalue().encode("cp1252"))
+    result = _import(build("atlas", "stamp"), tmp_path, {k: tmp_path / "maps" / f"{k}.csv" for k in maps})
+    assert result.exit_code == 0, [f.message for f in result.report.findings if f.severity == "error"]
+    seg = _segments(tmp_path)
+    assert seg[seg["discussion_id"] == "D1"].drop(columns="segment_id").to_dict("records") == expected_segments("stamp")
+    # a draft with blank rows left is usable: what they name stays unmapped, and is said
+    (tmp_path / "maps" / "speakers.csv").write_text("label,role,coded_selections\nDr. Smith,primary_oncologist,2\nMother,,1\n")
+    partial = _import(build("atlas", "stamp"), tmp_path, {k: tmp_path / "maps" / f"{k}.csv" for k in maps}, force=True)
+    assert [f.value for f in partial.report.findings if f.code == "QDA_SPEAKER_UNMAPPED"] == ["M***** (6 characters, masked)"]
 
 
 def test_excerpts_only_on_request_and_screened(tmp_path, maps):
@@ -166,3 +244,48 @@ def test_the_guides_format_examples_are_read():
             assert not tr.points and tr.labels() == {"ONC"}
         else:
             assert tr.points, name
+
+
+@pytest.mark.parametrize("labelled", [False, True])
+def test_a_few_lines_starting_with_a_time_do_not_make_a_timed_transcript(labelled, tmp_path, maps):
+    """NVivo notes (or a transcript) with three remarks such as '1:57 the nurse came back': not its structure."""
+    from .qda_tools import long_text, nvivo_document
+
+    text, spans = long_text(labelled=labelled)
+    speakers = tmp_path / "speakers.csv"
+    speakers.write_text("label,role\nDr. Smith,primary_oncologist\nMother,parent\n,other_clinician\n")
+    result = _import(nvivo_document(text, spans), tmp_path, {**maps, "speakers": speakers, "discussions": None})
+    assert result.exit_code == 0, [f.message for f in result.report.findings if f.severity == "error"]
+    seg = _segments(tmp_path)
+    d1 = seg[seg["discussion_id"] == "D1"]
+    assert len(d1) == len(spans) == 12
+    assert set(d1["start_seconds"]) == set(d1["end_seconds"]) == {"-6"}  # nothing invented
+    # the remark lines are text of the turn they sit in: the speakers alternate as labelled
+    expected = ["primary_oncologist" if (10 * k + 3) % 2 == 0 else "parent" for k in range(12)] if labelled \
+        else ["other_clinician"] * 12
+    assert d1["speaker_role"].tolist() == expected
+    note = next(f.message for f in result.report.findings if f.code == "QDA_TIMES_READ")
+    turns = ", in 0 of 117 speaker turns" if labelled else ", no speaker turns"
+    assert f"not read as times in 'D* (2 characters, masked)' (stamps on 3 of 120 lines{turns})" in note, note
+    assert "SEGMENT_END_BEFORE_START" not in result.report.codes()
+
+
+def test_stamps_on_every_line_are_read_as_times(tmp_path, maps):
+    from .qda_tools import long_text, nvivo_document
+
+    text, spans = long_text(stamped_every_line=True)
+    result = _import(nvivo_document(text, spans), tmp_path, {**maps, "discussions": None,
+                                                             "speakers": _default_role(tmp_path)})
+    assert result.exit_code == 0, [f.message for f in result.report.findings if f.severity == "error"]
+    d1 = _segments(tmp_path).query("discussion_id == 'D1'")
+    # paragraph 10k+3 opens at minute (10k+3)//60, second (10k+3)%60; it ends where the next one starts
+    assert d1["start_seconds"].tolist() == [str(10 * k + 3) for k in range(12)]
+    assert d1["end_seconds"].tolist() == [str(10 * k + 4) for k in range(12)]
+    note = next(f.message for f in result.report.findings if f.code == "QDA_TIMES_READ")
+    assert "stamps are the structure (most lines or speaker turns) of 1 text" in note, note
+
+
+def _default_role(tmp_path):
+    p = tmp_path / "default-role.csv"
+    p.write_text("label,role\n,other_clinician\n")
+    return p

@@ -2,6 +2,7 @@
 imports back into the original tables exactly."""
 
 import csv
+import json
 import io
 
 import pytest
@@ -140,6 +141,8 @@ def test_export_columns_follow_the_dictionary(rows):
     ("record-both.csv", "REDCAP_RECORD_UNCLEAR", 1),
     ("checkbox-label.csv", "REDCAP_CHECKBOX_INVALID", 1),
     ("link-conflict.csv", "REDCAP_LINK_CONFLICT", 1),
+    ("decimal-comma-mixed.csv", "REDCAP_DECIMAL_COMMA", 1),
+    ("data-dictionary.csv", "REDCAP_NOT_AN_EXPORT", 2),
 ])
 def test_a_bad_export_is_a_coded_finding_and_writes_nothing(fixture, code, exit_code, tmp_path):
     before = snapshot(SUITE / "files" / "redcap")
@@ -230,9 +233,13 @@ def test_real_exports_read_cell_by_cell(project):
     from pedcomm.validation.report import Report
 
     report = Report()
-    parsed = read_export(REAL / project / "data.csv", report)
+    parsed = read_export(REAL / project / "data.csv", report, identify=False)
     expected = list(csv.reader(open(REAL / project / "data.csv", newline="", encoding="utf-8")))
-    if expected[0][0] != "record_id":  # study_id / participant_id: not a project built by pedcomm
+    # none of these projects was built by pedcomm: the import says so, naming the file for what it is
+    told = Report()
+    assert read_export(REAL / project / "data.csv", told) is None and told.codes() == {"REDCAP_NOT_AN_EXPORT"}
+    assert f"the records export of another REDCap project (record id '{expected[0][0]}'" in told.findings[0].message
+    if expected[0][0] != "record_id":  # study_id / participant_id: not read as records at all
         assert parsed is None and report.codes() == {"REDCAP_EXPORT_UNREADABLE"}
         assert "no 'record_id' column" in report.findings[0].message
         return
@@ -494,3 +501,108 @@ def test_the_output_never_replaces_the_reference_package(tmp_path, tables):
                             "--force"])
     assert r.exit_code == 2 and "never writes over" in " ".join(r.output.split())
     assert snapshot(tmp_path) == before
+
+
+# -- files that are not the records export, and exports re-saved by Excel ----------------------------
+
+@real_projects
+@pytest.mark.parametrize("project", ["checkboxes-1", "longitudinal", "survey"])
+@pytest.mark.parametrize("kind, said", [("dictionary.csv", "a REDCap data dictionary"),
+                                        ("project.xml", "a REDCap project XML file (CDISC ODM")])
+def test_a_dictionary_or_project_xml_is_named_for_what_it_is(project, kind, said, tmp_path):
+    r = runner.invoke(app, ["redcap", "import", str(REAL / project / kind), "--out", str(tmp_path / "pkg"), "--format", "json"])
+    assert r.exit_code == 2, r.output
+    report = json.loads(r.stdout)
+    assert [f["code"] for f in report["findings"]] == ["REDCAP_NOT_AN_EXPORT"]
+    message = report["findings"][0]["message"]
+    assert said in message and ("Data Dictionary > Upload" in message or "Upload a REDCap project XML file" in message)
+    assert "Data Exports" in report["findings"][0]["action"]  # and where the records export is made
+    assert report["inputs"][0]["path"] == kind  # the file it read, counted in the verdict
+    assert not (tmp_path / "pkg").exists()
+
+
+def test_a_european_excel_resave_is_read_once_as_such(tmp_path, repo):
+    """Semicolons, decimal commas and CR LF in Windows-1252, as Excel's CSV writes them in Europe: the same
+    package as the export REDCap wrote, and one warning naming the three signs, not a CELL_TYPE per number."""
+    from .redcap_fixtures import european_excel, excel_csv, raw_export, write
+
+    rows = raw_export()
+    (tmp_path / "raw.csv").write_text(write(rows))
+    rows[0].append("remarque")  # a column the site added, with the accents only Windows-1252 shows
+    rows[1:] = [r + ["réévaluation à revoir"] for r in rows[1:]]
+    (tmp_path / "excel.csv").write_bytes(excel_csv(european_excel(rows)))
+    assert b"4,5" in (tmp_path / "excel.csv").read_bytes() and b"\xe9" in (tmp_path / "excel.csv").read_bytes()
+    plain = import_export(tmp_path / "raw.csv", tmp_path / "plain", reference=SUITE / "valid")
+    excel = import_export(tmp_path / "excel.csv", tmp_path / "excel", reference=SUITE / "valid")
+    assert plain.report.codes() == set() and excel.exit_code == 0
+    assert excel.report.codes() == {"REDCAP_EXCEL_LOCALE", "REDCAP_COLUMN_UNKNOWN"}
+    (finding,) = [f for f in excel.report.findings if f.code == "REDCAP_EXCEL_LOCALE"]
+    assert finding.message == ("The REDCap export was saved again by a spreadsheet program: semicolons between cells; "
+                               "2 decimal commas in 1 number column ('parent_pc_transitions'; such as "
+                               "parent_pc_transitions '4,5'); Windows-1252 ('ANSI') text instead of UTF-8. It was read "
+                               "that way (decimal commas as decimal points).")
+    for name in standard.resource_names("survey"):
+        assert (tmp_path / "excel/data" / f"{name}.csv").read_bytes() == (tmp_path / "plain/data" / f"{name}.csv").read_bytes()
+
+
+def test_decimal_commas_in_a_file_with_decimal_points_are_not_guessed(tmp_path):
+    from .redcap_fixtures import excel_csv, raw_export
+
+    rows = raw_export()
+    col = rows[0].index("parent_pc_transitions")
+    rows[1][col], rows[3][col] = "4,5", "2.5"  # one number each way: which separator is meant cannot be told
+    (tmp_path / "mixed.csv").write_bytes(excel_csv(rows))
+    result = import_export(tmp_path / "mixed.csv", tmp_path / "pkg", reference=SUITE / "valid")
+    assert result.report.codes() == {"REDCAP_DECIMAL_COMMA"} and result.exit_code == 1
+    assert "but 1 other number has a decimal point" in result.report.findings[0].message
+    assert not (tmp_path / "pkg").exists()
+
+
+# -- findings name the REDCap record, instrument, instance, field and export row -------------------------
+
+def test_findings_after_an_import_name_the_redcap_record_instance_field_and_export_row(tmp_path):
+    from .redcap_fixtures import raw_export, write
+
+    rows = raw_export()
+    h = rows[0]
+    # the second rcs_p instance of the first parent with two, answered 9 on a 1-4 item
+    at = [i for i, r in enumerate(rows) if r[h.index("redcap_repeat_instrument")] == "rcs_p"
+          and r[h.index("redcap_repeat_instance")] == "2"][0]
+    rows[at][h.index("rcsp_respect")] = "9"
+    record = rows[at][0]
+    (tmp_path / "export.csv").write_text(write(rows))
+    result = import_export(tmp_path / "export.csv", tmp_path / "pkg", reference=SUITE / "valid")
+    assert result.exit_code == 1 and (tmp_path / "pkg/provenance.json").is_file()
+    r = runner.invoke(app, ["validate", str(tmp_path / "pkg"), "--format", "json"])
+    report = json.loads(r.stdout)
+    (finding,) = [f for f in report["findings"] if f["resource"] == "survey_responses"]
+    assert finding["source"] == [{"tool": "REDCap", "file": "export.csv", "row": at + 1, "record": record,
+                                  "instrument": "rcs_p", "instance": 2, "field": "rcsp_respect"}]
+    # the same in the text, HTML and Markdown reports
+    text = runner.invoke(app, ["validate", str(tmp_path / "pkg")]).stdout
+    assert "survey_responses (rows from export.csv)" in text and f"{record} rcs_p #2" in text
+    for fmt in ("html", "markdown"):
+        out = runner.invoke(app, ["validate", str(tmp_path / "pkg"), "--format", fmt]).stdout
+        assert f"REDCap record {record}, rcs_p #2, field rcsp_respect (row {at + 1} of export.csv)" in out
+    # a table changed after the import is not annotated with rows it may no longer have
+    p = tmp_path / "pkg/data/survey_responses.csv"
+    p.write_text(p.read_text() + "\n")
+    again = json.loads(runner.invoke(app, ["validate", str(tmp_path / "pkg"), "--format", "json"]).stdout)
+    assert all("source" not in f for f in again["findings"])
+
+
+def test_a_relationship_finding_names_the_side_that_holds_its_field(tmp_path):
+    """A relationship is built from an rcs_p and an rcs_c instance: a finding about prior_visits names the rcs_p one."""
+    from .redcap_fixtures import raw_export, write
+
+    rows = raw_export()
+    h = rows[0]
+    at = next(i for i, r in enumerate(rows) if r[h.index("redcap_repeat_instrument")] == "rcs_p")
+    rows[at][h.index("rcsp_prior_visits")] = "-3"
+    (tmp_path / "export.csv").write_text(write(rows))
+    result = import_export(tmp_path / "export.csv", tmp_path / "pkg", reference=SUITE / "valid")
+    from pedcomm.validation.report.origin import annotate
+
+    origins = annotate(result.report)
+    (f,) = [f for f in result.report.findings if f.resource == "survey_relationships" and f.code == "CELL_RANGE"]
+    assert [(o.row, o.instrument, o.field) for o in origins[id(f)]] == [(at + 1, "rcs_p", "rcsp_prior_visits")]

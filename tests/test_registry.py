@@ -15,8 +15,16 @@ EMITTERS = {"add", "add_many", "ran", "not_applicable"}
 
 
 def emitted_codes() -> dict[str, set[str]]:
-    """Every string literal passed as the code to a report method, per source file."""
-    out = {}
+    """Every string literal passed as the code to a report method, per source file, and every code
+    the check engine's SQL writes into its results (a code literal in a step of the plan)."""
+    from pedcomm.validation.engine.plan import plan
+
+    out: dict[str, set[str]] = {}
+    p = plan()
+    for step in [*p.steps, *p.column_steps]:
+        for sql in step.sql:
+            for code in re.findall(r"'([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)'", sql):
+                out.setdefault(code, set()).add(f"engine:{step.id}")
     for path in SRC.rglob("*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):

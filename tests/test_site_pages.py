@@ -171,3 +171,72 @@ def test_pages_open_in_chromium_without_errors(centre, tmp_path):
         assert res.screenshot.is_file() and res.screenshot.stat().st_size > 20_000
     assert [r.title for r in results] == ["pedcomm validation report: invalid", "Site summary of SITE1",
                                          "pedcomm coordinating-centre dashboard"]
+
+
+# -- on a phone: 390 px wide, nothing wider than the screen, nothing only on hover --------------------------
+
+PHONE = (390, 844)
+
+
+def test_pages_fit_a_phone_screen_and_need_no_hover(centre, tmp_path):
+    """At 390 px the validation report (with its REDCap source column), the summary and the dashboard are
+    390 px wide: their tables scroll inside their own box, and no information waits behind a hover."""
+    from .test_docs_site import require_chromium
+
+    require_chromium()
+    from pedcomm.docsgen.browser import check_pages
+
+    root = tmp_path / "phone"
+    root.mkdir()
+    work = tmp_path / "site"
+    assert runner.invoke(app, ["init", "--site", "SITE1", "--name", "Example", "--out", str(work / "my-site")]).exit_code == 0
+    first_try = Path(__file__).resolve().parents[1] / "docs/examples/redcap-export-first-try.csv"
+    r = runner.invoke(app, ["redcap", "import", str(first_try), "--package", str(work / "my-site"), "--out", str(work / "pkg")])
+    assert r.exit_code == 1, r.output
+    r = runner.invoke(app, ["validate", str(work / "pkg"), "--format", "html", "--output", str(root / "report.html")])
+    assert r.exit_code == 1
+    assert "In the source file" in (root / "report.html").read_text()
+    shutil.copy(centre["summaries"][0].with_suffix(".html"), root / "summary.html")
+    shutil.copy(centre["dashboard"], root / "dashboard.html")
+    results = check_pages(root, SCREENSHOTS.parent / "issue25-phone",
+                          {"report.html": ["cell_range"], "summary.html": [], "dashboard.html": []}, size=PHONE, mobile=True)
+    for res in results:
+        assert res.errors == [] and res.missing_ids == [], (res.path, res.errors, res.missing_ids)
+        assert res.width <= PHONE[0], (res.path, res.width)
+        assert res.hover_only == [], (res.path, res.hover_only)
+
+
+def test_the_html_report_carries_its_date(tmp_path, monkeypatch):
+    from pedcomm.validation.conformance import SUITE
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764754200")  # 2025-12-03 09:30 UTC: a dated report, still reproducible
+    for fmt, name in (("html", "r.html"), ("markdown", "r.md")):
+        r = runner.invoke(app, ["validate", str(SUITE / "valid"), "--format", fmt, "--output", str(tmp_path / name)])
+        assert r.exit_code == 0, r.output
+        assert "validated 2025-12-03 09:30 UTC" in _text((tmp_path / name).read_text())
+    again = tmp_path / "again.html"
+    runner.invoke(app, ["validate", str(SUITE / "valid"), "--format", "html", "--output", str(again)])
+    assert again.read_bytes() == (tmp_path / "r.html").read_bytes()
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    r = runner.invoke(app, ["validate", str(SUITE / "valid"), "--format", "json"])
+    assert "validated_at" not in json.loads(r.stdout)  # JSON stays byte-identical unless --timestamp
+
+
+def test_a_site_that_sends_two_reports_is_one_row_with_the_older_one_listed(centre, tmp_path):
+    """SITE3 fixed its data and sent a new report: one site, its latest report, the first one listed below."""
+    fixed = tmp_path / "SITE3-fixed.json"
+    site3 = next(s for s in centre["summaries"] if s.name.startswith("SITE3")).parent
+    pkg = next(p for p in centre["work"].parent.parent.rglob("SITE3") if (p / "datapackage.json").is_file())
+    r = runner.invoke(app, ["validate", str(pkg), "--format", "json", "--output", str(fixed), "--timestamp"])
+    assert r.exit_code == 0, r.output
+    assert site3.is_dir()
+    out = tmp_path / "d.html"
+    r = runner.invoke(app, ["dashboard", *map(str, centre["reports"]), str(fixed), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "Wrote the dashboard of 4 sites (0 with errors)" in " ".join(r.output.split())
+    html = out.read_text()
+    sites = html[html.index("<h2>Sites</h2>"):html.index("Earlier reports")]
+    assert sites.count("<tr><td>SITE3</td>") == 1 and "SITE3-fixed.json" in sites and "VALID" in sites
+    earlier = html[html.index("Earlier reports"):html.index("Sites by checks")]
+    assert earlier.count("<tr><td>") == 1 and "SITE3.json" in earlier and "INVALID" in earlier
+    assert "ALL SITES VALID" in _text(html)

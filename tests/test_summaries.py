@@ -22,7 +22,7 @@ ALLOWED_KEYS = {  # every key a summary may hold: no room for a row-level column
     "descriptorSha256", "study", "settings", "method", "cluster", "correlation", "correction", "scale", "disclosure",
     "threshold",
     "zeros_suppressed", "rule", "overrides", "models", "title", "outcome", "terms", "status", "reason", "coef", "cov",
-    "n_relationships", "events", "n_clusters", "warnings", "tables", "unit", "rows", "columns", "cells", "row_totals",
+    "n_relationships", "events", "n_clusters", "warnings", "estimator", "separated", "tables", "unit", "rows", "columns", "cells", "row_totals",
     "column_totals", "total", "suppressed", "primary", "complementary", "notes"}
 
 
@@ -235,7 +235,7 @@ def test_every_summary_pedcomm_writes_follows_the_published_schema_and_rules(sum
     for path in [*summaries[0], summaries[1]]:
         doc = json.loads(path.read_text())
         assert check(doc) == ([], []), path
-        assert doc["modelSpecification"].startswith("sha256:") and doc["formatVersion"] == FORMAT_VERSION == "1.2"
+        assert doc["modelSpecification"].startswith("sha256:") and doc["formatVersion"] == FORMAT_VERSION == "1.3"
 
 
 def test_a_summary_below_the_minimum_is_refused_by_meta_even_if_consistent(summaries, tmp_path):

@@ -65,7 +65,7 @@ def test_published_survey_counts_with_plain_pandas(repo):
 
 
 def test_flags_derive_from_responses_not_stored_freely(shipped):
-    from pedcomm.studies.survey.checks import derive_challenge
+    from pedcomm.studies.survey.rules import derive_challenge
 
     t = shipped.tables
     for who in ("parent", "clinician"):
@@ -114,7 +114,7 @@ def test_refusals_are_independent_of_the_answer_and_never_empty_a_report(monkeyp
         assert abs(rate - expected) < 4 * np.sqrt(expected * (1 - expected) / (3 * n / 2)), (challenging, rate)
     assert not refused.groupby([resp["relationship_id"], resp["respondent"]]).all().any()
     # the flags the validator derives are the calibrated ones, also with many refusals
-    from pedcomm.studies.survey.checks import derive_challenge
+    from pedcomm.studies.survey.rules import derive_challenge
 
     typed = resp.assign(response=pd.to_numeric(resp["response"].astype(str).replace("-7", np.nan)))
     derived = derive_challenge(typed, items, "parent", rel["relationship_id"])

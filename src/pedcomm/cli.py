@@ -16,6 +16,14 @@ synth_app = typer.Typer(help="Generate SYNTHETIC example packages calibrated to 
 app.add_typer(synth_app, name="synth")
 
 
+def _add_federated() -> None:
+    import sys
+
+    from .commands.federated import register  # typer only: its engines are imported when it runs
+
+    register(app, sys.modules[__name__])
+
+
 def _print_version(value: bool) -> None:
     if value:
         from . import standard
@@ -92,6 +100,17 @@ def _option_error(option: str, detail: str, format: str = "text", command: str |
     raise typer.Exit(2)
 
 
+def _package_option(package: Path | None, command: str, format: str = "text") -> Path | None:
+    """A --package value that names no package is refused with OPTION_INVALID (exit 2), with close names."""
+    if package is not None:
+        from .commands.packages import missing
+
+        why = missing(package)
+        if why:
+            _option_error("--package", why, format, command)
+    return package
+
+
 def _protect(*paths) -> list[Path]:
     """The files of the inputs given (packages by their files, other inputs as they are)."""
     from .files.inputs import package_files
@@ -144,7 +163,7 @@ def validate(
     max_findings: int = typer.Option(100, help="Findings listed per check, resource and field (all are counted)."),
     show_values: bool = typer.Option(False, "--show-values", help="Print suspected identifying values in full (they are masked by default)."),
     config: Path | None = typer.Option(None, "--config", help="Site configuration (site.yaml): reclassify or ignore findings of named codes, each with a written justification."),
-    timestamp: bool = typer.Option(False, "--timestamp", help="Record the date and time of the run in the report (for the coordinating centre's dashboard; the report is then no longer byte-identical between runs)."),
+    timestamp: bool = typer.Option(False, "--timestamp", help="Record the date and time of the run in a text or JSON report (for the coordinating centre's dashboard; the report is then no longer byte-identical between runs, unless SOURCE_DATE_EPOCH is set). HTML and Markdown reports always carry it."),
     force: bool = typer.Option(False, help="With --output: " + FORCE_HELP),
 ):
     """Check a package against the pedcomm standard.
@@ -158,6 +177,7 @@ def validate(
     format = _report_format(format, "validate")
     if max_findings < 0:
         _option_error("--max-findings", "must be 0 or more", format, "validate")
+    timestamp = timestamp or format in ("html", "markdown")  # a report people forward says when it was made
     with _guarded(format, "validate"):
         if output is None:
             report = _validation_report(path, max_findings, show_values, config, run, timestamp)
@@ -180,11 +200,20 @@ def _validation_report(path, max_findings, show_values, config, run, timestamp=F
     with _console(stderr=True).status("validating ...") as status:
         result = run(path, max_listed=max_findings, reveal_values=show_values, config=site_config,
                      progress=lambda m: status.update(f"validating: {m}"))
-    if timestamp:  # only on request: the same inputs otherwise give a byte-identical report
-        from datetime import datetime
-
-        result.report.meta["validated_at"] = datetime.now(UTC).replace(microsecond=0).isoformat()
+    if timestamp:  # on request (JSON, text), and always in a report for people (HTML, Markdown): see validate
+        result.report.meta["validated_at"] = _now()
     return result.report
+
+
+def _now() -> str:
+    """The date and time of a run (UTC, to the second): SOURCE_DATE_EPOCH's when it is set, as
+    reproducible builds do, so a report for people is dated and still byte-identical when asked."""
+    import os
+    from datetime import datetime
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    when = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
+    return when.replace(microsecond=0).isoformat()
 
 
 def _site_config(path: Path | None):
@@ -224,8 +253,8 @@ def reproduce(
 
     Exit 0: tables written; 1: the package has errors, nothing could be reproduced, or the data have too few clusters for the clustering asked for (nothing is written); 2: unreadable input or a bad option.
     """
-    from . import standard
     from .analysis.result import Options
+    from .commands.packages import default as default_package
     from .reproduce.run import reproduce as run
     from .studies import registered as studies
 
@@ -239,8 +268,9 @@ def reproduce(
         _option_error(option, str(e), command="reproduce")
     with _guarded(command="reproduce"):
         (site_config,) = _configs([config]) if config else (None,)
-        if path is None:
-            path = standard.DESCRIPTOR
+        path, which = default_package(path)
+        if which:
+            err.print(which, soft_wrap=True)
         _reproduce(path, out, options, force, site_config, config, run, err)
 
 
@@ -250,7 +280,7 @@ def _reproduce(path, out, options, force, site_config, config, run, err):
 
     from .analysis.clusters import ClusteringRefused
     from .reproduce.run import NothingToReproduce
-    from .validation.report.render import to_terminal
+    from .validation.report.render import SEVERITY_STYLE, to_terminal
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
@@ -291,7 +321,7 @@ def _reproduce(path, out, options, force, site_config, config, run, err):
         console.print(f"Reproduced the {result.study} study: {plural(len(result.tables), 'table')}"
                       f"{f', {figures} figures' if figures else ''}{f' ({shown})' if shown else ''}.")
         for f in getattr(result, "findings", []) or []:
-            console.print(f"[yellow]{f.code}: {escape(f.message)}[/yellow]")
+            console.print(f"[{SEVERITY_STYLE.get(f.severity, 'yellow')}]{f.code}: {escape(f.message)}[/]")
     for study in outcome.skipped:
         console.print(f"Skipped the {study} study: its resources are not in the package.")
     for study in outcome.unimplemented:
@@ -435,7 +465,7 @@ def redcap_dictionary(
     from .interop.redcap.forms import FORMS
 
     err = _console(stderr=True)
-    package = package or shipped_package()
+    package = _package_option(package, "redcap dictionary") or shipped_package()
     with _guarded(command="redcap dictionary"), \
             claim(out, kind=FILE, command="redcap dictionary", force=force, protect=_protect(("package", package))) as dest:
         rows = dictionary_rows(_redcap_reference(package))
@@ -460,13 +490,17 @@ def redcap_project(
     from .interop.redcap.forms import FORMS
     from .interop.redcap.project_xml import project_xml
 
-    package = package or shipped_package()
+    package = _package_option(package, "redcap project") or shipped_package()
     with _guarded(command="redcap project"), \
             claim(out, kind=FILE, command="redcap project", force=force, protect=_protect(("package", package))) as dest:
         dest.write_bytes(project_xml(_redcap_reference(package)))
     _console(stderr=True).print(
         f"Wrote the REDCap project ({len(FORMS)} instruments, {sum(f.repeating for f in FORMS)} repeating) to {_safe(out)}. "
         "In REDCap: New Project > 'Upload a REDCap project XML file', choose this file.")
+
+
+_CROSSWALK_HELP = ("A crosswalk (CSV) from your project's own fields and codes to the standard's, as `pedcomm redcap "
+                   "crosswalk` drafts it and you reviewed it; applied before the import.")
 
 
 @redcap_app.command("import")
@@ -476,28 +510,82 @@ def redcap_import(
     package: Path | None = typer.Option(None, "--package", help=_REFERENCE_HELP),
     format: str = typer.Option("text", "--format", help="Report as text (for people) or json (for machines)."),
     site: str | None = typer.Option(None, "--site", help="Your site id, declared in the package (default: the site of --package, e.g. the package pedcomm init wrote)."),
+    crosswalk: Path | None = typer.Option(None, "--crosswalk", help=_CROSSWALK_HELP),
     force: bool = typer.Option(False, help=FORCE_HELP),
 ):
     """Turn a REDCap records export into a standard package and validate it.
 
-    Exit 0: valid; 1: errors; 2: unreadable.
+    Exit 0: valid; 1: errors; 2: unreadable, or refused by the crosswalk.
     """
+    _import_records(export, out, package, format, site, crosswalk, force, "redcap import")
+
+
+def _import_records(path: Path, out: Path, package: Path | None, format: str, site: str | None,
+                    crosswalk: Path | None, force: bool, command: str):
     from .interop.redcap.importer import import_export
+    from .interop.tabular import kind, reader_of
 
     err = _console(stderr=True)
-    format = _report_format(format, "redcap import", ("text", "json"))
-    with _guarded(format, "redcap import"):
+    format = _report_format(format, command, ("text", "json"))
+    _package_option(package, command, format)
+    site = _site_id(site, command)
+    with _guarded(format, command):
         try:
-            result = import_export(export, out, reference=package, force=force, site=_site_id(site, "redcap import"))
-        except FileNotFoundError as e:
-            err.print(f"[red]{_safe(e)}[/red]")
-            raise typer.Exit(2) from None
+            result = import_export(path, out, reference=package, force=force, site=site, crosswalk=crosswalk,
+                                   **({} if command == "redcap import" else {"reader": reader_of(path), "kind": kind(path)}))
+        except FileNotFoundError as e:  # a package without the instruments and sites the project is built from
+            _option_error("--package", f"is '{package}': {e}", format, command)
     _report_out(result.report, format)
     if result.validated is None:
-        err.print(f"[red]The export was not converted (see above); nothing was written to {_safe(out)}.[/red]")
+        err.print(f"[red]The {'export' if command == 'redcap import' else 'file'} was not converted (see above); "
+                  f"nothing was written to {_safe(out)}.[/red]")
     else:
         err.print(f"Wrote the package to {_safe(out)} ({result.report.status}).")
     raise typer.Exit(result.exit_code)
+
+
+@redcap_app.command("crosswalk")
+def redcap_crosswalk(
+    dictionary: Path = typer.Option(..., "--dictionary", help="Your project's data dictionary as REDCap downloads it (CSV), or an SPSS (.sav) or Stata (.dta) file whose variable and value labels describe your fields."),
+    out: Path = typer.Option(..., "--out", help="The draft crosswalk to write (CSV)."),
+    package: Path | None = typer.Option(None, "--package", help=_REFERENCE_HELP),
+    force: bool = typer.Option(False, help=FORCE_HELP),
+):
+    """Draft the crosswalk from your own project to the standard's: which of your fields and codes is which.
+
+    Every row says how sure the draft is (confidence, 0 to 100); the rows it is not sure of have review set
+    to true. Check them, correct what is wrong, set review to false, then import with --crosswalk. Exit 0:
+    written; 2: the dictionary cannot be read.
+    """
+    from .interop.crosswalk import write_draft
+
+    err = _console(stderr=True)
+    with _guarded(command="redcap crosswalk"):
+        try:
+            report, rows = write_draft(dictionary, out, reference=package, force=force)
+        except FileNotFoundError as e:
+            err.print(f"[red]{_safe(e)}[/red]")
+            raise typer.Exit(2) from None
+    if rows is None:
+        _report_out(report, "text")
+        err.print(f"[red]No draft: the dictionary cannot be read (see above); nothing was written to {_safe(out)}.[/red]")
+        raise typer.Exit(report.exit_code or 2)
+    review = [(i, r) for i, r in enumerate(rows, start=2) if r["review"] != "false"]
+    d = report.meta["draft"]
+    err.print(f"Wrote the draft crosswalk ({plural(d['rows'], 'row')}) to {_safe(out)}: {d['found']} of the standard's "
+              f"{d['fields']} fields found in your {_safe(report.meta['described_by'])}"
+              + (f", {d['constant']} given one value for every record" if d["constant"] else "")
+              + f"; {plural(len(review), 'row')} marked for review.", soft_wrap=True)
+    for line, r in review[:20]:
+        site = r["site_field"] + (f" = {r['site_code']}" if r["site_code"] else "")
+        std = (r["standard_field"] or "(left out)") + (f" = {r['standard_code']}" if r["standard_code"] else "")
+        err.print(f"  row {line}: {_safe(site or '(no site field)')} -> {_safe(std)} ({r['confidence'] or 0}): "
+                  f"{_safe(r['note'])}", soft_wrap=True, highlight=False)
+    if len(review) > 20:
+        err.print(f"  and {len(review) - 20} more rows marked for review.")
+    err.print("Next: check every row marked for review (and your project's missing-data codes), set review to false, "
+              "then run pedcomm redcap import EXPORT --crosswalk " + _safe(out) + " --package YOUR_PACKAGE --out FOLDER",
+              soft_wrap=True)
 
 
 qda_app = typer.Typer(help="REFI-QDA (NVivo, ATLAS.ti, MAXQDA, QualCoder): export the codebook and coded segments; import projects.",
@@ -511,6 +599,7 @@ def _qda_export(kind: str, path: Path | None, out: Path, force: bool):
 
     err = _console(stderr=True)
     command = "qda export-codebook" if kind == "codebook" else "qda export"
+    _package_option(path, command)
     with _guarded(command=command):
         try:
             validated, written = (export_codebook if kind == "codebook" else export_project)(
@@ -571,6 +660,7 @@ def qda_import(
         _option_error("--line-breaks", f"is {line_breaks!r}; it must be one of {', '.join(LINE_BREAKS)}", command="qda import")
     if char_units not in UNITS:
         _option_error("--char-units", f"is {char_units!r}; it must be one of {', '.join(UNITS)}", command="qda import")
+    _package_option(package, "qda import", format)
     with _guarded(format, "qda import"):
         result = import_project(project, out, discussions=discussions, reference=package, force=force, speakers=speakers,
                                 coders=coders, excerpts=excerpts, reveal=show_values, line_breaks=line_breaks,
@@ -581,6 +671,43 @@ def qda_import(
     else:
         err.print(f"Wrote the package to {_safe(out)} ({result.report.status}).")
     raise typer.Exit(result.exit_code)
+
+
+@qda_app.command("maps")
+def qda_maps(
+    project: Path = typer.Argument(..., help="A REFI-QDA project (.qdpx) with coded selections."),
+    out: Path = typer.Option(..., "--out", help="Folder to write the drafts to (created; replaced only with --force)."),
+    package: Path | None = typer.Option(None, "--package", help="The site's coding package: fills in the discussion and coder ids it can recognise."),
+    line_breaks: str = typer.Option("auto", "--line-breaks", help="As for qda import: one, two or auto."),
+    char_units: str = typer.Option("auto", "--char-units", help="As for qda import: codepoints, utf16 or auto."),
+    force: bool = typer.Option(False, help=FORCE_HELP),
+):
+    """Write drafts of the discussions, speakers and coders maps of a QDA project: every source, speaker
+    label and user it codes with, to fill in and give to qda import. Exit 0: written; 1: nothing to map; 2: unreadable."""
+    from .interop.qda.drafts import FILES, write_drafts
+    from .interop.qda.positions import LINE_BREAKS, UNITS
+
+    err = _console(stderr=True)
+    if line_breaks not in LINE_BREAKS:
+        _option_error("--line-breaks", f"is {line_breaks!r}; it must be one of {', '.join(LINE_BREAKS)}", command="qda maps")
+    if char_units not in UNITS:
+        _option_error("--char-units", f"is {char_units!r}; it must be one of {', '.join(UNITS)}", command="qda maps")
+    _package_option(package, "qda maps")
+    with _guarded(command="qda maps"):
+        drafts = write_drafts(project, out, reference=package, force=force, line_breaks=line_breaks, char_units=char_units)
+    if drafts.report.totals()["error"]:  # an unreadable project, or selections the import would refuse too
+        _report_out(drafts.report, "text")
+    if drafts.report.status == "unreadable":
+        raise typer.Exit(2)
+    if not drafts.files:
+        err.print(f"[red]{_safe(project)} has no coded selections: there is nothing to map, and nothing was written.[/red]")
+        raise typer.Exit(1)
+    c = drafts.counts
+    err.print(f"Wrote {', '.join(FILES)} to {_safe(out)}/ ({plural(c['selections'], 'coded selection')}). To fill in: "
+              f"{plural(c['sources'], 'discussion id')}, {plural(c['labels'], 'role')}, {plural(c['users'], 'coder id')} "
+              f"(blank cells). Then: pedcomm qda import {_safe(project)} --package PACKAGE --discussions "
+              f"{_safe(out / 'discussions.csv')} --speakers {_safe(out / 'speakers.csv')} --coders {_safe(out / 'coders.csv')} "
+              "--out NEW_FOLDER. The drafts hold your project's names: keep them at the site.", soft_wrap=True)
 
 
 @app.command("export")
@@ -594,16 +721,19 @@ def export_cmd(
 
     The package is validated first; nothing is written when it has errors. Exit 0: written; 1: errors; 2: unreadable input or bad option.
     """
+    from .commands.packages import default as default_package
     from .interop.exports import FORMATS, ExportError, export
-    from .interop.package_io import shipped_package
 
     err = _console(stderr=True)
     format = (format or "").strip().lower()
     if format not in FORMATS:
         _option_error("--format", f"is {format!r}; it must be one of: {', '.join(FORMATS)}", command="export")
+    path, which = default_package(path)
+    if which:
+        err.print(which, soft_wrap=True)
     with _guarded(command="export"):
         try:
-            validated, written = export(path or shipped_package(), format, out, force=force)
+            validated, written = export(path, format, out, force=force)
         except ExportError as e:
             err.print(f"[red]Not exported: {_safe(e)}. Nothing was written.[/red]")
             raise typer.Exit(1) from None
@@ -612,6 +742,23 @@ def export_cmd(
         err.print(f"[red]Not exported: the package has errors (see above). Nothing was written to {_safe(out)}.[/red]")
         raise typer.Exit(validated.report.exit_code or 1)
     err.print(f"Wrote {plural(len(written), format + ' file')} to {_safe(out)}/.")
+
+
+@app.command("import")
+def import_cmd(
+    path: Path = typer.Argument(..., help="A CSV, SPSS (.sav, .zsav) or Stata (.dta) file: one row per record, as a REDCap export holds them (and one per repeating form's instance, if any)."),
+    out: Path = typer.Option(..., "--out", help="Folder to write the package to (created; replaced only with --force)."),
+    crosswalk: Path | None = typer.Option(None, "--crosswalk", help="A crosswalk (CSV) from the file's own columns and codes to the standard's REDCap fields, as `pedcomm redcap crosswalk --dictionary FILE` drafts it; without it, the columns must be the standard's."),
+    package: Path | None = typer.Option(None, "--package", help=_REFERENCE_HELP),
+    format: str = typer.Option("text", "--format", help="Report as text (for people) or json (for machines)."),
+    site: str | None = typer.Option(None, "--site", help="Your site id, declared in the package (default: the site of --package)."),
+    force: bool = typer.Option(False, help=FORCE_HELP),
+):
+    """Import survey data a site keeps outside REDCap (CSV, SPSS or Stata) into a standard package, and validate it.
+
+    Exit 0: valid; 1: errors; 2: unreadable, or refused by the crosswalk.
+    """
+    _import_records(path, out, package, format, site, crosswalk, force, "import")
 
 
 # -- multi-site: pool rows, or share summaries and combine them (issue 6) -------------------------
@@ -761,6 +908,9 @@ def summarize_cmd(
             shared = [m["name"] for m in s[key] if m["status"] == "shared"]
             withheld = [f"{m['name']} ({m['reason']})" for m in s[key] if m["status"] != "shared"]
             parts.append(f"{key} shared: {', '.join(shared) or 'none'}" + (f"; withheld: {'; '.join(withheld)}" if withheld else ""))
+    for m in s.get("models", []):  # what the site's fit found (separation, dominant clusters, few events): shared too
+        for w in m.get("warnings", []) if m["status"] == "shared" else []:
+            err.print(f"[yellow]{m['name']} model: {_safe(w)}[/yellow]", soft_wrap=True)
     err.print(f"Wrote the summary of site {_safe(s['site'])} to {_safe(out)}: {'; '.join(parts) or s['study']}"
               + f"; {plural(len(s['tables']), 'table')}, {plural(hidden, 'count')} suppressed (threshold {threshold}). "
               f"No row-level data. Read it in {_safe(page)} before sending it.")
@@ -821,8 +971,8 @@ def dashboard_cmd(
             raise typer.Exit(1) from None
     for f in result.report.sorted_findings():
         err.print(f"[yellow]{f.code}: {_safe(f.message)}[/yellow]", soft_wrap=True)
-    bad = sum(r.data.get("status") != "valid" for r in result.reports)
-    err.print(f"Wrote the dashboard of {plural(len(result.reports), 'site')} ({bad} with errors) and "
+    bad = sum(r.data.get("status") != "valid" for r in result.sites)
+    err.print(f"Wrote the dashboard of {plural(len(result.sites), 'site')} ({bad} with errors) and "
               f"{plural(len(result.summaries), 'summary', 'summaries')} to {_safe(out)}.", soft_wrap=True)
 
 
@@ -877,16 +1027,19 @@ def example_cmd(
     out: Path = typer.Option(..., "--out", help="Folder to write the example package to (created; replaced only with --force)."),
     force: bool = typer.Option(False, help=FORCE_HELP),
 ):
-    """Write a copy of the shipped SYNTHETIC example package (both studies), to try every command on.
+    """Write a copy of the shipped SYNTHETIC example package (both studies), to try every command on, with
+    the files the site guides use beside it: site-files/ (REDCap exports, a coding site's tables, QDA project
+    and maps) and validation/conformance/ (the conformance suite).
 
-    It is byte-identical to the package `pedcomm reproduce` uses when given no package. Exit 0: written; 2: the output cannot be written.
+    The package is byte-identical to the one `pedcomm reproduce` uses when given no package. Exit 0: written; 2: the output cannot be written.
     """
-    from .commands.release import write_example
+    from .commands.release import SITE_FILES, write_example
 
     with _guarded(command="example"):
         files = write_example(out, force=force)
-    _console(stderr=True).print(f"Wrote the SYNTHETIC example package ({len(files)} files) to {_safe(out)}/; "
-                                f"try: pedcomm validate {_safe(out)}")
+    _console(stderr=True).print(f"Wrote the SYNTHETIC example package to {_safe(out)}/ ({len(files)} files, with the "
+                                f"guides' example files in {_safe(Path(out) / SITE_FILES)}/); try: pedcomm validate {_safe(out)}",
+                                soft_wrap=True)
 
 
 @app.command("explain")
@@ -921,9 +1074,10 @@ def selftest_cmd():
 
     console = _console()
     failures = 0
-    for ok, what in run():
-        failures += not ok
-        console.print(f"  {'[green]ok[/green]  ' if ok else '[red]FAIL[/red]'} {escape(what)}")
+    with _console(stderr=True).status("checking ...") as status:  # what runs now, case by case (a minute)
+        for ok, what in run(progress=lambda m: status.update(f"checking: {escape(m)}")):
+            failures += not ok
+            console.print(f"  {'[green]ok[/green]  ' if ok else '[red]FAIL[/red]'} {escape(what)}")
     if failures:
         console.print(f"[red]{plural(failures, 'check')} failed: this installation of pedcomm "
                       "is broken; reinstall it.[/red]")
@@ -938,6 +1092,9 @@ def _tidy_help() -> None:
 
 
 _tidy_help()
+
+
+_add_federated()
 
 
 def _tolerant_streams() -> None:

@@ -19,6 +19,25 @@ re-recorded on that branch, after `snapshot.py check` showed that only they diff
 ``reproduce`` and ``synth`` digests are the ones recorded before issue 13).
 RELATIONSHIP_VISIT_RATE became a warning (standard 0.2.0 may only add warnings): every survey report's
 check list names its severity, so the conformance digests were re-recorded again at the merge.
+Issue 28 changed two reproduce outputs on purpose and re-recorded the ``reproduce`` digests after
+`snapshot.py check` showed only they differed: survey_models.csv gains the columns ``estimator``
+and ``status`` (a separated term's bias-reduced fit, a term or model not estimated, with its code)
+and its ``ci_method`` is written per row; the notes of coding_agreement (.md, .html, .tex) name the
+Donner-Eliasziw interval used where coders never disagree. No number of the shipped package changed.
+Issue 25 changed two reproduce outputs on purpose, and only them (`snapshot.py check` listed nothing
+else): index.html keeps a phone's width (each table in a box that scrolls sideways, long words
+wrap: its style and the table wrappers), and index.md's coding assumption names the fewest clusters
+in words ("the fewest clusters pedcomm accepts, CLUSTERS_TOO_FEW" instead of "CLUSTERS_TOO_FEW's
+minimum"); the reproduce digests were re-recorded on that branch.
+Issue 23 (the check engine: every data check as SQL run by DuckDB) re-recorded the ``conformance``
+digests after `snapshot.py check` showed that only they differed (``reproduce`` and ``synth`` are
+byte-identical: the analyses read the same typed tables from the engine). What changed in the JSON
+reports, on purpose: the order of ``checks`` (the engine's order: per table the screen and the
+cell checks in Table Schema order, then the keys, the foreign keys, the studies' rules); a table
+missing columns lists its key and the checks of each missing column as not run (``skipped``);
+a code with spaces around it is no longer a "labels instead of codes" hint. Every finding (code,
+table, column, row, record id, severity, shown value) is the same on every case
+(benchmarks/compare_engines.py against the previous main).
 Issue 27 masks, in a field of codes or of a type, a failing value that reads like words a person
 typed (a capitalised word or two words): the one conformance report that changed is
 ``input-excel-date-in-integer``, whose value '5-Mar' (a day and a month, which Excel made of a

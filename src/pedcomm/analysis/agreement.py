@@ -17,6 +17,12 @@ from scipy import stats
 #: Names written next to the results, so a reader knows which method produced each interval.
 WILSON = "Wilson score interval"
 KAPPA_CI = "asymptotic Wald interval, standard error of Fleiss, Cohen and Everitt (1969)"
+KAPPA_BOUNDARY = ("goodness-of-fit interval of Donner and Eliasziw (1992), valid at perfect agreement where the Wald "
+                  "interval has zero width")
+#: Why a kappa has no interval (or no meaning) at the edge of its table; a 2x2 table's degeneracy in words.
+NO_DISAGREEMENT = "no disagreement: the Wald standard error is 0 at kappa = 1"
+ONE_RATER_CONSTANT = ("one rater gave one answer only, so kappa is 0 by construction and says nothing about "
+                      "agreement")
 MCNEMAR = "McNemar chi-square with continuity correction (1 df); exact binomial p-value alongside"
 
 
@@ -87,11 +93,64 @@ def kappa_arrays(tables) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray
     return k, se, po, pe, n
 
 
+def degenerate(both, first_only, second_only, neither) -> str:
+    """'' for an ordinary 2x2 agreement table; else why kappa's Wald interval is void: one rater
+    constant (ONE_RATER_CONSTANT; kappa 0 by construction), or no disagreement (NO_DISAGREEMENT).
+    Both raters constant and equal is undefined kappa (NaN), not degenerate."""
+    a, b, c, d = (float(x) for x in (both, first_only, second_only, neither))
+    n = a + b + c + d
+    first_yes, second_yes = a + b, a + c
+    if n == 0 or (first_yes in (0, n) and second_yes in (0, n) and first_yes == second_yes):
+        return ""  # empty, or both raters constant and equal: kappa undefined (NaN)
+    if first_yes in (0, n) or second_yes in (0, n):
+        return ONE_RATER_CONSTANT
+    if b + c == 0:
+        return NO_DISAGREEMENT
+    return ""
+
+
+def donner_eliasziw(both, discordant, neither, level: float = 0.95) -> tuple[float, float]:
+    """Confidence limits for kappa of a 2x2 table from the goodness-of-fit chi-square (1 df) of the
+    common-correlation model (Donner and Eliasziw 1992, Stat Med 11:1511): cell probabilities
+    pi^2 + pi(1 - pi)k, 2 pi(1 - pi)(1 - k), (1 - pi)^2 + pi(1 - pi)k with pi the pooled 'yes'
+    share; the limits are the kappas whose chi-square equals the critical value (at perfect
+    agreement the upper limit is 1)."""
+    from scipy.optimize import brentq
+
+    n = float(both + discordant + neither)
+    pi = (2 * both + discordant) / (2 * n)
+    s = pi * (1 - pi)
+    crit = float(stats.chi2.ppf(level, 1))
+    observed = np.array([both, discordant, neither], dtype="float64")
+
+    def chi2(k: float) -> float:
+        expected = n * np.array([pi * pi + s * k, 2 * s * (1 - k), (1 - pi) ** 2 + s * k])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where(expected > 0, (observed - expected) ** 2 / expected, np.where(observed > 0, np.inf, 0.0))
+        return float(terms.sum())
+
+    k_hat = 1 - discordant / (2 * n * s)
+    k_min = max(-pi / (1 - pi), -(1 - pi) / pi) + 1e-12
+    lower = k_min if chi2(k_min) <= crit else float(brentq(lambda k: chi2(k) - crit, k_min, k_hat))
+    upper = 1.0 if chi2(1.0) <= crit else float(brentq(lambda k: chi2(k) - crit, k_hat, 1.0 - 1e-12))
+    return lower, upper
+
+
 def cohen_kappa(table, level: float = 0.95) -> Kappa:
     """Cohen's kappa of a square table (rows: rater 1, columns: rater 2), with a Wald CI
-    (standard error of Fleiss, Cohen and Everitt 1969; see ``kappa_arrays``)."""
-    k, se, po, pe, n = (float(x[0]) for x in kappa_arrays(np.asarray(table)[None, :, :]))
+    (standard error of Fleiss, Cohen and Everitt 1969; see ``kappa_arrays``). A 2x2 table without
+    disagreement gets Donner and Eliasziw's interval instead (KAPPA_BOUNDARY); one with a constant
+    rater gets none (NaN limits, ``method`` says why)."""
+    t = np.asarray(table)
+    k, se, po, pe, n = (float(x[0]) for x in kappa_arrays(t[None, :, :]))
     z = _z(level)
+    if t.shape == (2, 2):
+        why = degenerate(t[0, 0], t[0, 1], t[1, 0], t[1, 1])
+        if why == NO_DISAGREEMENT:
+            lo, hi = donner_eliasziw(t[0, 0], 0, t[1, 1], level)
+            return Kappa(k, se, lo, hi, po, pe, int(n), KAPPA_BOUNDARY)
+        if why:
+            return Kappa(k, se, float("nan"), float("nan"), po, pe, int(n), f"no interval: {why}")
     return Kappa(k, se, k - z * se, k + z * se, po, pe, int(n))
 
 
@@ -101,13 +160,22 @@ def cohen_kappa_2x2(both: Any, first_only: Any, second_only: Any, neither: Any, 
 
     Returns one row per table: n, observed (percent agreement as a proportion), expected (chance
     agreement), kappa, se, lower, upper (Wald CI at ``level``); kappa, se and CI are NaN where
-    kappa is undefined (see ``kappa_arrays``)."""
-    cells = [np.asarray(x, dtype="float64") for x in (both, first_only, second_only, neither)]
+    kappa is undefined (see ``kappa_arrays``). ``degenerate``: why a table's Wald interval is void
+    ('' when it is not): without disagreement the interval is Donner and Eliasziw's, with a
+    constant rater there is none (NaN)."""
+    cells = [np.asarray(x, dtype="float64").ravel() for x in (both, first_only, second_only, neither)]
     tables = np.stack([np.stack(cells[:2], axis=-1), np.stack(cells[2:], axis=-1)], axis=-2)
     k, se, po, pe, n = kappa_arrays(tables.reshape(-1, 2, 2))
     z = _z(level)
+    lower, upper = k - z * se, k + z * se
+    why = [degenerate(*row) for row in zip(*cells)]
+    for i, w in enumerate(why):
+        if w == NO_DISAGREEMENT:
+            lower[i], upper[i] = donner_eliasziw(cells[0][i], 0, cells[3][i], level)
+        elif w:
+            lower[i], upper[i] = np.nan, np.nan
     return pd.DataFrame({"n": n.astype("int64"), "observed": po, "expected": pe, "kappa": k, "se": se,
-                         "lower": k - z * se, "upper": k + z * se})
+                         "lower": lower, "upper": upper, "degenerate": why})
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,13 @@ def kappa(first, second, dims: list, level: float = 0.95) -> Estimate:
     if n == 0 or r * c + (1 - r) * (1 - c) >= 1:
         nan = float("nan")
         return Estimate(nan, nan, nan, nan, nan)
+    from .agreement import degenerate
+
+    why = degenerate(int(np.sum(x & y)), int(np.sum(x & ~y)), int(np.sum(~x & y)), int(np.sum(~x & ~y)))
     k, z = kappa_influence(x, y)
+    if why:  # the influence values vanish at the edge of the table: no clustered interval
+        nan = float("nan")
+        return Estimate(k, float(np.sqrt(np.sum(z ** 2))), nan, nan, nan, f"no clustered interval: {why}")
     v, note = variance(z, dims)
     naive = float(np.sqrt(np.sum(z ** 2)))  # the Fleiss-Cohen-Everitt (delta-method) standard error
     half = _z(level) * np.sqrt(v)

@@ -56,6 +56,16 @@ def pieces(X, y, params, working_groups, alpha: float = 0.0) -> Pieces:
     """The pieces of a logistic GEE with exchangeable working correlation ``alpha`` within
     ``working_groups`` (alpha 0: independence, the GLM)."""
     X = np.asarray(X, dtype="float64")
+    v, r, W = contributions(X, y, params, working_groups, alpha)
+    B = (X * v[:, None]).T @ W
+    return Pieces(X, v, r, W, np.linalg.inv(B))
+
+
+def contributions(X, y, params, working_groups, alpha: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """v = p (1 - p), the residuals r = y - p and the rows w_i of V_g^-1 D_g of a logistic GEE: the
+    per-observation parts whose sums over any set of rows (a site's, in a federated fit) add up to
+    the bread sum D'W and the estimating function sum W'r."""
+    X = np.asarray(X, dtype="float64")
     y = np.asarray(y, dtype="float64")
     p = 1.0 / (1.0 + np.exp(-(X @ np.asarray(params, dtype="float64"))))
     v = p * (1.0 - p)
@@ -73,8 +83,7 @@ def pieces(X, y, params, working_groups, alpha: float = 0.0) -> Pieces:
         col_sums = np.zeros((len(n_g), X.shape[1]))
         np.add.at(col_sums, g, Z)
         W[:] = (Z - c[g][:, None] * col_sums[g]) / ((1.0 - alpha) * s[:, None])
-    B = (X * v[:, None]).T @ W
-    return Pieces(X, v, y - p, W, np.linalg.inv(B))
+    return v, y - p, W
 
 
 def meat(pc: Pieces, groups, bias_reduced: bool = False) -> np.ndarray:
@@ -101,7 +110,11 @@ def meat(pc: Pieces, groups, bias_reduced: bool = False) -> np.ndarray:
 def cgm_factor(groups, n: int, k: int) -> float:
     """The finite-sample factor statsmodels (and Stata) apply to a cluster-robust GLM covariance:
     G / (G - 1) x (N - 1) / (N - K)."""
-    G = len(np.unique(codes(groups)))
+    return finite_sample_factor(len(np.unique(codes(groups))), n, k)
+
+
+def finite_sample_factor(G: int, n: int, k: int) -> float:
+    """G / (G - 1) x (N - 1) / (N - K) for G clusters, N observations and K parameters."""
     return G / (G - 1) * (n - 1) / (n - k) if G > 1 and n > k else float("nan")
 
 
@@ -119,12 +132,18 @@ def two_way(pc: Pieces, first, second, bias_reduced: bool = False, factors: bool
         if factors:
             m = m * cgm_factor(groups, n, k)
         total += sign * m
-    cov = pc.bread_inv @ total @ pc.bread_inv.T
+    return two_way_sandwich(pc.bread_inv, total, pc.notes)
+
+
+def two_way_sandwich(bread_inv: np.ndarray, total: np.ndarray, notes: list[str]) -> np.ndarray:
+    """B^-1 (M_first + M_second - M_both) B^-1, made symmetric; a non-positive semi-definite result
+    has its negative eigenvalues set to 0, with a note appended to ``notes``."""
+    cov = bread_inv @ total @ bread_inv.T
     cov = (cov + cov.T) / 2
     vals, vecs = np.linalg.eigh(cov)
     if vals.min() < 0:
-        pc.notes.append("the two-way covariance was not positive semi-definite; its negative eigenvalues "
-                        f"(smallest {vals.min():.3g}) were set to 0 (Cameron, Gelbach and Miller 2011)")
+        notes.append("the two-way covariance was not positive semi-definite; its negative eigenvalues "
+                     f"(smallest {vals.min():.3g}) were set to 0 (Cameron, Gelbach and Miller 2011)")
         cov = (vecs * np.clip(vals, 0.0, None)) @ vecs.T
     return cov
 

@@ -5,7 +5,10 @@ example is a file under validation/conformance/files/<kind>/; this runs it the w
 would and returns the report (tests/test_registry.py expects the code among its findings).
 A QDA project is imported into validation/conformance/valid_coding/ with the maps found beside it
 (``<name>.discussions.csv``, ``.speakers.csv``, ``.coders.csv``) and the options of
-``<name>.options.json`` (``{"package": null}`` imports without a package).
+``<name>.options.json`` (``{"package": null}`` imports without a package). A crosswalk case is a
+site's export imported into the valid package with the crosswalk beside it (``<name>.crosswalk.csv``),
+or a site's data dictionary (``<name>.dictionary.csv``) drafted into a crosswalk; an imports case
+is a file given to `pedcomm import`.
 """
 
 from __future__ import annotations
@@ -29,6 +32,22 @@ def run_example(path: str | Path, workdir: str | Path) -> Report | CommandRun:
         from ..interop.redcap.importer import import_export
 
         return import_export(path, workdir / "out", reference=SUITE / "valid").report
+    if kind == "crosswalk":
+        if path.name.endswith(".dictionary.csv"):
+            from ..interop.crosswalk import write_draft
+
+            return write_draft(path, workdir / "draft.csv", reference=SUITE / "valid")[0]
+        from ..interop.redcap.importer import import_export
+
+        return import_export(path, workdir / "out", reference=SUITE / "valid",
+                             crosswalk=path.with_name(path.name.removesuffix(".csv") + ".crosswalk.csv")).report
+    if kind == "imports":
+        from ..interop.redcap.importer import import_export
+        from ..interop.tabular import kind as kind_of
+        from ..interop.tabular import reader_of
+
+        return import_export(path, workdir / "out", reference=SUITE / "valid", reader=reader_of(path),
+                             kind=kind_of(path)).report
     if kind == "qda":
         import json
 
@@ -48,6 +67,10 @@ def run_example(path: str | Path, workdir: str | Path) -> Report | CommandRun:
         from ..reproduce.examples import run as run_analysis
 
         return run_analysis(path, workdir)
+    if kind == "federated":
+        from ..federated.examples import run as run_federated
+
+        return run_federated(path, workdir)
     if kind == "commands":
         from .conformance import run as run_commands
 

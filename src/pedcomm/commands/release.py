@@ -28,6 +28,7 @@ def _copies() -> dict[str, Path]:
                             "validation/checks.yaml": standard.CHECKS}
     for name in standard.resource_names():
         out[f"schemas/{name}.json"] = standard.schema_path(name)
+    out[f"schemas/{standard.CROSSWALK_SCHEMA.name}"] = standard.CROSSWALK_SCHEMA  # a format of the standard, not a resource
     for p in sorted(standard.CONFORMANCE.rglob("*")):
         if p.is_file() and "__pycache__" not in p.parts:
             out[f"validation/conformance/{p.relative_to(standard.CONFORMANCE).as_posix()}"] = p
@@ -94,7 +95,7 @@ It is usable without pedcomm: any Frictionless tool reads the schemas and the te
 | folder | what it holds |
 |---|---|
 | `datapackage.json`, `data/` | this folder is also an empty site package: the descriptor (site `{TEMPLATE_SITE}` to replace), header-only tables, and the shared definitions (instrument items, codebook) filled in |
-| `schemas/` | one Table Schema per resource (fields, types, constraints, labels, missing-value codes, keys) |
+| `schemas/` | one Table Schema per resource (fields, types, constraints, labels, missing-value codes, keys), and `{standard.CROSSWALK_SCHEMA.name}`: the format of a crosswalk from a site's own fields and codes to the standard's (not a table of the package) |
 | `profile/{PROFILE_FILE}` | a JSON Schema of the descriptor: resource names, complete studies, the site declaration |
 | `validation/checks.yaml` | the check registry: every finding code, its severity, category, message and remedy |
 | `validation/conformance/` | a minimal valid package and, per check code, a minimal invalid variant with the findings it must give |
@@ -147,6 +148,10 @@ def write(out: str | Path, *, force: bool = False) -> dict[str, bytes]:
     return files
 
 
+#: Where `pedcomm example` puts the site guides' example files and the conformance suite beside the package.
+SITE_FILES = "site-files"
+
+
 def example_files() -> dict[str, Path]:
     """Package path -> file, for the shipped SYNTHETIC example package (descriptor, tables, schemas)."""
     root = standard.example_package()
@@ -158,8 +163,21 @@ def example_files() -> dict[str, Path]:
     return out
 
 
+def guide_files() -> dict[str, Path]:
+    """Path -> file of everything the site guides run besides the package: the example files a site would
+    have (SITE_FILES/: REDCap exports, a coding site's tables, QDA project and maps) and the conformance
+    suite (validation/conformance/), so that every command of the guides runs after a pipx install."""
+    out = {}
+    for p in sorted(standard.SITE_EXAMPLES.rglob("*")):
+        if p.is_file():
+            out[f"{SITE_FILES}/{p.relative_to(standard.SITE_EXAMPLES).as_posix()}"] = p
+    out.update({k: v for k, v in _copies().items() if k.startswith("validation/conformance/")})
+    return out
+
+
 def write_example(out: str | Path, *, force: bool = False) -> dict[str, Path]:
-    """Copy the shipped example package into ``out`` (pedcomm.files.outputs), byte for byte."""
-    files = example_files()
+    """Copy the shipped example package into ``out`` (pedcomm.files.outputs), byte for byte, with the
+    guides' files beside it (``guide_files``)."""
+    files = {**example_files(), **guide_files()}
     _write_folder(out, files, "example", force)
     return files

@@ -8,23 +8,29 @@ package and the conformance suite, whose every case must give exactly its expect
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..validation.words import plural
 
 
-def run() -> Iterator[tuple[bool, str]]:
+def run(progress: Callable[[str], None] | None = None) -> Iterator[tuple[bool, str]]:
+    """The checks, one (passed, what) each; ``progress`` hears what is being checked while it runs
+    (the conformance suite takes a minute: case by case)."""
     from .. import standard
+
+    say = progress or (lambda _: None)
 
     yield True, f"{standard.signature()}, standard files in {standard.ROOT}"
     names = standard.resource_names()
     missing = [n for n in names if not standard.schema_path(n).is_file()]
     yield not missing, f"{len(names)} Table Schemas" + (f": missing {', '.join(missing)}" if missing else "")
+    say("the check registry")
     yield from _registry()
     yield from _targets()
+    say("validating the SYNTHETIC example package")
     yield from _example()
-    yield from _conformance()
+    yield from _conformance(say)
 
 
 def _registry() -> Iterator[tuple[bool, str]]:
@@ -54,13 +60,14 @@ def _example() -> Iterator[tuple[bool, str]]:
                                      f"({plural(totals['error'], 'error')}, {plural(totals['warning'], 'warning')})")
 
 
-def _conformance() -> Iterator[tuple[bool, str]]:
+def _conformance(say: Callable[[str], None]) -> Iterator[tuple[bool, str]]:
     from ..validation.conformance import cases, check_case
 
     all_cases = cases()
     failed = []
     with tempfile.TemporaryDirectory(prefix="pedcomm-selftest-") as tmp:
         for i, case in enumerate(all_cases):
+            say(f"conformance case {i + 1} of {len(all_cases)} ({case['id']})")
             problems = check_case(case, Path(tmp) / str(i))
             if problems:
                 failed.append(f"{case['id']}: {'; '.join(problems)}")

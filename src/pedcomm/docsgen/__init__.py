@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from . import changelog, checks, cite, cli_ref, codebook, dictionary, reproduced, simulation
+from . import changelog, checks, cite, cli_ref, codebook, dictionary, reproduced, scale, simulation
 from .md import write_if_changed
 
 #: Generated pages (docs-relative) and the function producing each.
@@ -22,6 +22,7 @@ PAGES = {
     "cite.md": cite.page,
     "changelog.md": changelog.page,
     "simulation.md": simulation.page,
+    "scale.md": scale.page,
 }
 #: Generated folders, emptied of stale files on every run.
 FOLDERS = ("schemas", reproduced.ASSETS)

@@ -41,6 +41,9 @@ class PageResult:
     screenshot: Path | None = None
     errors: list[str] = field(default_factory=list)
     missing_ids: list[str] = field(default_factory=list)
+    width: int = 0  # the page's own width (document scroll width): wider than the window means sideways scrolling
+    #: elements whose information is shown only on hover (a title attribute): none on a phone
+    hover_only: list[str] = field(default_factory=list)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -157,8 +160,10 @@ def _stop(proc: subprocess.Popen):
 
 
 def check_pages(site: str | Path, out: str | Path, pages: dict[str, list[str]], *,
-                size: tuple[int, int] = (1280, 1000), settle: float = 1.0, chromium: str | None = None) -> list[PageResult]:
-    """Load each page (site-relative path -> element ids it must contain); screenshot it; report errors."""
+                size: tuple[int, int] = (1280, 1000), settle: float = 1.0, chromium: str | None = None,
+                mobile: bool = False) -> list[PageResult]:
+    """Load each page (site-relative path -> element ids it must contain); screenshot it; report errors.
+    ``mobile``: emulate a phone of that width (its viewport, touch; the page's own width is measured)."""
     chromium = chromium or find_chromium()
     if not chromium:
         raise FileNotFoundError("Debian's chromium is not installed (/usr/bin/chromium); run `make setup` as root")
@@ -174,29 +179,33 @@ def check_pages(site: str | Path, out: str | Path, pages: dict[str, list[str]], 
             with connect(ws_url, max_size=None, open_timeout=30) as ws:
                 cdp = _DevTools(ws)
                 for path, ids in pages.items():
-                    results.append(_check(cdp, server.url, path, ids, out, size, settle))
+                    results.append(_check(cdp, server.url, path, ids, out, size, settle, mobile))
         finally:
             _stop(proc)
             server.close()
     return results
 
 
-def _check(cdp: _DevTools, base: str, path: str, ids: list[str], out: Path, size, settle: float) -> PageResult:
+def _check(cdp: _DevTools, base: str, path: str, ids: list[str], out: Path, size, settle: float,
+           mobile: bool = False) -> PageResult:
     result = PageResult(path=path, url=base + path)
     target = cdp.send("Target.createTarget", {"url": "about:blank"})["targetId"]
     session = cdp.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
     for domain in ("Page", "Runtime", "Log", "Network"):
         cdp.send(f"{domain}.enable", session=session)
     cdp.send("Emulation.setDeviceMetricsOverride",
-             {"width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": False}, session=session)
+             {"width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": mobile}, session=session)
     cdp.send("Page.navigate", {"url": result.url}, session=session)
     if not cdp.wait_for("Page.loadEventFired", session, timeout=30):
         result.errors.append("the page did not finish loading within 30 s")
     cdp.drain(settle)  # let the theme's scripts run; their errors arrive as events
-    probe = f"JSON.stringify({{title: document.title, missing: {json.dumps(ids)}.filter(id => !document.getElementById(id))}})"
+    probe = (f"JSON.stringify({{title: document.title, missing: {json.dumps(ids)}.filter(id => !document.getElementById(id)), "
+             "width: document.documentElement.scrollWidth, "
+             "hover: [...document.querySelectorAll('body [title]')].map(el => el.outerHTML.slice(0, 120))})")
     evaluated = cdp.send("Runtime.evaluate", {"expression": probe, "returnByValue": True}, session=session)
     value = json.loads(evaluated["result"]["value"])
     result.title, result.missing_ids = value["title"], value["missing"]
+    result.width, result.hover_only = value["width"], value["hover"]
     shot = cdp.send("Page.captureScreenshot", {"format": "png"}, session=session)["data"]
     name = path.strip("/").replace("/", "_").replace("#", "_") or "index"
     result.screenshot = out / f"{name}.png"

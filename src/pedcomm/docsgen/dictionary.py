@@ -79,9 +79,15 @@ def _keys(schema: dict) -> list[str]:
         out.append(f"- **Foreign key:** {', '.join(code(x) for x in fields)} refers to "
                    f"{', '.join(code(x) for x in rfields)} of {link}")
     if schema.get("fieldsMatch"):
-        out.append(f"- **Columns:** fieldsMatch {code(schema['fieldsMatch'])}: every field of the schema must be a column; "
-                   "extra columns are carried unchecked")
+        out.append(f"- **Columns:** fieldsMatch {code(schema['fieldsMatch'])}: " + _FIELDS_MATCH.get(schema["fieldsMatch"], ""))
     return out
+
+#: What Table Schema's fieldsMatch values mean for the columns of a file.
+_FIELDS_MATCH = {"subset": "every field of the schema must be a column; extra columns are carried unchecked",
+                 "superset": "columns are matched by name and may be left out; no other column is allowed",
+                 "equal": "every field of the schema is a column, in any order, and no other",
+                 "exact": "every field of the schema is a column, in the schema's order, and no other"}
+
 
 def _missing(schema: dict) -> str:
     rows = []
@@ -128,7 +134,27 @@ def page() -> str:
                 ", ".join(f"[{code(e['name'])}](#{e['name']})" for e in entries), ""]
     for entries in groups.values():
         out += [resource_section(e) for e in entries]
+    out.append(crosswalk_section())
     return "\n".join(out)
+
+
+def crosswalk_section() -> str:
+    """The crosswalk format: a Table Schema of the standard that is not a table of a package."""
+    from ..standard import crosswalk
+
+    schema = crosswalk.schema()
+    name = standard.CROSSWALK_SCHEMA.name
+    lines = [f"## {schema['title']} {{#crosswalk}}", "", schema["description"], "",
+             "- **Not a table of the package:** a site keeps it beside its export; the import records its SHA-256 "
+             "in the package's descriptor (`sources`). How to draft, review and apply one: "
+             "[Bring an existing REDCap project](guides/crosswalk.md).",
+             f"- **Table Schema:** [{code('schemas/' + name)}](schemas/{name})"]
+    lines += _keys(schema) + [""]
+    rows = [[f"[{code(f['name'])}](#{field_anchor('crosswalk', f['name'])})", f.get("title", ""), f.get("type", "string")]
+            for f in schema["fields"]]
+    lines += ["**Columns**", "", table(["Column", "Title", "Type"], rows), ""]
+    lines += [field_block("crosswalk", f) for f in schema["fields"]]
+    return "\n".join(lines)
 
 def _entries() -> list[dict]:
     """The descriptor entries of every resource of the standard: the shipped descriptor's, then those
@@ -137,8 +163,12 @@ def _entries() -> list[dict]:
 
 def schema_files() -> dict[str, str]:
     """The Table Schemas, served beside the page as plain JSON (schemas/<name>.json)."""
-    return {f"schemas/{e['name']}.json": json.dumps(standard.schema(e["name"]), indent=2, ensure_ascii=False) + "\n"
-            for e in _entries()}
+    from ..standard import crosswalk
+
+    out = {f"schemas/{e['name']}.json": json.dumps(standard.schema(e["name"]), indent=2, ensure_ascii=False) + "\n"
+           for e in _entries()}
+    out[f"schemas/{standard.CROSSWALK_SCHEMA.name}"] = json.dumps(crosswalk.schema(), indent=2, ensure_ascii=False) + "\n"
+    return out
 
 def field_names() -> list[tuple[str, str]]:
     return [(e["name"], f["name"]) for e in _entries() for f in standard.schema(e["name"])["fields"]]

@@ -115,4 +115,38 @@ def page(path: Path = RESULTS) -> str:
             "Estimators: GEE = logistic GEE, exchangeable working correlation within clinicians; GLM = maximum "
             "likelihood; 'bias-reduced' = Mancl and DeRouen's small-sample correction of the sandwich; 'two-way' = "
             "Cameron, Gelbach and Miller's clustering by clinician and by parent (src/pedcomm/analysis/models.py).", ""]
-    return "\n".join(out)
+    return "\n".join(out + small_sites(result.get("small_sites")))
+
+
+def small_sites(small: dict | None) -> list[str]:
+    """The small-site scenario (issue 28) of the results file, or a note that it was not run."""
+    head = ["## Small sites", ""]
+    if small is None:
+        return head + ["Not in this results file: run `python benchmarks/sim_or_coverage.py --small-sites` to add it.", ""]
+    d = small["design"]
+    lo, hi = d["relationships_per_site"]
+    out = head + [
+        f"- {small['replicates']} simulated consortia (seed {small['seed']}) of {d['sites']} sites with {lo}-{hi} "
+        f"relationships each ({d['clinicians_per_site']} clinicians per site, the same crossing and copula as above, "
+        f"baseline risk {d['baseline_risk']}), a rare parent exposure (8% of parents) and a common one, the same odds "
+        "ratios at every site.",
+        f"- Each site fitted as every pedcomm command fits a model (pedcomm.analysis.guarded: no model without events, "
+        f"a bias-reduced Firth-type fit when separated) with survey.yaml's default estimator ({d['estimator']}).",
+        f"- Command: {code(small['command'])}; {small['seconds']} s.", "",
+        f"Sites whose model was fitted: {_pct(small['share_fitted'])} (median {small['median_sites_fitted']:.0f} of "
+        f"{d['sites']} per consortium); of the fitted ones {_pct(small['share_bias_reduced'])} were separated and "
+        f"fitted by bias reduction. Sites whose model `pedcomm summarize` would share (disclosure rules at threshold "
+        f"{d['threshold']}, at least CLUSTERS_TOO_FEW's minimum of clinician clusters): {_pct(small['share_shared'])} "
+        f"(median {small['median_sites_shared']:.0f} per consortium).", "",
+        table(["Estimate", "Odds ratio", "True OR", "Estimates", "Median estimate", "Bias, log OR (MC SE)",
+               "Coverage (MC SE)"],
+              [[r["estimate"], r["term"].replace("_", " "), f"{r['planted_or']:.2f}", str(r["estimates"]),
+                "" if r["median_or"] is None else f"{r['median_or']:.2f}",
+                "" if r["bias_log_or"] is None else f"{r['bias_log_or']:+.3f} ({r['bias_mc_se'] or 0:.3f})",
+                "" if r["coverage"] is None else f"{_pct(r['coverage'])} ({_pct(r['coverage_mc_se'])})"]
+               for r in small["rows"]]),
+        "Meta-analyses: random effects with Hartung-Knapp-Sidik-Jonkman intervals (pedcomm.analysis.pooling) over the "
+        "sites with an estimate of the term (two or more); site estimates beyond META_ESTIMATE_UNTRUSTED's bound are left "
+        "out as `pedcomm meta` leaves them out. One-stage: the same model on all sites' rows with a fixed effect per site.",
+        ""]
+    return out

@@ -43,6 +43,8 @@ ROLES = {
     "redcap": Role("REDCap export", 1 * GiB, "a REDCap project export is a few MB"),
     "qda": Role("QDA project", 4 * GiB, "media files are never read; an archive's entries are bounded separately"),
     "map": Role("mapping file", 64 * MiB, "one line per transcript, speaker label or user"),
+    "provenance": Role("provenance file", 512 * MiB,
+                       "one short entry per row of a converted package: a million-row package's is about 60 MB"),
     "marker": Role("output marker", 64 * MiB, "one line per file pedcomm wrote"),
 }
 

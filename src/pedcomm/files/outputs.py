@@ -383,9 +383,10 @@ class Destination:
             if st.st_size == 0:
                 return
             why = None if not self.force else markers.foreign_file(p)
-        if not self.force:
-            raise self.refuse("OUTPUT_EXISTS", "it exists; add --force to replace it (pedcomm replaces only "
-                                               "outputs it wrote itself)")
+        if not self.force:  # say whose it is (its marker, read cheaply), not again that it exists
+            marker = markers.read_marker(p / markers.MARKER if self.kind == FOLDER else markers.sidecar(p))
+            raise self.refuse("OUTPUT_EXISTS", "pedcomm wrote it before, and --force replaces it" if isinstance(marker, dict)
+                              else f"{marker}: even --force will not replace it")
         if why:
             raise self.refuse("OUTPUT_FOREIGN", f"{why}. pedcomm never replaces it, even with --force: "
                                                 "choose another output path, or move or delete it yourself")

@@ -44,20 +44,26 @@ def shipped_package() -> Path:
 
 
 def write_package(tables: dict[str, pd.DataFrame], dest, *, name: str, title: str,
-                  description: str, check=None, site: str | None = None) -> Validated:
+                  description: str, check=None, site: str | None = None, extra: dict | None = None,
+                  files: dict[str, bytes] | None = None) -> Validated:
     """Write text tables as a standard package into the claimed output ``dest``
     (pedcomm.files.outputs.Destination) and validate it; ``check(validated)`` may raise to abort.
 
-    ``site``: the site the package declares (usually the reference package's, pedcomm.standard.declaration).
+    ``site``: the site the package declares (usually the reference package's, pedcomm.standard.declaration);
+    ``extra``: further descriptor properties (e.g. the ``sources`` an import records);
+    ``files``: other files of the package folder (path -> bytes), such as an import's provenance file.
 
     The folder appears only when the block succeeds, so a refused conversion leaves nothing behind.
     """
     from ..standard.writer import write_into
 
     names = [n for n in standard.resource_names() if n in tables]
-    desc = standard.build_descriptor(names, synthetic=False, name=name, title=title, description=description, site=site)
+    desc = standard.build_descriptor(names, synthetic=False, name=name, title=title, description=description, site=site,
+                                     extra=extra)
     with dest.staging() as tmp:
         write_into(tmp, tables, desc)
+        for rel, data in (files or {}).items():
+            (tmp / rel).write_bytes(data)
         validated = validate(tmp)
         validated.report.meta["package"] = path_shown(dest.given, reveal=validated.report.reveal_values)
         if check is not None:

@@ -61,6 +61,11 @@ class Dashboard:
     html: str | None = None
     out: Path | None = None
 
+    @property
+    def sites(self) -> list[SiteReport]:
+        """The latest report of each site (``latest``)."""
+        return latest(self.reports)[0]
+
 
 class NothingToShow(Exception):
     """No file given is a validation report or a site summary: no page is written (its report says why)."""
@@ -129,9 +134,9 @@ def _site_cell(code: str, r: SiteReport) -> str:
         sev = sev if sev in ("error", "warning", "info") else "error"
         return badge(sev, f"{failed} {sev if failed == 1 else {'error': 'errors', 'warning': 'warnings', 'info': 'notes'}[sev]}")
     skipped = [c for c in runs if c.get("status") == "not_applicable"]
-    if skipped and len(skipped) == len(runs):
+    if skipped and len(skipped) == len(runs):  # the reason on the page: nothing is only shown on hover
         why = "; ".join(sorted({shown_one(c.get("reason") or "not applicable") for c in skipped}))
-        return f'<span title="{e(why)}">{badge("not_applicable", "could not run")}</span>'
+        return f'{badge("not_applicable", "could not run")}<span class="why">{e(why)}</span>'
     return badge("passed", "passed")
 
 
@@ -144,19 +149,45 @@ def _status_row(r: SiteReport) -> list[str]:
             e(shown_one(d.get("validated_at")) or "not recorded"), f"<code>{e(r.file)}</code>"]
 
 
-def render(reports: list[SiteReport], summaries: list, report: Report) -> str:
+def latest(reports: list[SiteReport]) -> tuple[list[SiteReport], list[SiteReport]]:
+    """(the latest report of each site, the earlier ones): a site sending a new report after fixing its data
+    is one site, not two. Latest by the date the report records (validate --timestamp); a report without a
+    date counts as older than a dated one, and among undated ones the last given is taken."""
+    by_site: dict[str, list[tuple[int, SiteReport]]] = {}
+    for k, r in enumerate(reports):
+        by_site.setdefault(r.site, []).append((k, r))
+    newest, older = [], []
+    for site in sorted(by_site):
+        ranked = sorted(by_site[site], key=lambda kr: (_date(kr[1]), kr[0]))
+        newest.append(ranked[-1][1])
+        older += [r for _, r in reversed(ranked[:-1])]
+    return newest, older
+
+
+def _date(r: SiteReport) -> str:
+    d = r.data.get("validated_at")
+    return d if isinstance(d, str) else ""
+
+
+def render(all_reports: list[SiteReport], summaries: list, report: Report) -> str:
+    reports, older = latest(all_reports)
     n_bad = sum(r.data.get("status") != "valid" for r in reports)
     verdict = ("v-valid", "ALL SITES VALID") if reports and not n_bad else \
         ("v-invalid", f"{n_bad} {'SITE' if n_bad == 1 else 'SITES'} WITH ERRORS") if n_bad else ("v-warning", "NO REPORTS")
     parts = ["<h1>pedcomm: coordinating-centre dashboard</h1>",
-             f"<p class=\"meta\">{plural(len(reports), 'validation report')}, {plural(len(summaries), 'site summary', 'site summaries')}; "
-             f"made by {e(standard.signature())}.</p>",
+             f"<p class=\"meta\">{plural(len(reports), 'site')} ({plural(len(all_reports), 'validation report')}), "
+             f"{plural(len(summaries), 'site summary', 'site summaries')}; made by {e(standard.signature())}.</p>",
              f"<div class=\"verdict {verdict[0]}\"><div class=\"status\">{e(verdict[1])}</div>"
              f"<p>{plural(len(reports) - n_bad, 'site')} valid, {plural(n_bad, 'site')} with errors or unreadable.</p></div>"]
     if reports:
-        parts.append("<h2>Sites</h2>")
+        parts.append("<h2>Sites</h2><p class=\"muted\">One row per site: its latest report.</p>")
         parts.append(table(["Site", "Status", "Errors", "Warnings", "Standard", "pedcomm", "Validated", "Report file"],
                            [_status_row(r) for r in reports], numeric={2, 3}))
+        if older:
+            parts.append("<h3>Earlier reports</h3><p class=\"muted\">Replaced by the site's latest report above; "
+                         "listed so nothing sent is lost from view.</p>")
+            parts.append(table(["Site", "Status", "Errors", "Warnings", "Standard", "pedcomm", "Validated", "Report file"],
+                               [_status_row(r) for r in older], numeric={2, 3}))
         codes = sorted({str(c.get("code")) for r in reports for c in r.data.get("checks", [])
                         if isinstance(c, dict) and c.get("code") in specs()
                         and (_num(c.get("failed")) or c.get("status") == "not_applicable")})
@@ -167,7 +198,7 @@ def render(reports: list[SiteReport], summaries: list, report: Report) -> str:
             rows = [[f"<code>{e(c)}</code>", e(spec(c).title), *(_site_cell(c, r) for r in reports)] for c in codes]
             parts.append(table(["Code", "Check", *(e(r.site) for r in reports)], rows))
         parts.append(f"<p class=\"muted\">{plural(len(passed_everywhere), 'other check')} passed at every site "
-                     "that ran them. Hover over 'could not run' for the reason.</p>")
+                     "that ran them.</p>")
         tables = sorted({t for r in reports for t in (r.data.get("tables") or {}) if isinstance(t, str)})
         if tables:
             parts.append("<h2>Completeness by table</h2><p class=\"muted\">Share of the standard's cells holding a "

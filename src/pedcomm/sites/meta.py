@@ -1,10 +1,15 @@
 """`pedcomm meta`: combine site summaries without rows: random-effects pooled odds ratios, the
 heterogeneity between sites, forest plots and the pooled descriptive tables.
 
-Each model term is pooled on the log odds ratio scale with statsmodels' ``combine_effects``,
-random effects with the iterated (Paule-Mandel) between-site variance (its ``dl`` option does not
-truncate a negative estimate at 0 in statsmodels 0.15); I² is truncated at 0. The intercept is not
-pooled (sites differ in baseline odds). A site that withheld a model is left out of that model.
+Each model term is pooled on the log odds ratio scale (pedcomm.analysis.pooling): random effects
+with the iterated (Paule-Mandel) between-site variance of statsmodels' ``combine_effects`` (its
+``dl`` option does not truncate a negative estimate at 0 in statsmodels 0.15), I² truncated at 0,
+and Hartung-Knapp-Sidik-Jonkman intervals (t with k - 1 degrees of freedom); with fewer sites than
+META_FEW_SITES' minimum a caution is given and the fixed-effect estimate stands beside it. The
+intercept is not pooled (sites differ in baseline odds). A site that withheld a model is left out
+of that model; a site estimate pedcomm cannot trust (not finite, or an odds ratio beyond
+META_ESTIMATE_UNTRUSTED's bound: a separated model fitted without bias reduction) is left out of
+its term, and every warning a site wrote about its model is repeated (META_SITE_WARNING).
 Pooled descriptive counts are sums over the sites that published the cell; a cell suppressed at
 any site is shown as a lower bound (">= n").
 """
@@ -27,8 +32,10 @@ from .summarize import FORMAT, FORMAT_VERSION
 
 Z95 = 1.959963984540054
 ESTIMATE_COLUMNS = ["model", "term", "label", "k_sites", "sites", "log_or", "se", "odds_ratio", "ci_lower", "ci_upper",
-                    "tau2", "i2", "q", "p_heterogeneity", "fixed_odds_ratio"]
-SITE_COLUMNS = ["model", "term", "site", "log_or", "se", "odds_ratio", "ci_lower", "ci_upper", "n_relationships", "events"]
+                    "tau2", "i2", "q", "p_heterogeneity", "fixed_odds_ratio", "fixed_ci_lower", "fixed_ci_upper",
+                    "ci_method", "caution", "sites_bias_reduced", "sites_left_out"]
+SITE_COLUMNS = ["model", "term", "site", "log_or", "se", "odds_ratio", "ci_lower", "ci_upper", "n_relationships", "events",
+                "estimator", "flag"]
 TABLE_COLUMNS = ["table", "title", "row", "column", "known_sum", "sites_reporting", "sites_suppressed", "shown"]
 
 
@@ -146,54 +153,100 @@ def _settings(d: dict) -> str:
     return ", ".join(f"{k} {v}" for k, v in d["settings"].items() if v is not None)
 
 
-def pool_models(loaded: list[Loaded]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Random-effects pooled log odds ratios per model term, and every site's estimates.
+def _untrusted(effect: float, variance: float) -> str | None:
+    """Why a site's log odds ratio and variance cannot be pooled (None when they can)."""
+    from ..validation.registry import parameter
+
+    bound = float(parameter("META_ESTIMATE_UNTRUSTED", "max_abs_log_or"))
+    if not (np.isfinite(effect) and np.isfinite(variance)) or variance <= 0:
+        return "its estimate or variance is not a positive finite number"
+    if abs(effect) > bound:
+        return (f"its log odds ratio {effect:.3g} is beyond +-{bound:g} (an odds ratio beyond {np.exp(bound):.0f} or below "
+                f"1/{np.exp(bound):.0f}): a separated model fitted without bias reduction")
+    return None
+
+
+@check("META_FEW_SITES", "META_ESTIMATE_UNTRUSTED", "META_SITE_WARNING")
+def pool_models(loaded: list[Loaded], report: Report | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Random-effects pooled log odds ratios per model term (pedcomm.analysis.pooling), and every
+    site's estimates; findings about few sites, untrusted site estimates and the sites' own
+    warnings go into ``report``.
 
     Extreme but valid inputs (a variance of 1e300) give infinite bounds, shown as 'inf': numpy's
-    and statsmodels' overflow warnings about them are not for the user."""
+    overflow warnings about them are not for the user."""
     import warnings
 
     with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
-        return _pool_models(loaded)
+        return _pool_models(loaded, report)
 
 
-def _pool_models(loaded: list[Loaded]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from statsmodels.stats.meta_analysis import combine_effects
-
+def _pool_models(loaded: list[Loaded], report: Report | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from ..analysis.pooling import HKSJ, random_effects
+    from ..validation.registry import parameter
     from .summarize import definition
 
+    report = report if report is not None else Report()
     labels = definition(loaded[0].summary["study"]).labels() if loaded else {}
+    few = int(parameter("META_FEW_SITES", "minimum"))
     rows, site_rows = [], []
     names = list(dict.fromkeys(m["name"] for s in loaded for m in s.summary.get("models", [])))
+    for s in loaded:
+        for m in s.summary.get("models", []):
+            report.ran("META_SITE_WARNING", None, m["name"], 1)
+            if m.get("status") == "shared":
+                for w in m.get("warnings", []):
+                    report.add("META_SITE_WARNING", field=m["name"], value=s.summary["site"], detail=w)
     for name in names:
         shared = [(s.summary["site"], m) for s in loaded for m in s.summary.get("models", [])
                   if m["name"] == name and m.get("status") == "shared"]
         if not shared:
             continue
         terms = shared[0][1]["terms"]
+        report.ran("META_FEW_SITES", None, name, 1)
+        if len(shared) < few:
+            report.add("META_FEW_SITES", field=name, value=name, detail=len(shared), expected=few)
         for k, term in enumerate(terms):
             if term == "const":
                 continue
-            eff = np.array([m["coef"][k] for _, m in shared], dtype=float)
-            var = np.array([m["cov"][k][k] for _, m in shared], dtype=float)
-            for (site, m), e, v in zip(shared, eff, var):
-                site_rows.append({"model": name, "term": term, "site": site, "log_or": e, "se": float(np.sqrt(v)),
-                                  "odds_ratio": float(np.exp(e)), "ci_lower": float(np.exp(e - Z95 * np.sqrt(v))),
-                                  "ci_upper": float(np.exp(e + Z95 * np.sqrt(v))),
-                                  "n_relationships": m["n_relationships"], "events": m["events"]})
-            row = {"model": name, "term": term, "label": labels.get(term, term), "k_sites": len(shared),
-                   "sites": " ".join(site for site, _ in shared)}
-            if len(shared) >= 2:
-                res = combine_effects(eff, var, method_re="iterated", row_names=[s for s, _ in shared])
-                re = res.summary_frame().loc["random effect"]
-                fe = res.summary_frame().loc["fixed effect"]
-                homog = res.test_homogeneity()
-                row.update({"log_or": float(re["eff"]), "se": float(re["sd_eff"]), "odds_ratio": float(np.exp(re["eff"])),
-                            "ci_lower": float(np.exp(re["ci_low"])), "ci_upper": float(np.exp(re["ci_upp"])),
-                            "tau2": float(max(res.tau2, 0.0)), "i2": float(max(res.i2, 0.0)),
-                            "q": float(homog.statistic), "p_heterogeneity": float(homog.pvalue),
-                            "fixed_odds_ratio": float(np.exp(fe["eff"]))})
+            used, left_out, reduced = [], [], []
+            for site, m in shared:
+                e, v = float(m["coef"][k]), float(m["cov"][k][k])
+                bias_reduced = m.get("estimator") == "bias_reduced"
+                why = _untrusted(e, v)
+                report.ran("META_ESTIMATE_UNTRUSTED", None, name, 1)
+                flag = ""
+                if why is not None:
+                    report.add("META_ESTIMATE_UNTRUSTED", field=f"{name} model, {term}", value=site, detail=why)
+                    left_out.append(site)
+                    flag = f"left out of the pooled estimate: {why} (META_ESTIMATE_UNTRUSTED)"
+                else:
+                    used.append((site, e, v))
+                    if bias_reduced:
+                        reduced.append(site)
+                    if term in m.get("separated", []):
+                        flag = "separated at this site: bias-reduced (Firth-type) estimate (MODEL_SEPARATION)"
+                se = float(np.sqrt(v)) if np.isfinite(v) and v > 0 else float("nan")
+                site_rows.append({"model": name, "term": term, "site": site, "log_or": e, "se": se,
+                                  "odds_ratio": float(np.exp(e)) if why is None else float("nan"),
+                                  "ci_lower": float(np.exp(e - Z95 * se)) if why is None else float("nan"),
+                                  "ci_upper": float(np.exp(e + Z95 * se)) if why is None else float("nan"),
+                                  "n_relationships": m["n_relationships"], "events": m["events"],
+                                  "estimator": m.get("estimator", "standard"), "flag": flag})
+            row = {"model": name, "term": term, "label": labels.get(term, term), "k_sites": len(used),
+                   "sites": " ".join(site for site, _, _ in used), "sites_bias_reduced": " ".join(reduced),
+                   "sites_left_out": " ".join(left_out), "caution": ""}
+            if len(used) >= 2:
+                pooled = random_effects([e for _, e, _ in used], [v for _, _, v in used])
+                row.update({"log_or": pooled.estimate, "se": pooled.se, "odds_ratio": float(np.exp(pooled.estimate)),
+                            "ci_lower": float(np.exp(pooled.lower)), "ci_upper": float(np.exp(pooled.upper)),
+                            "tau2": pooled.tau2, "i2": pooled.i2, "q": pooled.q, "p_heterogeneity": pooled.p_heterogeneity,
+                            "fixed_odds_ratio": float(np.exp(pooled.fixed)),
+                            "fixed_ci_lower": float(np.exp(pooled.fixed_lower)),
+                            "fixed_ci_upper": float(np.exp(pooled.fixed_upper)), "ci_method": HKSJ})
+                if len(used) < few:
+                    row["caution"] = (f"pooled from {len(used)} sites, fewer than {few}: tau² and the interval are "
+                                      "unreliable (META_FEW_SITES)")
             rows.append(row)
     return pd.DataFrame(rows, columns=ESTIMATE_COLUMNS), pd.DataFrame(site_rows, columns=SITE_COLUMNS)
 
@@ -259,7 +312,7 @@ def _meta(paths, dest, one_stage, progress) -> MetaResult:
         return result
     if progress:
         progress("pooling the estimates")
-    result.estimates, result.site_estimates = pool_models(result.summaries)
+    result.estimates, result.site_estimates = pool_models(result.summaries, report)
     result.tables = pool_tables(result.summaries)
     from .summarize import definition
 
@@ -299,6 +352,9 @@ def compare_one_stage(path: str | Path, estimates: pd.DataFrame, report: Report,
         report.add("SUMMARY_INCOMPATIBLE", detail=f"the {study} study has no one-stage model to compare with")
         return None
     one = fit(validated.tables, settings or {})
+    for finding in one.attrs.get("findings", []):  # a separated or event-less one-stage model, said
+        report.findings.append(finding)
+        report.counts[(finding.code, finding.resource, finding.field)] += 1
     merged = estimates.merge(one, on=["model", "term"], how="inner", suffixes=("_meta", "_one_stage"))
     merged["difference"] = merged["log_or_meta"] - merged["log_or_one_stage"]
     merged["difference_in_se"] = merged["difference"] / merged["se_one_stage"]

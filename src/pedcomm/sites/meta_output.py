@@ -17,6 +17,9 @@ from ..validation.masking import path_shown
 from ..validation.report.safe import md
 from .forest import TermRows, meta_forest
 
+#: Marks a pooled odds ratio from fewer sites than META_FEW_SITES' minimum.
+FEW_MARK = "[few sites]"
+
 
 def model_title(model: str) -> str:
     """A model's name in words ('parent' -> 'Parent-reported challenging relationship')."""
@@ -26,13 +29,19 @@ def model_title(model: str) -> str:
 def _or(o, lo, hi) -> str:
     if o is None or o != o:  # NaN: not pooled
         return "not pooled (fewer than 2 sites)"
+    if lo != lo or hi != hi:
+        return fmt(o, 2)
     return f"{fmt(o, 2)} ({fmt(lo, 2)}-{fmt(hi, 2)})"
 
 
 def estimates_table(est: pd.DataFrame) -> Table:
+    caution = est["caution"].fillna("").astype(str) if "caution" in est else pd.Series([""] * len(est))
     display = pd.DataFrame({
         "Model": [model_title(m) for m in est["model"]], "Characteristic": est["label"], "Sites": est["k_sites"],
-        "Pooled odds ratio (95% CI)": [_or(o, lo, hi) for o, lo, hi in zip(est["odds_ratio"], est["ci_lower"], est["ci_upper"])],
+        "Pooled odds ratio (95% CI)": [_or(o, lo, hi) + (f" {FEW_MARK}" if c else "")
+                                       for o, lo, hi, c in zip(est["odds_ratio"], est["ci_lower"], est["ci_upper"], caution)],
+        "Fixed-effect odds ratio (95% CI)": [_or(o, lo, hi) for o, lo, hi in
+                                             zip(est["fixed_odds_ratio"], est["fixed_ci_lower"], est["fixed_ci_upper"])],
         "I²": [f"{fmt(100 * v, 0)}%" if v == v else "" for v in est["i2"].astype(float)],
         "τ²": [fmt(v, 3) for v in est["tau2"].astype(float)],
         "Heterogeneity p": [fmt_p(v) for v in est["p_heterogeneity"].astype(float)],
@@ -43,11 +52,17 @@ def estimates_table(est: pd.DataFrame) -> Table:
             data[c] = [p_data(v) for v in data[c].astype(float)]  # never 0.0 for a tiny p-value
         elif data[c].dtype.kind == "f":
             data[c] = data[c].round(6)
-    notes = ["Random-effects meta-analysis of the sites' log odds ratios (statsmodels combine_effects, iterated "
-             "Paule-Mandel between-site variance τ², Wald 95% CIs); I² truncated at 0. The intercept is not pooled.",
+    notes = ["Random-effects meta-analysis of the sites' log odds ratios: iterated Paule-Mandel between-site variance τ² "
+             "(statsmodels combine_effects), Hartung-Knapp-Sidik-Jonkman 95% CIs (t with k - 1 degrees of freedom, "
+             "variance never below the usual random-effects one); I² truncated at 0. The intercept is not pooled.",
+             "Fixed effect: inverse-variance weighted mean, normal 95% CI; it assumes one odds ratio at every site.",
              "Heterogeneity p: Cochran's Q test of equal effects across sites (chi-square, k - 1 df).",
              "Each site fitted the same model with the same settings (see index.md); sites that withheld a model are "
-             "not among its sites."]
+             "not among its sites; a site estimate pedcomm cannot trust is left out of its term (META_ESTIMATE_UNTRUSTED); "
+             "a site whose model was separated shared a bias-reduced (Firth-type) fit, pooled and marked in site_estimates."]
+    if any(caution):
+        notes.append(f"{FEW_MARK} {next(c for c in caution if c)}: read these pooled odds ratios with caution and beside "
+                     "the fixed-effect ones.")
     return Table("meta_models", "Pooled odds ratios across sites (two-stage, random effects)", data, display, notes)
 
 
@@ -58,7 +73,8 @@ def site_table(sites: pd.DataFrame, labels: dict[str, str] | None = None) -> Tab
                             "Characteristic": [labels.get(t, t) for t in sites["term"]], "Site": sites["site"],
                             "Odds ratio (95% CI)": [_or(o, lo, hi) for o, lo, hi in
                                                     zip(sites["odds_ratio"], sites["ci_lower"], sites["ci_upper"])],
-                            "Relationships": sites["n_relationships"], "Events": sites["events"]})
+                            "Relationships": sites["n_relationships"], "Events": sites["events"],
+                            "Flag": sites["flag"].fillna("") if "flag" in sites else ""})
     data = sites.copy()
     for c in ("log_or", "se", "odds_ratio", "ci_lower", "ci_upper"):
         data[c] = data[c].round(6)
@@ -85,8 +101,12 @@ def comparison_table(cmp: pd.DataFrame) -> Table:
         "Difference (log OR)": [fmt(v, 3) for v in cmp["difference"]],
         "Difference / SE": [fmt(v, 2) for v in cmp["difference_in_se"]],
     })
+    status = cmp["status"] if "status" in cmp else pd.Series("fitted", index=cmp.index)
+    if (status != "fitted").any():  # a separated or event-less pooled model: how its row was fitted, said
+        display["One-stage fit"] = status.to_numpy()
     data = cmp[["model", "term", "label", "log_or_one_stage", "se_one_stage", "log_or_meta", "se_meta",
                 "difference", "difference_in_se", "k_sites", "n_relationships", "n_sites"]].round(6)
+    data = data.assign(one_stage_status=status.to_numpy())
     notes = ["One-stage: the same model on the pooled rows with a fixed effect per site, same estimator and clustering "
              "as the site summaries. Two-stage: random-effects meta-analysis of the site estimates.",
              "With the same effects at every site both estimate the same log odds ratios; they differ by how they weight "

@@ -22,8 +22,9 @@ from ..validation.run import Validated, validate
 
 FORMAT = "pedcomm-site-summary"
 #: 1.1 adds ``modelSpecification``; 1.2 adds summaries of the coding study (``study``: coding, with
-#: ``agreement``). Every summary is checked against validation/site-summary.schema.json.
-FORMAT_VERSION = "1.2"
+#: ``agreement``); 1.3 marks a survey model shared as a bias-reduced (Firth-type) fit because it is
+#: separated (``estimator``, ``separated``). Every summary is checked against validation/site-summary.schema.json.
+FORMAT_VERSION = "1.3"
 
 
 class NotSummarizable(Exception):

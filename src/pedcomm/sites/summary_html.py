@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 
-from ..validation.report.html import badge, e, page, table
+from ..validation.report.html import badge, e, page, scrolling, table
 from ..validation.words import plural
 
 
@@ -56,11 +56,21 @@ def _model(m: dict) -> list[str]:
         odds = math.exp(b) if isinstance(b, (int, float)) and abs(b) <= _max_coefficient() else None
         rows.append([f"<code>{e(term)}</code>", _num(b), _num(se), "" if term == "const" else _num(odds, 2)])
     out.append(table(["Term", "Coefficient (log odds)", "Standard error", "Odds ratio"], rows, numeric={1, 2, 3}))
-    facts = {k: v for k, v in m.items() if k not in ("name", "title", "outcome", "status", "terms", "coef", "cov")}
+    facts = {k: v for k, v in m.items() if k not in ("name", "title", "outcome", "status", "terms", "coef", "cov")
+             and v not in (None, "", [], {})}  # an empty list of warnings is no fact to share
     out.append(f"<p>Also shared: the {len(terms)}×{len(terms)} covariance matrix of the coefficients"
-               + (", and " + ", ".join(f"{e(k)} {e(v if not isinstance(v, (list, dict)) else json.dumps(v))}"
-                                     for k, v in facts.items()) if facts else "") + ".</p>")
+               + (", and " + ", ".join(f"{e(k.replace('_', ' '))} {_fact(v)}" for k, v in facts.items()) if facts else "")
+               + ".</p>")
     return out
+
+
+def _fact(v) -> str:
+    """A shared value in words: a list as its items ('a; b'), a mapping as 'key value' pairs."""
+    if isinstance(v, list):
+        return "; ".join(_fact(x) for x in v)
+    if isinstance(v, dict):
+        return ", ".join(f"{e(k)} {_fact(x)}" for k, x in v.items())
+    return _num(v) if isinstance(v, float) else e(v)
 
 
 def _table(t: dict) -> list[str]:
@@ -83,7 +93,7 @@ def _table(t: dict) -> list[str]:
     note = (f"{plural(n, 'count')} suppressed ({sup.get('primary', 0)} below the threshold, "
             f"{sup.get('complementary', 0)} to protect them)") if n else "nothing suppressed"
     return [f"<h3>{e(t.get('title') or t.get('name'))} <span class=\"muted\">({e(t.get('name'))}, {e(t.get('unit'))}; {note})</span></h3>",
-            "<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in header) + "</tr></thead><tbody>" + "".join(body) + "</tbody></table>"]
+            scrolling("<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in header) + "</tr></thead><tbody>" + "".join(body) + "</tbody></table>")]
 
 
 def to_html(summary: dict, text: str) -> str:
@@ -123,5 +133,5 @@ def to_html(summary: dict, text: str) -> str:
     for t in summary.get("tables", []):
         out += _table(t)
     out.append("<h2>The file itself</h2><p class=\"muted\">Exactly the JSON that is shared, nothing more.</p>")
-    out.append(f"<pre class=\"mono\" style=\"white-space: pre-wrap; background: #f6f8fa; padding: 8px; font-size: 0.8em\">{e(text)}</pre>")
+    out.append(f"<pre class=\"mono\" style=\"background: #f6f8fa; padding: 8px; font-size: 0.8em\">{e(text)}</pre>")
     return page(f"Site summary of {site}", "\n".join(out))

@@ -33,12 +33,18 @@ def _locate() -> Path:
 ROOT = _locate()
 DESCRIPTOR = ROOT / "datapackage.json"
 SCHEMAS = ROOT / "schemas"
+#: The Table Schema of a crosswalk from a site's own fields and codes to the standard's (pedcomm.standard.crosswalk):
+#: published beside the resources' schemas, but not a resource of a package.
+CROSSWALK_SCHEMA = SCHEMAS / "crosswalk.json"
 VALIDATION = ROOT / "validation"
 CHECKS = VALIDATION / "checks.yaml"
 TARGETS = VALIDATION / "targets.csv"
 CONFORMANCE = VALIDATION / "conformance"
 SUMMARY_SCHEMA = VALIDATION / "site-summary.schema.json"
 CITATION = ROOT / "CITATION.cff"
+#: The files the site guides use to try every step (REDCap exports, a coding site's tables and QDA
+#: project): `pedcomm example --out DIR` writes them into DIR/site-files/.
+SITE_EXAMPLES = ROOT / "docs" / "examples"
 
 
 def example_package() -> Path:

@@ -27,7 +27,7 @@ from .registry import check, specs
 from .report import Report
 
 SEVERITIES = ("error", "warning", "info", "ignore")
-KEYS = {"site", "overrides"}
+KEYS = {"site", "overrides", "federated"}  # federated: a site's disclosure guards (pedcomm.federated.guards)
 OVERRIDE_KEYS = {"code", "severity", "justification", "resource", "field"}
 MIN_JUSTIFICATION = 20  # characters: a sentence, not "ok"
 
@@ -59,6 +59,7 @@ class SiteConfig:
     path: str
     site: str | None
     overrides: tuple[Override, ...]
+    federated: dict | None = None  # the guards of federated fits, checked by pedcomm.federated.guards
 
 
 def parse(data, path: str = "site.yaml") -> SiteConfig:
@@ -106,7 +107,10 @@ def parse(data, path: str = "site.yaml") -> SiteConfig:
         if fld is not None and resource is None:
             raise ConfigError(f"{where}: a 'field' needs its 'resource'")
         out.append(Override(code, severity, " ".join(why.split()), resource, None if fld is None else str(fld)))
-    return SiteConfig(path, site, tuple(out))
+    federated = data.get("federated")
+    if federated is not None and not isinstance(federated, dict):
+        raise ConfigError(f"{path}: 'federated' must be a mapping (min_relationships, max_parameter_share, min_cell)")
+    return SiteConfig(path, site, tuple(out), federated)
 
 
 def load(path: str | Path) -> SiteConfig:

@@ -1,8 +1,9 @@
 """What one validation run knows as it goes: the one argument of every check the validator dispatches.
 
-``pedcomm.validation.run.validate`` fills it stage by stage and calls every check through the
-registry with it (and, in the resource stage, the resource's name); a check reads what earlier
-stages produced and records its own results here and its findings in the report.
+``pedcomm.validation.run.validate`` fills it stage by stage and calls every Python check through
+the registry with it (and, in the resource stage, the resource's name); the data checks are SQL
+run by the check engine (``engine``, pedcomm.validation.engine.runner.Engine) on the tables the
+resource stage loaded into it.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import pandas as pd
-
+    from .engine.runner import Engine
     from .package import Package
     from .report import Report
 
@@ -21,11 +21,11 @@ if TYPE_CHECKING:
 class Validation:
     report: Report
     package: Package
+    engine: Engine
     schemas: dict[str, dict] = field(default_factory=dict)  # resource -> the standard's Table Schema
-    data: dict[str, bytes] = field(default_factory=dict)  # resource -> the file's bytes (until parsed)
-    raw: dict[str, pd.DataFrame] = field(default_factory=dict)  # resource -> cells as text, by file row
+    data: dict[str, bytes] = field(default_factory=dict)  # resource -> the file's first bytes (its header line)
+    sizes: dict[str, int] = field(default_factory=dict)  # resource -> the file's size in bytes
+    header: dict[str, list[str]] = field(default_factory=dict)  # resource -> the columns of its header line
     present: dict[str, list[str]] = field(default_factory=dict)  # resource -> the schema's fields in the file
     rows: dict[str, int] = field(default_factory=dict)  # resource -> rows read
-    typed: dict[str, pd.DataFrame] = field(default_factory=dict)  # complete tables, typed
-    unkeyed: set[str] = field(default_factory=set)  # tables whose rows cannot be told apart
     extra: dict[str, Any] = field(default_factory=dict)

@@ -11,13 +11,8 @@ justification, in its site configuration. Suspected values are always masked in 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from .arrowops import arrow_strings
 from .registry import parameter
 
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -83,45 +78,50 @@ def is_age_field(name: str) -> bool:
 
 def too_old(values: list) -> list[bool]:
     """Which values are ages over MAX_AGE (to be masked in every finding that shows them)."""
-    x = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce")
-    return (x > MAX_AGE).fillna(False).astype(bool).tolist()
+    out = []
+    for v in values:
+        try:
+            out.append(float(str(v).strip()) > MAX_AGE)
+        except ValueError:
+            out.append(False)
+    return out
 
 
-#: Every pattern at once: one pass of RE2 (pyarrow) finds the few texts that need a closer look.
-_ANY = "|".join(f"(?:{p})" for _, p in IDENTIFIER_PATTERNS)
+#: Every pattern at once (one pass finds the few texts that need a closer look), and each alone; ASCII
+#: semantics for \b, \d, \w and case, as RE2 has them in the check engine's SQL (pc_screen, pc_kinds).
+_ANY = re.compile("|".join(f"(?:{p})" for _, p in IDENTIFIER_PATTERNS), re.ASCII)
+_EACH = [(label, re.compile(p, re.ASCII)) for label, p in IDENTIFIER_PATTERNS]
 
 
-def _matches(a, pattern: str) -> np.ndarray:
-    return pc.fill_null(pc.match_substring_regex(a, pattern), False).to_numpy(zero_copy_only=False).astype(bool)
+def kinds(text: str) -> str:
+    """The kinds of likely identifier in one text, joined with 'and' ('' when none)."""
+    if not _ANY.search(text):
+        return ""
+    return " and ".join(label for label, rx in _EACH if rx.search(text))
 
 
-def find(texts) -> tuple[np.ndarray, list[str]]:
+def find(texts) -> tuple[list[int], list[str]]:
     """Positions of the texts holding likely identifiers, and the kinds found in each ('and'-joined).
 
-    Matched with RE2 through pyarrow (as pandas does for Arrow strings): one pass with all the
-    patterns together (a few hundredths of a second per million values), then each pattern on the
-    hits only. Missing values never match.
+    For values shown in Python (names from a header line or a descriptor, an import's messages); the
+    check engine screens the tables themselves in SQL with the same patterns. Missing values never match.
     """
-    a = arrow_strings(texts)
-    hit = _matches(a, _ANY)
-    where = np.flatnonzero(hit)
-    if not len(where):
-        return where, []
-    sub = a.filter(pa.array(hit))
-    labels = np.full(len(sub), "", dtype=object)
-    for label, pattern in IDENTIFIER_PATTERNS:
-        h = _matches(sub, pattern)
-        labels = np.where(h, np.where(labels == "", label, labels + " and " + label), labels)
-    return where, labels.tolist()
+    where, found = [], []
+    for i, t in enumerate(texts):
+        if t is None or (isinstance(t, float) and t != t) or t.__class__.__name__ in ("NAType", "NaTType"):
+            continue
+        k = kinds(str(t))
+        if k:
+            where.append(i)
+            found.append(k)
+    return where, found
 
 
-def identifier_kinds(texts: pd.Series) -> pd.Series:
-    """Per text, the kinds of likely identifier found, joined with 'and' ('' when none; NA gives '')."""
-    found = pd.Series("", index=texts.index, dtype=object)
-    where, kinds = find(texts)
-    if len(where):
-        found.iloc[where] = kinds
-    return found
+def identifier_kinds(texts: Any) -> Any:
+    """Per text of a pandas Series, the kinds of likely identifier found ('' when none; NA gives '')."""
+    import pandas as pd
+
+    return pd.Series([kinds(str(t)) if pd.notna(t) else "" for t in texts], index=texts.index, dtype=object)
 
 
 def column_kind(name: str) -> str:

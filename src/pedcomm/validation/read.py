@@ -1,7 +1,7 @@
-"""Read one CSV file as text, fast (pyarrow), reporting every problem as a coded finding.
-
-All cells stay text here; typing happens field by field in structure.py so that each bad
-cell is reported once, with its row number, instead of failing the whole file.
+"""The file-level checks of one data file, before the check engine reads it: the file itself
+(missing, refused, UTF-16, a byte-order mark, binary, empty) and its header line (blank, too long,
+too many columns, another delimiter, no header at all); then the load into the engine (DuckDB's CSV
+reader, pedcomm.validation.engine.load), which reports ragged rows and the rows it cannot read.
 """
 
 from __future__ import annotations
@@ -10,21 +10,13 @@ import csv
 import hashlib
 import io
 import re
-import sys
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
-
 from ..files.inputs import InputRefused, read
+from ..files.inputs import check as check_input
 from .registry import check
 from .report import Report
-
-#: pyarrow parses in blocks; a single quoted field larger than a block needs a larger one.
-BLOCK_SIZE = 1 << 24
 
 
 def read_bytes(path: Path, resource: str, raw_path: str, report: Report) -> bytes | None:
@@ -69,14 +61,12 @@ def read_bytes(path: Path, resource: str, raw_path: str, report: Report) -> byte
 
 
 _BLANK = re.compile(rb"\s*")
-_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas 3 default "str" dtype
-_STRINGS = {pa.string(): _STR, pa.large_string(): _STR}
 
 
 def encoding_problem(data: bytes) -> str | None:
     """Where the bytes stop being UTF-8, in words; None when they are UTF-8.
 
-    Only called when pyarrow refused the text, so valid files are never decoded twice.
+    Only called when the CSV reader refused the text, so valid files are never decoded twice.
     """
     try:
         data.decode("utf-8")
@@ -107,15 +97,9 @@ def header_of(data: bytes) -> list[str]:
     return next(csv.reader(io.StringIO(text)))
 
 
-def _parser_message(e: Exception) -> str:
-    """pyarrow's error in words, without the row text it quotes (a data row may identify someone)."""
-    first = str(e).split("\n")[0]
-    return re.sub(r"(got \d+)\s*:.*$", r"\1", first)
-
-
-def parse_csv(data: bytes, resource: str, report: Report, n_fields: int = 2,
-              names: list[str] | None = None) -> pd.DataFrame | None:
-    """Parse CSV bytes into a frame of strings indexed by row number (header = row 1).
+def check_header_line(data: bytes, resource: str, report: Report, n_fields: int = 2,
+                      names: list[str] | None = None) -> list[str] | None:
+    """The columns of the file's header line, or None with a FILE_FORMAT finding.
 
     ``names``: the columns the standard expects; a first line holding none of them (of a table
     with several) is taken for a missing header line and not reported column by column, since it
@@ -148,73 +132,22 @@ def parse_csv(data: bytes, resource: str, report: Report, n_fields: int = 2,
                 report.add("FILE_FORMAT", resource=resource,
                            detail=f"the columns are separated by {name}, not commas (re-save as 'CSV (comma delimited)')")
                 return None
-    bad: list[tuple[int | None, int, int]] = []
-
-    def handler(row):
-        bad.append((row.number, row.expected_columns, row.actual_columns))
-        return "skip"
-
-    quoted = b'"' in data  # a newline inside a value needs quotes; the slower parser mode only then
-
-    def run(threads: bool, block: int):
-        bad.clear()
-        return pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(use_threads=threads, block_size=block,
-                                           column_names=[f"c{i}" for i in range(len(header))], skip_rows=1),
-            parse_options=pacsv.ParseOptions(newlines_in_values=quoted, invalid_row_handler=handler,
-                                             ignore_empty_lines=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={f"c{i}": pa.string() for i in range(len(header))},
-                strings_can_be_null=False, quoted_strings_can_be_null=False, null_values=[]),
-        )
-
-    block = BLOCK_SIZE
-    # pyarrow cannot hand a ragged row holding invalid UTF-8 to our handler; it then prints an
-    # "Exception ignored" traceback and fails the parse. Keep the screen clean; the encoding is
-    # diagnosed below.
-    hook, sys.unraisablehook = sys.unraisablehook, lambda _: None
-    try:
-        for attempt in range(2):
-            try:
-                table = run(threads=len(data) > (1 << 22), block=block)  # a thread pool only pays off on large files
-                break
-            except pa.ArrowInvalid as e:
-                # a single value larger than a block: read the file as one block, once
-                if attempt == 0 and "straddling" in str(e):
-                    block = max(block, len(data) + 1)
-                    continue
-                raise
-        if bad:  # row numbers are only known single-threaded
-            table = run(threads=False, block=block)
-    except (pa.ArrowInvalid, pa.ArrowException) as e:
-        problem = encoding_problem(data)
-        if problem:
-            report.ran("FILE_ENCODING", resource, None, 0)
-            report.add("FILE_ENCODING", resource=resource, detail=problem)
-        else:
-            report.add("FILE_FORMAT", resource=resource, detail=_parser_message(e))
-        return None
-    finally:
-        sys.unraisablehook = hook
-    n_total = table.num_rows + len(bad)
-    rows = np.arange(2, n_total + 2)
-    report.ran("ROW_RAGGED", resource, None, n_total)
-    if bad:
-        numbered = [b[0] for b in bad if b[0] is not None]
-        rows = np.setdiff1d(rows, np.asarray(numbered, dtype=int)) if numbered else rows[: table.num_rows]
-        report.add_many("ROW_RAGGED", resource=resource, field=None, rows=[b[0] for b in bad],
-                        detail=[str(b[2]) for b in bad], expected=[str(b[1]) for b in bad])
-    # Arrow-backed pandas strings: no per-value Python objects (13x faster than the default)
-    frame = table.to_pandas(types_mapper=_STRINGS.get)
-    del table
-    frame.columns = header
-    frame.index = pd.Index(rows[: len(frame)], name="row")
-    return frame
+    return header
 
 
 def duplicated_columns(columns: list[str]) -> dict[str, int]:
     return {c: n for c, n in Counter(columns).items() if n > 1}
+
+
+def data_bytes(pkg) -> int:
+    """The bytes of the package's data files (for the engine's memory limit; unreadable ones count 0)."""
+    total = 0
+    for ref in pkg.resources.values():
+        try:
+            total += check_input(ref.path, "data").st_size if ref.path is not None else 0
+        except (OSError, InputRefused):
+            pass
+    return total
 
 
 @check("FILE_MISSING", "FILE_ENCODING", "FILE_BOM", "FILE_EMPTY", stage="resource")
@@ -226,17 +159,20 @@ def file_step(v, name: str) -> bool:
     data = read_bytes(ref.path, name, ref.raw_path, v.report)
     if data is None:
         return False
-    v.data[name] = data
+    v.sizes[name] = len(data)
+    v.data[name] = data[: MAX_HEADER_BYTES + 1]  # the header line is all the Python side reads of it
     return True
 
 
 @check("FILE_FORMAT", "ROW_RAGGED", stage="resource")
 def csv_step(v, name: str) -> bool:
-    """Resource stage: the bytes parsed as CSV text cells (the bytes are then dropped)."""
+    """Resource stage: the header line, then the file read by the check engine (its rows as text)."""
     fields = v.schemas[name]["fields"]
-    raw = parse_csv(v.data.pop(name), name, v.report, n_fields=len(fields), names=[f["name"] for f in fields])
-    if raw is None:
+    header = check_header_line(v.data.pop(name), name, v.report, n_fields=len(fields), names=[f["name"] for f in fields])
+    if header is None:
         return False
-    v.raw[name] = raw
-    v.rows[name] = len(raw)
+    if not v.engine.load(name, v.package.resources[name].path, header, v.sizes[name]):
+        return False
+    v.header[name] = header
+    v.rows[name] = v.engine.loaded[name].rows
     return True

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -140,7 +141,7 @@ def parameter(code: str, name: str):
 
 
 #: code -> implementing function; filled by the @check decorator as the implementing modules are imported.
-IMPLEMENTATIONS: dict[str, Callable] = {}
+IMPLEMENTATIONS: dict[str, Any] = {}
 #: semantic checks run after the structural phase: (function, resources it needs), in registration order
 SEMANTIC: list[tuple[Any, tuple[str, ...]]] = []  # (a function with its ``codes``, the tables it needs)
 #: The stages of `pedcomm validate` (pedcomm.validation.run): stage -> the codes registered for it.
@@ -176,3 +177,39 @@ def check(*codes: str, needs: tuple[str, ...] | None = None, stage: str | None =
         return fn
 
     return deco
+
+
+#: Checks written as SQL (a study's rules, run by pedcomm.validation.engine): (the SQL file, its
+#: constants as SQL literals by name), in registration order.
+SQL_RULES: list[tuple[Path, dict[str, str]]] = []
+#: A check of a SQL file: '-- check: CODE, CODE' then '-- needs: table, table', then its statement.
+SQL_BLOCK = re.compile(r"^--\s*check:\s*(?P<codes>[A-Z0-9_, ]+)\n--\s*needs:\s*(?P<needs>[a-z0-9_, ]+)\n", re.M)
+
+
+def sql_checks(path: Path, constants: dict[str, str] | None = None) -> list[str]:
+    """Register the checks of a study's SQL file (each block implements the codes it heads);
+    ``constants``: the values its ${name} placeholders stand for, as SQL literals. Returns the codes."""
+    path = Path(path)
+    if any(p == path for p, _ in SQL_RULES):
+        return [c for m in SQL_BLOCK.finditer(path.read_text(encoding="utf-8")) for c in _codes(m)]
+    codes = []
+    for m in SQL_BLOCK.finditer(path.read_text(encoding="utf-8")):
+        for code in _codes(m):
+            spec(code)  # fails loudly on a typo
+            if code in IMPLEMENTATIONS and IMPLEMENTATIONS[code] != path:
+                raise ValueError(f"{code} implemented twice")
+            IMPLEMENTATIONS[code] = path
+            codes.append(code)
+    SQL_RULES.append((path, dict(constants or {})))
+    return codes
+
+
+def _codes(m: re.Match) -> list[str]:
+    return [c.strip() for c in m["codes"].split(",") if c.strip()]
+
+
+def engine_checks(*codes: str) -> None:
+    """Register codes the check engine implements from the Table Schemas (pedcomm.validation.engine.plan)."""
+    for code in codes:
+        spec(code)
+        IMPLEMENTATIONS.setdefault(code, "engine")

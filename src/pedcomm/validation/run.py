@@ -1,39 +1,73 @@
 """`pedcomm validate`: run every registered check on a package and collect the findings into one report.
 
-Inputs are only read. There is one way a check runs: the validator looks it up in the registry
-(pedcomm.validation.registry) by stage and calls it with the run's pedcomm.validation.context.Validation.
-The stages, in order:
+Inputs are only read. The checks run in stages, in order:
 
-1. ``package``: open the descriptor safely (PACKAGE_*, RESOURCE_*);
-2. ``resource``: each resource through the steps of RESOURCE_STEPS, in that order; a step that
-   cannot go on (a file missing, a file that is not CSV, a table missing columns) ends the
-   resource's steps;
-3. ``tables``: checks across tables (FOREIGN_KEY);
-4. ``semantic``: the rules of each registered study, on the typed tables they need;
-5. ``declaration``: the package's site declaration.
+1. ``package``: open the descriptor safely (PACKAGE_*, RESOURCE_*), in Python;
+2. ``resource``: each resource through the steps of RESOURCE_STEPS, in Python: its declared schema,
+   its file (size, encoding, BOM), its header line, the load into the check engine (DuckDB's CSV
+   reader: ROW_RAGGED, FILE_FORMAT, FILE_ENCODING) and its columns (COLUMN_*); a step that cannot go
+   on ends the resource's steps and the table counts as not read;
+3. the check engine (pedcomm.validation.engine): every data check as SQL on DuckDB, the identifier
+   screen, cell types and constraints, keys, foreign keys, then each study's rules;
+4. ``declaration``: the package's site declaration, in Python.
 
 A site configuration then changes severities (never the checks). This module holds no check of
-its own; the checks live in the modules of this layer and in each study's folder.
+its own. The typed tables for the analyses are read from the engine after validation, when first
+used (``Validated.tables``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .. import standard
-from . import declaration, identity, package, read, screen, structure  # noqa: F401  (their checks register)
+from . import declaration, identity, package, read, structure  # noqa: F401  (their checks register)
 from .context import Validation
 from .masking import path_shown
 from .package import Package
-from .registry import IMPLEMENTATIONS, SEMANTIC, STAGED
+from .registry import IMPLEMENTATIONS, STAGED
 from .report import DEFAULT_MAX_LISTED, Report
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .engine.runner import Engine
+
 #: The steps of the resource stage, in the order they run, each by the first code it implements.
-RESOURCE_STEPS = ("SCHEMA_MODIFIED", "FILE_MISSING", "FILE_FORMAT", "COLUMN_MISSING", "TEXT_IDENTIFIER",
-                  "CELL_TYPE", "PRIMARY_KEY")
+RESOURCE_STEPS = ("SCHEMA_MODIFIED", "FILE_MISSING", "FILE_FORMAT", "COLUMN_MISSING")
+
+
+class Tables(Mapping):
+    """The complete tables of a validated package, typed (nullable pandas dtypes, indexed by file row),
+    read from the check engine when first asked for: the analyses' input, outside validation."""
+
+    def __init__(self, engine: Engine | None = None, names: list[str] | None = None):
+        self._engine, self._names = engine, list(names or [])
+        self._frames: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._names:
+            raise KeyError(name)
+        if name not in self._frames:
+            from .engine.frames import typed_frame
+
+            assert self._engine is not None
+            self._frames[name] = typed_frame(self._engine, name)
+        return self._frames[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __setitem__(self, name: str, frame: pd.DataFrame) -> None:
+        if name not in self._names:
+            self._names.append(name)
+        self._frames[name] = frame
 
 
 @dataclass
@@ -42,7 +76,7 @@ class Validated:
 
     report: Report
     package: Package | None
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tables: Tables = field(default_factory=Tables)
 
     def opened(self) -> Package:
         """The package, for code that runs only once it opened (a package that did not open has none)."""
@@ -73,6 +107,7 @@ def validate(path: str | Path, *, max_listed: int = DEFAULT_MAX_LISTED, reveal_v
     """
     from ..standard import declaration as site_declaration
     from . import config as site_config
+    from .engine.runner import Engine
 
     load_checks()
 
@@ -94,7 +129,8 @@ def validate(path: str | Path, *, max_listed: int = DEFAULT_MAX_LISTED, reveal_v
             site_config.refuse(report, e)
             out.package = None
             return out
-    v = Validation(report, pkg)
+    engine = Engine(report, max_listed, reveal_values, data_bytes=read.data_bytes(pkg))
+    v = Validation(report, pkg, engine)
     steps = [IMPLEMENTATIONS[code] for code in RESOURCE_STEPS]
     for name in pkg.resources:
         if progress:
@@ -106,26 +142,13 @@ def validate(path: str | Path, *, max_listed: int = DEFAULT_MAX_LISTED, reveal_v
                     failed = sorted(c for (c, r, _), n in report.counts.items() if n and r == report.label(name))
                     v.extra.setdefault("why", {})[name] = (f"'{name}' could not be read"
                                                            + (f" (see {', '.join(failed[:3])})" if failed else ""))
+                engine.unread(name, v.extra["why"][name])
                 break
-        v.raw.pop(name, None)
         v.data.pop(name, None)
-    for check in _stage("tables"):
-        for name in pkg.resources:
-            check(v, name)
     if progress:
-        progress("semantic rules")
-    for fn, needs in SEMANTIC:
-        if not any(n in pkg.resources for n in needs):
-            continue  # the study is not in this package
-        missing = [n for n in needs if n not in v.typed or n in v.unkeyed]
-        if missing:
-            why = (f"'{missing[0]}' has duplicate keys" if missing[0] in v.typed
-                   else v.extra.get("why", {}).get(missing[0], f"'{missing[0]}' could not be read"))
-            for code in fn.codes:
-                report.not_applicable(code, needs[0], why)
-            continue
-        fn(v.typed, report)
-    out.tables = v.typed
+        progress("checks")
+    engine.run(progress)
+    out.tables = Tables(engine, [n for n in pkg.resources if n in engine.loaded and engine.loaded[n].state == "complete"])
     if pkg.resources:
         for check in _stage("declaration"):
             check(v)

@@ -8,7 +8,12 @@ survives software that regenerates GUIDs (ATLAS.ti does on every export).
 
 Reading is lenient: codes without that line get identifiers derived from their names
 (QDA_ID_ASSIGNED), codes nested deeper than one level are attached to their top-level theme and
-top-level codes without children are put under one extra theme (QDA_DEVIATION).
+top-level codes without children are put under one extra theme (QDA_DEVIATION). Codebooks of
+several levels often reuse a name under different parents ('Other' under 'Symptoms' and under
+'Treatment'): those are different codes, so each takes its parent's name in front of its own
+('Symptoms / Other'), as many levels up as it takes to tell them apart (QDA_DEVIATION says so). A
+code that carries the same pedcomm line as another is a copy, and keeps its name: the validator
+then reports it (CODE_NAME_DUPLICATE).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from collections.abc import Set as AbstractSet
 import pandas as pd
 
 from ...validation.report import Report
+from ...validation.words import noun, plural
+from ..labels import shown
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -125,6 +132,38 @@ class Codebook:
         self.theme_guids: set[str] = set()
 
 
+def _norm(name: str) -> str:
+    """A code name as the validator compares them (CODE_NAME_DUPLICATE: case and spaces ignored)."""
+    return " ".join(name.split()).casefold()
+
+
+def qualify_names(codes: list[dict], paths: list[tuple[list[str], str]]) -> int:
+    """Give codes that share a name, and are not copies of one pedcomm code, their parents' names
+    in front ('Symptoms / Other'), as few levels as tell them apart; returns how many were renamed."""
+    groups: dict[str, list[int]] = {}
+    for i, c in enumerate(codes):
+        groups.setdefault(_norm(c["name"]), []).append(i)
+    taken = set(groups)
+    renamed = 0
+    for members in groups.values():
+        tags = [paths[i][1] for i in members]
+        if len(members) < 2 or (all(tags) and len(set(tags)) == 1):
+            continue  # a name of its own, or copies of one pedcomm code (the validator reports those)
+        depth = max(len(paths[i][0]) for i in members)
+        for k in range(2, depth + 1):
+            names = [" / ".join(paths[i][0][-k:]) for i in members]
+            if len({_norm(n) for n in names}) == len(names) and not {_norm(n) for n in names} & taken:
+                break
+        else:
+            continue  # the same name under the same parents: nothing tells them apart (the validator reports it)
+        for i, name in zip(members, names):
+            if name != codes[i]["name"]:
+                codes[i]["name"] = name[-200:]  # the schema's maxLength: the code's own name is kept whole
+                renamed += 1
+        taken |= {_norm(n) for n in names}
+    return renamed
+
+
 def read_codebook(codes_el, report: Report, published: AbstractSet[str] = frozenset()) -> Codebook:
     """Themes and codes of a <Codes> element (see the module docstring for the leniency)."""
     cb = Codebook()
@@ -154,6 +193,7 @@ def read_codebook(codes_el, report: Report, published: AbstractSet[str] = frozen
 
     loose = []
     flattened = 0
+    paths: list[tuple[list[str], str]] = []  # per code: its names from the theme down, and its pedcomm code_id
     for top in children(codes_el, "Code"):
         kids = children(top, "Code")
         if not kids:
@@ -162,14 +202,15 @@ def read_codebook(codes_el, report: Report, published: AbstractSet[str] = frozen
         theme = row("theme", top, {})
         cb.themes.append(theme)
         cb.theme_guids.add(norm_guid(top.get("guid")))
-        stack = list(kids)
+        stack = [(k, [theme["name"]]) for k in kids]
         while stack:
-            el = stack.pop(0)
+            el, above = stack.pop(0)
             deeper = children(el, "Code")
             flattened += bool(deeper)
-            stack[:0] = deeper
             code = row("code", el, {"theme_id": theme["theme_id"]})
+            stack[:0] = [(k, [*above, code["name"]]) for k in deeper]
             cb.codes.append(code)
+            paths.append(([*above, code["name"]], split_description(el)[1].get("code_id", "")))
             cb.code_of_guid[norm_guid(el.get("guid"))] = code["code_id"]
     if loose:
         theme_id, name = UNGROUPED
@@ -179,18 +220,28 @@ def read_codebook(codes_el, report: Report, published: AbstractSet[str] = frozen
         for el in loose:
             code = row("code", el, {"theme_id": theme_id})
             cb.codes.append(code)
+            paths.append(([code["name"]], split_description(el)[1].get("code_id", "")))
             cb.code_of_guid[norm_guid(el.get("guid"))] = code["code_id"]
+        n = len(loose)
         report.add("QDA_DEVIATION", resource=SOURCE, field="CodeBook",
-                   detail=f"{len(loose)} top-level codes have no child codes; pedcomm codes belong to a theme, "
-                          f"so they were put under a theme '{name}'")
+                   detail=f"{plural(n, 'top-level code')} {noun(n, 'has')} no child codes; pedcomm codes belong to a "
+                          f"theme, so {noun(n, 'it was', 'they were')} put under a theme '{name}'")
     if flattened:
         report.add("QDA_DEVIATION", resource=SOURCE, field="CodeBook",
-                   detail=f"{flattened} codes have codes nested under them; pedcomm has two levels (theme, code), "
-                          "so the nested codes were attached to their top-level theme")
+                   detail=f"{plural(flattened, 'code')} {noun(flattened, 'has')} codes nested under "
+                          f"{noun(flattened, 'it', 'them')}; pedcomm has two levels (theme, code), so the nested codes "
+                          "were attached to their top-level theme")
+    qualified = qualify_names(cb.codes, paths)
+    if qualified:
+        example = next(c["name"] for c in cb.codes if " / " in c["name"])
+        report.add("QDA_DEVIATION", resource=SOURCE, field="CodeBook",
+                   detail=f"{plural(qualified, 'code')} share their name with another code under a different parent; each now "
+                          f"starts with its parent's name (such as '{shown(example, 80)}'), so that every code has its own name")
     if regenerated:
         report.add("QDA_DEVIATION", resource=SOURCE, field="guid",
-                   detail=f"the GUIDs of {regenerated} codes differ from the ones pedcomm wrote (the software "
+                   detail=f"the GUIDs of {plural(regenerated, 'code')} differ from the ones pedcomm wrote (the software "
                           "regenerated them); codes were matched by their pedcomm line instead")
     if assigned:
-        report.add("QDA_ID_ASSIGNED", resource=SOURCE, field="CodeBook", detail=f"{assigned} themes and codes")
+        report.add("QDA_ID_ASSIGNED", resource=SOURCE, field="CodeBook",
+                   detail=plural(assigned, "theme or code", "themes and codes"))
     return cb

@@ -29,7 +29,8 @@ from ...files import inputs as files_in
 from ...files.inputs import InputRefused
 from ...validation.registry import check
 from ...validation.report import Report
-from ..display import listing, plain, private
+from ...validation.words import plural
+from ..display import plain, private
 from ..labels import shown
 from . import transcripts as T
 from .codebook import CODEBOOK_NS, ID, PROJECT_NS, SOURCE, Codebook, child, children, local, norm_guid, read_codebook
@@ -72,8 +73,11 @@ class Project:
 def load(path: Path, report: Report) -> Project:
     """Open a .qdpx archive (or a bare .qde/.qdc document); raises Unsafe, or InputRefused for a
     path that is not a regular file or is too large (pedcomm.files.inputs)."""
+    from ...files.markers import sha256_file
+
     try:
         size = files_in.check(path, "qda").st_size
+        report.add_input(path.name, size, sha256_file(path))  # the report names the file it read
     except OSError:
         raise Unsafe("QDA_UNREADABLE", f"{shown(path.name)} does not exist or cannot be opened") from None
     if not zipfile.is_zipfile(path):
@@ -98,8 +102,10 @@ def load(path: Path, report: Report) -> Project:
                        detail=f"the project document is named '{shown(main.filename, 80)}' instead of project.qde")
         try:
             root = parse_xml(read_entry(zf, main), main.filename)
-            texts = {i.filename: read_entry(zf, i) for i in infos
-                     if not i.is_dir() and i.filename.lower().endswith(".txt")}
+            named = {ref.replace("\\", "/").rsplit("/", 1)[-1].lower()
+                     for el in root.iter() if (ref := el.get("plainTextPath"))}  # text files without .txt
+            texts = {i.filename: read_entry(zf, i) for i in infos if not i.is_dir()
+                     and (i.filename.lower().endswith(".txt") or i.filename.rsplit("/", 1)[-1].lower() in named)}
         except (zipfile.BadZipFile, OSError, EOFError) as e:  # damaged data, CRC errors
             raise Unsafe("QDA_UNREADABLE", f"{shown(path.name)} is a damaged zip archive ({e})") from None
     return Project(root, texts, report)
@@ -124,7 +130,8 @@ def _discussion_finder(mapping: dict[str, str] | None, report: Report, reveal: b
             found = name if ID.fullmatch(name) else None
         if found is None:
             report.add("QDA_SOURCE_UNMAPPED", resource=SOURCE, field=local(src),
-                       value=norm_guid(src.get("guid")), hint=f"named {private(name, reveal)}", detail=n_selections)
+                       value=norm_guid(src.get("guid")), hint=f"named {private(name, reveal)}",
+                       detail=plural(n_selections, "coded selection"))
         return found
     return discussion_of
 
@@ -134,6 +141,7 @@ def build_segments(found, cb: Codebook, users: Users, roles: dict[str, str], rep
     """Segment rows (text values) of the coded selections; problems are reported once per kind."""
     rows = []
     unknown_labels: dict[str, int] = {}
+    spelled: dict[str, str] = {}  # a label casefolded -> its first spelling
     unlabelled: dict[str, int] = {}
     for c in found.coded:
         code_id = cb.code_of_guid.get(c.code_guid)
@@ -149,44 +157,56 @@ def build_segments(found, cb: Codebook, users: Users, roles: dict[str, str], rep
             if role is None:
                 unlabelled[c.kind] = unlabelled.get(c.kind, 0) + 1
         else:
-            role = roles.get(" ".join(c.speaker.split()).casefold())
-            if role is None:
-                unknown_labels[c.speaker] = unknown_labels.get(c.speaker, 0) + 1
+            label = " ".join(c.speaker.split())
+            role = roles.get(label.casefold())
+            if role is None:  # one entry per label as the map compares them (case and spaces aside)
+                label = spelled.setdefault(label.casefold(), label)
+                unknown_labels[label] = unknown_labels.get(label, 0) + 1
         rows.append({"segment_id": c.segment_id, "discussion_id": c.discussion, "code_id": code_id,
                      "coder_id": coder or "", "speaker_role": role or "",
                      "start_seconds": T.time_text(c.start) or NOT_DERIVABLE,
                      "end_seconds": T.time_text(c.end) or NOT_DERIVABLE,
                      "excerpt": "" if c.excerpt == NO_EXCERPT else c.excerpt})
-    report.ran("QDA_SPEAKER_UNMAPPED", SOURCE, None, len(found.coded))
-    if unknown_labels or unlabelled:
-        parts = []
-        if unknown_labels:
-            labels = sorted(unknown_labels, key=lambda k: (-unknown_labels[k], k))
-            parts.append(f"{len(labels)} speaker labels ({listing(labels, reveal)}) of {sum(unknown_labels.values())} "
-                         "coded selections are not mapped to a role")
-        for kind, n in sorted(unlabelled.items()):
-            what = {"text": "coded selections lie in transcript text without a speaker label",
-                    "audio": "audio selections have no transcript to read a speaker from",
-                    "video": "video selections have no transcript to read a speaker from",
-                    "transcript": "transcript selections lie in text without a speaker label"}[kind]
-            parts.append(f"{n} {what}")
-        report.add("QDA_SPEAKER_UNMAPPED", resource=SOURCE, field="speaker_role", detail="; ".join(parts))
-    report.ran("QDA_CODER_UNMAPPED", SOURCE, None, len(found.coded))
-    if users.unmapped or users.unknown_ids:
-        parts = []
-        named = [g for g in users.unmapped if g]
-        if named:
-            shown_users = "; ".join(f"{g} ({private(users.names.get(g) or 'not in Users', reveal)})" for g in named[:8])
-            shown_users += f" and {len(named) - 8} more" if len(named) > 8 else ""
-            parts.append(f"{len(named)} users ({shown_users}) who made "
-                         f"{sum(users.unmapped[g] for g in named)} codings are not mapped to a coder id")
-        if "" in users.unmapped:
-            parts.append(f"{users.unmapped['']} codings name no user")
-        if users.unknown_ids:
-            parts.append(f"coder ids {listing(sorted(users.unknown_ids), private_values=False)} are not in the "
-                         "package's coding_coders")
-        report.add("QDA_CODER_UNMAPPED", resource=SOURCE, field="coder_id", detail="; ".join(parts))
+    report_unmapped(report, found, unknown_labels, unlabelled, users, reveal)
     return rows
+
+
+#: What selections without a speaker label are, by kind of selection.
+UNLABELLED = {"text": ("coded selection lies", "coded selections lie", "in transcript text without a speaker label"),
+              "audio": ("audio selection has", "audio selections have", "no transcript to read a speaker from"),
+              "video": ("video selection has", "video selections have", "no transcript to read a speaker from"),
+              "transcript": ("transcript selection lies", "transcript selections lie", "in text without a speaker label")}
+
+
+def report_unmapped(report: Report, found, labels: dict[str, int], unlabelled: dict[str, int], users: Users,
+                    reveal: bool) -> None:
+    """One finding per speaker label and per user that is not mapped, with how many selections or codings
+    each stands for: every one is listed (its name masked unless --show-values), so the maps can be
+    completed in one go (`pedcomm qda maps` writes them as drafts)."""
+    report.ran("QDA_SPEAKER_UNMAPPED", SOURCE, None, len(found.coded))
+    report.ran("QDA_CODER_UNMAPPED", SOURCE, None, len(found.coded))
+    if reveal:  # asked to see them: every label and user, not the first hundred
+        report.max_listed = max(report.max_listed, len(labels) + len(unlabelled), len(users.unmapped))
+    for label in sorted(labels, key=lambda k: (-labels[k], k)):
+        report.add("QDA_SPEAKER_UNMAPPED", resource=SOURCE, field="speaker_role", value=label, sensitive=True,
+                   detail=f"the label '{private(label, reveal)}' of {plural(labels[label], 'coded selection')} is "
+                          "not mapped to a role")
+    for kind, n in sorted(unlabelled.items()):
+        one, many, what = UNLABELLED[kind]
+        report.add("QDA_SPEAKER_UNMAPPED", resource=SOURCE, field="speaker_role",
+                   detail=f"{n} {one if n == 1 else many} {what}, and the speakers map has no row with an empty label")
+    for g in sorted((g for g in users.unmapped if g), key=lambda g: (-users.unmapped[g], g)):
+        report.add("QDA_CODER_UNMAPPED", resource=SOURCE, field="coder_id", value=g,
+                   detail=f"the user {g} ({private(users.names.get(g) or 'not in Users', reveal)}) made "
+                          f"{plural(users.unmapped[g], 'coding')} and is not mapped to a coder id")
+    if "" in users.unmapped:
+        report.add("QDA_CODER_UNMAPPED", resource=SOURCE, field="coder_id",
+                   detail=f"{plural(users.unmapped[''], 'coding')} {'names' if users.unmapped[''] == 1 else 'name'} no user, "
+                          "and the coders map has no row with an empty user")
+    for coder in sorted(users.unknown_ids):
+        report.add("QDA_CODER_UNMAPPED", resource=SOURCE, field="coder_id", value=coder,
+                   detail=f"the coder id '{plain(coder)}' of {plural(users.unknown_ids[coder], 'coding')} is not in the "
+                          "package's coding_coders")
 
 
 def _summaries(found, rows: list[dict], report: Report) -> None:
@@ -219,9 +239,20 @@ def _summaries(found, rows: list[dict], report: Report) -> None:
         formats = ", ".join(sorted(found.formats)) or "none"
         report.ran("QDA_TIMES_READ", SOURCE, None, len(rows))
         report.add("QDA_TIMES_READ", resource=SOURCE, field="start_seconds",
-                   detail=(f"{len(rows) - untimed} of {len(rows)} segments have both times; {untimed} have at least one "
-                           f"time the source does not give, written as {NOT_DERIVABLE} (not derivable). Transcript "
-                           f"formats recognised: {formats}"))
+                   detail=(f"{len(rows) - untimed} of {len(rows)} segments have both times ({untimed} lack one: written "
+                           f"as {NOT_DERIVABLE}, not derivable); transcript formats: {formats}; {structure_note(found)}"))
+
+def structure_note(found) -> str:
+    """Why times were (or were not) read from the texts' stamps (pedcomm.interop.qda.transcripts.read)."""
+    timed = found.timed_texts
+    note = (f"stamps are the structure (most lines or speaker turns) of {timed} {'text' if timed == 1 else 'texts'}"
+            if timed else "no text is structured by stamps")
+    if found.set_aside:
+        where, why = found.set_aside[0]
+        more = len(found.set_aside) - 1
+        note += f"; not read as times in {where} ({why})" + (f" and {more} more" if more else "")
+    return note
+
 
 def published_names(reference_text: dict[str, pd.DataFrame]) -> set[str]:
     out = set()
@@ -316,7 +347,7 @@ def _import(path: Path, dest, report: Report, *, discussions, reference, speaker
     report.ran("QDA_PACKAGE_NEEDED", SOURCE, None, 1)
     report.ran("QDA_NO_SELECTIONS", SOURCE, None, 1)
     if coded and reference is None:
-        report.add("QDA_PACKAGE_NEEDED", resource=SOURCE, detail=coded)
+        report.add("QDA_PACKAGE_NEEDED", resource=SOURCE, detail=plural(coded, "coded selection"))
         return Imported(report)
     if reference is not None and not coded:
         report.add("QDA_NO_SELECTIONS", resource=SOURCE,
@@ -350,8 +381,9 @@ def _import(path: Path, dest, report: Report, *, discussions, reference, speaker
     if report.totals()["error"]:
         tables["coding_segments"] = frame("coding_segments", rows)
         return Imported(report, tables=tables)
-    if not coded:  # a codebook on its own: a package of themes, codes and no segments
-        tables["coding_segments"] = frame("coding_segments", [])
+    if not coded:  # a codebook on its own: the study's package, its codebook filled and every other table empty
+        for name in standard.resource_names(standard.study_of("coding_codes")):
+            tables.setdefault(name, frame(name, []))
     else:
         old = ref_text.get("coding_segments")
         kept_ids = set(old["segment_id"]) if old is not None else set()
@@ -359,7 +391,7 @@ def _import(path: Path, dest, report: Report, *, discussions, reference, speaker
         kept_ids -= set(old.loc[old["discussion_id"].isin(coded_discussions), "segment_id"]) if old is not None else set()
         assigned = assign_ids(rows, kept_ids)
         if assigned:
-            report.add("QDA_ID_ASSIGNED", resource=SOURCE, field="segment_id", detail=f"{assigned} segments")
+            report.add("QDA_ID_ASSIGNED", resource=SOURCE, field="segment_id", detail=plural(assigned, "segment"))
         known = set(ref_text["coding_discussions"]["discussion_id"]) if "coding_discussions" in ref_text else None
         merged = merge(old, frame("coding_segments", rows), coded_discussions, known, set(tables["coding_codes"]["code_id"]),
                        report)

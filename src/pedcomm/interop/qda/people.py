@@ -19,7 +19,6 @@ QDA_SPEAKER_UNMAPPED); names and labels are masked in the report unless ``--show
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
 
 from ... import standard
@@ -34,33 +33,46 @@ NO_USER = ""  # the map key of codings that name no user / text without a speake
 def read_map(path: Path | None, columns: tuple[str, str], what: str, norm=None) -> dict[str, str] | None:
     """A two-column CSV map (first column compared case-insensitively, and as ``norm`` makes it), or
     None without a path. A key given two different values (a label two roles, a user two coders, a
-    source two discussions) is refused: which row wins must not be left to the order of the rows."""
+    source two discussions) is refused: which row wins must not be left to the order of the rows.
+
+    The map may have been edited in a spreadsheet program and saved the way it saves CSV
+    (pedcomm.interop.spreadsheet: semicolons, Windows-1252, a byte-order mark); other columns (the
+    counts and names `pedcomm qda maps` writes beside them) are ignored, and so are rows whose second
+    cell is still blank (a draft's row not filled in yet: what it names stays unmapped).
+    """
     if path is None:
         return None
     from ...files.inputs import read
+    from .. import spreadsheet
 
     path = Path(path)
-    try:
-        text = read(path, "map").decode("utf-8-sig")  # a regular file within a map's size, or InputRefused
-        reader = csv.DictReader(io.StringIO(text))
-        rows = list(reader)
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise Unsafe("QDA_UNREADABLE", f"the {what} map {shown(path.name)} cannot be read ({type(e).__name__})") from None
     key, value = columns
-    if not set(columns) <= {(c or "").strip() for c in reader.fieldnames or []}:
-        raise Unsafe("QDA_UNREADABLE", f"the {what} map {shown(path.name)} needs the columns {key} and {value}")
-    rows = [{(k or "").strip(): v for k, v in r.items()} for r in rows]
+    try:
+        decoded = spreadsheet.decode(read(path, "map"))  # a regular file within a map's size, or InputRefused
+        if decoded is None:
+            raise Unsafe("QDA_UNREADABLE", f"the {what} map {shown(path.name)} is not text")
+        sep = spreadsheet.separator(spreadsheet.first_line(decoded.text), columns)
+        if sep is None:
+            raise Unsafe("QDA_UNREADABLE", f"the {what} map {shown(path.name)} needs the columns {key} and {value}")
+        table = spreadsheet.rows(decoded.text, sep)
+    except (OSError, csv.Error) as e:
+        raise Unsafe("QDA_UNREADABLE", f"the {what} map {shown(path.name)} cannot be read ({type(e).__name__})") from None
+    while table and not any(c.strip() for c in table[0]):
+        table.pop(0)
+    header = [c.strip().casefold() for c in table[0]]
+    k, v = header.index(key), header.index(value)
     out: dict[str, str] = {}
-    for r in rows:
-        if not isinstance(r.get(key), (str, type(None))) or not isinstance(r.get(value), (str, type(None))):
-            raise Unsafe("QDA_UNREADABLE", f"the {what} map {shown(path.name)} has a row with more cells than columns")
-        k, v = (r[key] or "").strip().casefold(), (r[value] or "").strip()
-        k = norm(k) if norm else k
-        if k in out and out[k] != v:
+    for r in table[1:]:
+        cells = [*r, "", ""]
+        if not cells[v].strip():
+            continue
+        name, val = cells[k].strip().casefold(), cells[v].strip()
+        name = norm(name) if norm else name
+        if name in out and out[name] != val:
             raise Unsafe("QDA_UNREADABLE", f"the {what} map {shown(path.name)} gives the {key} "
-                                           f"'{private(k) if k else '(blank)'}' two values of {value} "
-                                           f"('{shown(out[k], 40)}' and '{shown(v, 40)}'); give each {key} one row")
-        out[k] = v
+                                           f"'{private(name) if name else '(blank)'}' two values of {value} "
+                                           f"('{shown(out[name], 40)}' and '{shown(val, 40)}'); give each {key} one row")
+        out[name] = val
     return out
 
 

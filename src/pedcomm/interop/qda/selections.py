@@ -59,9 +59,39 @@ class Found:
     # deviations to report once each: (said of one, said of several) -> how many
     counts: dict[tuple[str, str], int] = field(default_factory=dict)
     spanning: int = 0  # selections over turns of several speakers
+    timed_texts: int = 0  # texts whose time stamps were read (they are the text's structure)
+    #: texts whose stamps were not read as times: (where, why), see transcripts.read
+    set_aside: list[tuple[str, str]] = field(default_factory=list)
 
     def count(self, what: tuple[str, str], n: int = 1) -> None:
         self.counts[what] = self.counts.get(what, 0) + n
+
+
+def text_entry(ref: str, texts: dict[str, bytes]) -> str | None:
+    """The archive entry a ``plainTextPath`` names, or None.
+
+    REFI-QDA writes ``internal://<name>`` for a file in the archive's Sources/ folder; real exports
+    also write the bare file name (QualCoder-style tools), ``sources/<name>``, backslashes, or a
+    different case for the folder. The name is looked up as given, then in the sources folder (either
+    case), then by its file name alone when exactly one entry of the archive has it.
+    """
+    name = re.sub(r"^internal://", "", ref.strip().replace("\\", "/"), flags=re.I).lstrip("/")
+    while name.startswith("./"):
+        name = name[2:]
+    if not name:
+        return None
+    lower = {k.lower(): k for k in texts}
+    for candidate in (name, f"sources/{name}"):
+        key = lower.get(candidate.lower())
+        if key is not None:
+            return key
+    base = name.rsplit("/", 1)[-1].lower()
+    same = [k for k in texts if k.rsplit("/", 1)[-1].lower() == base]
+    return same[0] if len(same) == 1 else None
+
+
+#: Schemes of files outside the archive (REFI-QDA: relative to the project's base path, absolute, a URL).
+EXTERNAL = ("relative://", "absolute://", "file://", "http://", "https://")
 
 
 def source_text(el, texts: dict[str, bytes] | None) -> tuple[str | None, str]:
@@ -70,18 +100,23 @@ def source_text(el, texts: dict[str, bytes] | None) -> tuple[str | None, str]:
     if content is not None and content.text is not None:
         return content.text, "inline"
     ref = (el.get("plainTextPath") or "").strip()
-    if not ref.startswith("internal://") or texts is None:
-        return None, "its text is not in the project (plainTextPath '" + plain(ref) + "')"
-    name = ref.removeprefix("internal://")
-    lower = {k.lower(): k for k in texts}
-    for candidate in (f"Sources/{name}", name):
-        key = lower.get(candidate.lower())
-        if key is not None:
-            try:
-                return texts[key].decode("utf-8-sig"), key
-            except UnicodeDecodeError:
-                return None, f"its text file {plain(key)} is not UTF-8"
-    return None, f"its text file Sources/{plain(name)} is not in the archive"
+    if not ref:
+        return None, "it has neither a text nor a plainTextPath"
+    if ref.lower().startswith(EXTERNAL):
+        return None, ("its text is a file outside the project (plainTextPath '" + plain(ref) + "'); export the project "
+                      "with its sources inside the .qdpx")
+    if texts is None:
+        return None, f"its text file '{plain(ref)}' would be in a .qdpx archive, and this is a bare .qde document"
+    key = text_entry(ref, texts)
+    if key is None:
+        return None, f"its text file '{plain(ref)}' is not in the archive"
+    data = texts[key]
+    try:
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its byte-order mark
+            return data.decode("utf-16"), key
+        return data.decode("utf-8-sig"), key
+    except UnicodeDecodeError:
+        return None, f"its text file {plain(key)} is neither UTF-8 nor UTF-16 text"
 
 
 def segment_tag(sel) -> str | None:
@@ -125,6 +160,7 @@ class Selections:
         self.discussion_of, self.excerpts, self.reveal = discussion_of, excerpts, reveal
         self.line_breaks, self.units = line_breaks, units
         self._parsed: dict[int, T.Transcript] = {}
+        self._names: dict[int, str] = {}  # id(Source) -> the source, as findings name it
 
     def _unreadable(self, sel, where: str, why: str) -> None:
         self.report.add("QDA_SELECTION_UNREADABLE", resource=SOURCE, field=local(sel),
@@ -136,8 +172,15 @@ class Selections:
     def parsed(self, source: Source) -> T.Transcript:
         key = id(source)
         if key not in self._parsed:
-            self._parsed[key] = T.parse(source.text)
+            self._parsed[key] = T.read(source.text)
         return self._parsed[key]
+
+    def _structure(self, out: Found) -> None:
+        """Which texts' stamps were read as times, and why the others' were not."""
+        for key, tr in self._parsed.items():
+            if tr.set_aside:
+                out.set_aside.append((self._names.get(key, "a transcript"), tr.set_aside))
+            out.timed_texts += tr.timed
 
     def read(self) -> Found:
         out = Found()
@@ -163,6 +206,7 @@ class Selections:
             self._text_selection(sel, source, a, b, src, discussion, out)
         for src in media:
             self._media_source(src, out)
+        self._structure(out)
         return out
 
     # -- text ------------------------------------------------------------------------------
@@ -176,11 +220,14 @@ class Selections:
             return
         out.sources += 1
         text, origin = source_text(src, self.texts)
-        source = Source(text) if text is not None else None
+        if text is None:  # one finding for the source, not one per selection
+            more = len(selections) - 1
+            others = f" (the same stops the source's {more} other coded {'selection' if more == 1 else 'selections'})"
+            self._unreadable(selections[0], self._where(src), origin + (others if more else ""))
+            return
+        source = Source(text)
+        self._names[id(source)] = f"'{private(src.get('name') or '', self.reveal)}'"
         for sel in selections:
-            if source is None:
-                self._unreadable(sel, self._where(src), origin)
-                continue
             try:
                 a, b = int(sel.get("startPosition")), int(sel.get("endPosition"))
             except (TypeError, ValueError):
@@ -225,7 +272,10 @@ class Selections:
         for t in transcripts:
             text, _ = source_text(t, self.texts)
             points = {norm_guid(p.get("guid")): (_ms(p.get("timeStamp")), p.get("position")) for p in children(t, "SyncPoint")}
-            synced.append((t, Source(text) if text is not None else None, points))
+            source = Source(text) if text is not None else None
+            if source is not None:
+                self._names[id(source)] = f"the transcript of '{private(src.get('name') or '', self.reveal)}'"
+            synced.append((t, source, points))
         for sel in selections:
             start, end = _ms(sel.get("begin")), _ms(sel.get("end"))
             if start is None or end is None:

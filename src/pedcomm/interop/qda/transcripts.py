@@ -31,6 +31,12 @@ stamps inside a line       ``... and then (00:05:12) we talked`` (``[..]``, ``(.
 Speaker labels are read at the start of a line (after its stamp, if any): ``I:``, ``P:``,
 ``ONC:``, ``Mother:``, ``Dr. Smith:``, ``Speaker 1:``, ``SPEAKER_00:``; a label has at most 40
 characters and 5 words. A line with a stamp or a label opens a turn; other lines continue it.
+
+Stamps are read as times only when they are the text's structure (``read``): when they are on at
+least half of its lines, or in at least half of its speaker turns (a WebVTT/SRT cue's text lines
+count as stamped). A long text with a few lines that happen to start with a time ("1:57 the doctor
+came back"), or comments with a time, is a text with remarks, not a timed transcript: its times
+are then not read (and the import says why), rather than spreading three stamps over the whole text.
 """
 
 from __future__ import annotations
@@ -102,6 +108,11 @@ class Transcript:
     marks: list[tuple[int, int]] = field(default_factory=list)
     #: names of the formats recognised
     formats: set[str] = field(default_factory=set)
+    #: indexes of the lines holding a time point (and the text lines of timed cues)
+    timed_lines: set[int] = field(default_factory=set)
+    lines: int = 0  # lines that are not blank (and not cue numbers)
+    #: stamps found but not read as times (``read``): why, in words; None when read or none found
+    set_aside: str | None = None
 
     @property
     def timed(self) -> bool:
@@ -117,8 +128,38 @@ class Transcript:
         return self._index
 
 
-def parse(text: str) -> Transcript:
-    """The turns, time points and marks of a transcript (line breaks already normalised to \\n)."""
+def read(text: str) -> Transcript:
+    """The transcript of ``text``, its stamps read as times only when they are its structure
+    (see the module docstring); otherwise its labels only, and ``set_aside`` says why."""
+    tr = parse(text)
+    if not tr.points:
+        return tr
+    stamped, speaker_turns = structure(tr)
+    if 2 * len(tr.timed_lines) >= tr.lines or (speaker_turns and 2 * stamped >= speaker_turns):
+        return tr
+    untimed = parse(text, times=False)
+    untimed.set_aside = (f"stamps on {len(tr.timed_lines)} of {tr.lines} lines"
+                         + (f", in {stamped} of {speaker_turns} speaker turns" if speaker_turns else ", no speaker turns"))
+    return untimed
+
+
+def structure(tr: Transcript) -> tuple[int, int]:
+    """(speaker turns holding a time point, speaker turns): turns that open with a label."""
+    starts = [t.start for t in tr.turns] + [len(tr.text) + 1]
+    points = [p[0] for p in tr.points]
+    stamped = labelled = 0
+    for k, turn in enumerate(tr.turns):
+        if turn.speaker is None:
+            continue
+        labelled += 1
+        i = bisect.bisect_left(points, turn.start)
+        stamped += i < len(points) and points[i] < starts[k + 1]
+    return stamped, labelled
+
+
+def parse(text: str, times: bool = True) -> Transcript:
+    """The turns, time points and marks of a transcript (line breaks already normalised to \\n);
+    ``times=False`` reads labels only (no stamp is a time)."""
     tr = Transcript(text)
     pos = 0
     pending_end: list[tuple[int, Decimal]] = []  # (turn index, time) of spans that close their turn
@@ -130,14 +171,19 @@ def parse(text: str) -> Transcript:
         pos += len(line) + 1
     for i, line in enumerate(lines):
         nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
-        if (line.strip().isdigit() and CUE.match(nxt)) or (i == 0 and line.strip().startswith("WEBVTT")):
+        if times and ((line.strip().isdigit() and CUE.match(nxt)) or (i == 0 and line.strip().startswith("WEBVTT"))):
             tr.marks.append((starts[i], starts[i] + len(line)))  # an SRT cue number, the WebVTT header
             continue
-        _parse_line(tr, line, starts[i], pending_end, cue_ends, i)
+        tr.lines += bool(line.strip())
+        before = len(tr.points)
+        _parse_line(tr, line, starts[i], pending_end, cue_ends, i, times)
+        if len(tr.points) > before:
+            tr.timed_lines.add(i)
     for i, end in cue_ends:  # a cue's end time applies where its text ends (a blank line or the next cue)
         j = i + 1
         while j < len(lines) and lines[j].strip() and not CUE.match(lines[j].strip()):
             j += 1
+        tr.timed_lines.update(range(i, j))
         stop = starts[j - 1] + len(lines[j - 1]) if j - 1 > i else starts[i] + len(lines[i])
         tr.points.append((stop, stop, end))
     for k, end in pending_end:
@@ -180,11 +226,19 @@ def _open(tr: Transcript, ls: int, speaker: str | None) -> None:
     tr.turns.append(Turn(ls, speaker.strip() if speaker else None))
 
 
-def _parse_line(tr: Transcript, line: str, ls: int, pending_end, cue_ends, index) -> bool | None:
-    """Read one line; returns True when it opens a turn."""
+def _parse_line(tr: Transcript, line: str, ls: int, pending_end, cue_ends, index, times: bool = True) -> bool | None:
+    """Read one line; returns True when it opens a turn (``times=False``: labels only)."""
     stripped = line.lstrip(" \ufeff")
     lead = len(line) - len(stripped)
     if not stripped.strip():
+        return None
+    if not times:
+        m = LABEL.match(stripped) or VOICE.match(stripped)
+        if m and _label_ok(m["label"]):
+            tr.marks.append((ls + lead, ls + lead + m.end()))
+            _saw(tr, "speaker labels")
+            _open(tr, ls, m["label"])
+            return True
         return None
     # WebVTT / SRT cue timing: the cue's text follows on the next lines
     m = CUE.match(stripped)

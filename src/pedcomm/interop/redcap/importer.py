@@ -10,10 +10,12 @@ like any other, and both sets of findings are reported together.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +26,9 @@ from ...validation.masking import neutralise
 from ...validation.registry import check
 from ...validation.report import Report
 from .. import labels as L
+from .. import spreadsheet
+from . import excel, filetype
+from . import provenance as P
 from . import shape as S
 from .dictionary import dictionary_rows, export_columns
 from .forms import (
@@ -58,11 +63,16 @@ class Imported:
 
 
 @check("REDCAP_EXPORT_UNREADABLE", "REDCAP_DELIMITER")
-def read_export(path: Path, report: Report,
-                labels: AbstractSet[str] = frozenset()) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
+def read_export(path: Path, report: Report, labels: AbstractSet[str] = frozenset(),
+                numeric: AbstractSet[str] = frozenset(), identify: bool = True, record: str = RECORD_ID,
+                foreign: bool = False) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
     """The header and the non-blank rows (with their file row numbers) of a raw export.
 
-    ``labels``: the dictionary's field labels (casefolded), to recognise a header of labels.
+    ``labels``: the dictionary's field labels (casefolded), to recognise a header of labels;
+    ``numeric``: its number fields, whose decimal commas a European Excel wrote (excel.py);
+    ``identify``: first refuse files that are something else (filetype.py), such as another project's export;
+    ``record``: the record id's column (the site's own name for it, under a crosswalk);
+    ``foreign``: the export of the site's own project is expected (a crosswalk turns it into the standard's).
     """
     from ...validation.refusals import input_refused
 
@@ -75,19 +85,21 @@ def read_export(path: Path, report: Report,
     except OSError as e:
         report.add("REDCAP_EXPORT_UNREADABLE", resource=SOURCE, detail=f"it cannot be opened ({e.strerror or e})")
         return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
+    report.add_input(path.name, len(data), hashlib.sha256(data).hexdigest())  # the report names the file it read
+    if identify and filetype.refuse(data, report, foreign=foreign):  # a dictionary, an XML, a workbook: said so
+        return None
+    decoded = spreadsheet.decode(data)  # UTF-8, or Windows-1252 as Excel saves "CSV" (excel.locale says so)
+    if decoded is None or decoded.encoding == "utf-16":
         report.add("REDCAP_EXPORT_UNREADABLE", resource=SOURCE,
-                   detail=("it is UTF-16 text (Excel's 'Unicode Text'), not UTF-8" if utf16 else "it is not UTF-8 text")
+                   detail=("it is UTF-16 text (Excel's 'Unicode Text'), not UTF-8" if decoded else "it is not text")
                    + "; export again as 'CSV / Microsoft Excel (raw data)' and import that file unchanged")
         return None
+    text = decoded.text
     first = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
     if not first.strip():
         report.add("REDCAP_EXPORT_UNREADABLE", resource=SOURCE, detail="it is empty")
         return None
-    sep = S.separator(first)
+    sep = S.separator(first, record)
     if sep is None:
         found = S.label_header(first, labels)
         report.ran("REDCAP_LABELS_EXPORTED", SOURCE, None, 1)
@@ -96,12 +108,10 @@ def read_export(path: Path, report: Report,
                                     "variable names")
         else:
             report.add("REDCAP_EXPORT_UNREADABLE", resource=SOURCE,
-                       detail=f"its first line has no '{RECORD_ID}' column; export raw data with variable names "
+                       detail=f"its first line has no '{record}' column; export raw data with variable names "
                               "(not labels) from a project built with `pedcomm redcap project` or `pedcomm redcap dictionary`")
         return None
     report.ran("REDCAP_DELIMITER", SOURCE, None, 1)
-    if sep != ",":
-        report.add("REDCAP_DELIMITER", resource=SOURCE, detail=S.SEPARATORS[sep])
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
     except csv.Error as e:
@@ -118,7 +128,8 @@ def read_export(path: Path, report: Report,
                        detail=f"row {i} has {len(r)} cells for {len(header)} columns")
             return None
         body.append((i, r))
-    return header, body
+    read_as = excel.locale(header, body, numeric, sep, decoded, report)  # Excel's European CSV: one finding
+    return None if read_as is None else (header, read_as)
 
 
 @check("REDCAP_COLUMN_MISSING", "REDCAP_COLUMN_UNKNOWN")
@@ -214,6 +225,7 @@ def convert(header: list[str], body: list[tuple[int, list[str]]], items: pd.Data
     t: dict[str, list[dict]] = {n: [] for n in ("survey_parents", "survey_children", "survey_clinicians", "survey_relationships",
                          "survey_responses", "survey_strategies")}
     sides: dict[str, dict[str, tuple[int, dict, Form]]] = {}  # relationship -> respondent -> (line, values)
+    origin: dict[tuple[str, str], list] = {}  # (relationship, respondent) -> where in the export (provenance.py)
     rel_order: list[str] = []
     report.ran("REDCAP_CHECKBOX_INVALID", SOURCE, None, 0)
     for rid in order:
@@ -230,7 +242,7 @@ def convert(header: list[str], body: list[tuple[int, list[str]]], items: pd.Data
                     values = {n: row.get(part.variable(n), "").strip() for n in names}
                     if part is not form.parts[0] and not any(values.values()):
                         continue  # e.g. no child entered
-                    t[part.resource].append({part.record: rid, **values})
+                    t[part.resource].append(P.mark({part.record: rid, **values}, P.where(line, rid, form.name, row)))
                 continue
             vals = {}
             for i, part in enumerate(form.parts):
@@ -245,11 +257,15 @@ def convert(header: list[str], body: list[tuple[int, list[str]]], items: pd.Data
                            row=line, value=L.shown(rel_id), detail=f"it is reported twice by the {form.respondent}")
                 continue
             sides[rel_id][form.respondent] = (line, vals, form)
+            origin[rel_id, form.respondent] = P.where(line, rid, form.name, row)
             for item in asked[form.name]:
-                t["survey_responses"].append({"relationship_id": rel_id, "respondent": form.respondent,
-                                              "item_id": item, "response": row.get(item, "").strip()})
+                t["survey_responses"].append(P.mark({"relationship_id": rel_id, "respondent": form.respondent,
+                                                     "item_id": item, "response": row.get(item, "").strip()},
+                                                    P.where(line, rid, form.name, row, item)))
             if form.checkbox:
-                t[form.checkbox.resource] += checkbox_rows(form.checkbox, row, line, rel_id, box_codes[form.name], report)
+                cb = form.checkbox
+                t[cb.resource] += [P.mark(r, P.where(line, rid, form.name, row, checkbox_column(cb.name, r[cb.code_field])))
+                                   for r in checkbox_rows(cb, row, line, rel_id, box_codes[form.name], report)]
 
     report.ran("REDCAP_LINK_CONFLICT", SOURCE, None, len(rel_order))
     sides_of = [f.respondent for f in FORMS if f.repeating]
@@ -268,7 +284,7 @@ def convert(header: list[str], body: list[tuple[int, list[str]]], items: pd.Data
                     merged[k] = v
         for who in sides_of:
             merged[f"{who}_report"] = L.TRUE_TEXT if who in sides[rel_id] else L.FALSE_TEXT
-        t["survey_relationships"].append(merged)
+        t["survey_relationships"].append(P.mark(merged, *(origin[rel_id, w] for w in sides_of if w in sides[rel_id])))
     return t
 
 
@@ -307,14 +323,28 @@ def derive_flags(tables: dict[str, pd.DataFrame], typed_items: pd.DataFrame) -> 
         rel[name] = [("" if pd.isna(v) else (L.TRUE_TEXT if v else L.FALSE_TEXT)) for v in mapped]
 
 
+def _provenance(built: dict[str, list[dict]], tables: dict[str, pd.DataFrame], export: Path, report: Report,
+                names: dict[str, str] | None = None) -> bytes:
+    """The package's provenance file: where each row of each table came from in the export (provenance.py);
+    ``names``: the site's own names of the standard's fields and forms, under a crosswalk."""
+    from ...standard.writer import to_csv
+
+    text = {n: to_csv(tables[n], standard.schema(n)) for n in built}
+    sha = next((i["sha256"] for i in report.inputs if i["path"] == report.label(export.name)), "")
+    return P.sidecar(built, text, export.name, sha, names)
+
+
 def import_export(export: str | Path, out: str | Path, *, reference: str | Path | None = None,
-                  force: bool = False, site: str | None = None) -> Imported:
+                  force: bool = False, site: str | None = None, crosswalk: str | Path | None = None,
+                  reader=None, kind: str = SOURCE) -> Imported:
     """Convert ``export`` into a package at ``out`` and validate it.
 
     Nothing is written when the export is unreadable or cannot be converted faithfully (REDCAP_*
     errors); validation findings about the data are reported, and the package is kept so the
     data manager can look at it. ``site``: the site id the package declares (default: the
-    reference package's, e.g. the one `pedcomm init` wrote).
+    reference package's, e.g. the one `pedcomm init` wrote). ``crosswalk``: a crosswalk from the
+    site's own fields and codes (pedcomm.interop.crosswalk), applied first; ``reader`` reads a file
+    other than a REDCap CSV export into the same rows (``kind`` names it), e.g. an SPSS file.
     """
     from ...files.inputs import package_files
     from ...files.outputs import FOLDER, claim
@@ -323,12 +353,13 @@ def import_export(export: str | Path, out: str | Path, *, reference: str | Path 
     report = Report()
     report.meta = {**standard.provenance(), "package": str(out), "source": str(export)}
     reference = reference or shipped_package()
-    with claim(out, kind=FOLDER, command="redcap import", force=force,
-               protect=[export, *package_files(reference)]) as dest:
-        return _import(Path(export), dest, reference, report, site)
+    with claim(out, kind=FOLDER, command="redcap import" if reader is None else "import", force=force,
+               protect=[export, *package_files(reference), *([crosswalk] if crosswalk is not None else [])]) as dest:
+        return _import(Path(export), dest, reference, report, site, crosswalk, reader, kind)
 
 
-def _import(export: Path, dest, reference, report: Report, site: str | None = None) -> Imported:
+def _import(export: Path, dest, reference, report: Report, site: str | None = None,
+            crosswalk: str | Path | None = None, reader=None, kind: str = SOURCE) -> Imported:
     from ...validation.run import validate
     from ..package_io import merge, text_tables, write_package
 
@@ -336,10 +367,17 @@ def _import(export: Path, dest, reference, report: Report, site: str | None = No
     ref_text = text_tables(ref)
     lacking = [n for n in REFERENCE_TABLES if n not in ref_text]
     if lacking:
-        raise FileNotFoundError(f"the reference package {reference} has no readable "
+        raise FileNotFoundError(f"it has no readable "
                                 f"{', '.join(lacking)} (the instruments and sites the dictionary was built from)")
     rows = dictionary_rows(ref_text)
-    parsed = read_export(Path(export), report, S.dictionary_labels(rows))
+    names: dict[str, str] = {}  # the site's own names of the standard's fields and forms, under a crosswalk
+    if crosswalk is None:
+        parsed = (reader or read_export)(Path(export), report, S.dictionary_labels(rows), excel.numeric_columns(rows))
+    else:  # the site's own fields and codes, turned into the standard's first
+        from ..crosswalk import read_through
+
+        parsed = read_through(crosswalk, Path(export), ref_text, report, reader or partial(read_export, foreign=True), kind,
+                              names=names)
     if parsed is None:
         return Imported(report)
     header, body = parsed
@@ -347,7 +385,8 @@ def _import(export: Path, dest, reference, report: Report, site: str | None = No
         return Imported(report)
     check_columns(header, export_columns(rows), report)
     items = ref_text["survey_items"]
-    tables = _ordered(convert(header, body, items, report), items)
+    built = convert(header, body, items, report)
+    tables = _ordered(built, items)
     if report.totals()["error"]:
         return Imported(report)
     derive_flags(tables, ref.tables["survey_items"])
@@ -356,8 +395,11 @@ def _import(export: Path, dest, reference, report: Report, site: str | None = No
     from ...standard.declaration import site_of
 
     validated = write_package(tables, dest, name=re.sub(r"[^a-z0-9._-]", "-", name), site=site or site_of(ref),
-                              title=f"Survey data imported from the REDCap export {Path(export).name}",
-                              description="Survey-study tables converted from a REDCap raw records export by "
-                                          "`pedcomm redcap import`.")
+                              title=f"Survey data imported from the {kind} {Path(export).name}",
+                              description=("Survey-study tables converted from a REDCap raw records export by "
+                                           "`pedcomm redcap import`." if reader is None else
+                                           f"Survey-study tables converted from a {kind} by `pedcomm import`."),
+                              extra={"sources": [report.meta["crosswalk"]]} if crosswalk is not None else None,
+                              files={P.FILE: _provenance(built, tables, Path(export), report, names)})
     validated.report.meta.update(report.meta)
     return Imported(merge(validated.report, report), validated)

@@ -44,10 +44,10 @@ def _cells(line: str, sep: str) -> list[str]:
         return []
 
 
-def separator(first_line: str) -> str | None:
-    """The separator under which the header has a record_id column (commas first)."""
+def separator(first_line: str, record: str = RECORD_ID) -> str | None:
+    """The separator under which the header has the record id column (commas first)."""
     for sep in SEPARATORS:
-        if RECORD_ID in _cells(first_line, sep):
+        if record in _cells(first_line, sep):
             return sep
     return None
 

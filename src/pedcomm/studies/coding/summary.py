@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ...analysis.agreement import NO_DISAGREEMENT
 from ...analysis.summary import StudySummary, SummaryDefinition
 from ...analysis.suppress import CountTable, suppress
 
@@ -73,13 +74,14 @@ def _agreement_table(c, themes: list[str]) -> CountTable:
                              "pool every theme's table (one decision per theme and discussion)."])
 
 
-def _statistics(cells: np.ndarray) -> tuple[float, float, float]:
-    """(percent agreement as a proportion, kappa, its standard error) of one 2x2 table's cells."""
+def _statistics(cells: np.ndarray) -> tuple[float, float, float, str]:
+    """(percent agreement as a proportion, kappa, its standard error, why the table is degenerate
+    or '') of one 2x2 table's cells."""
     from ...analysis.agreement import cohen_kappa_2x2
 
     both, first, second, neither = ([v] for v in cells)
     r = cohen_kappa_2x2(both, first, second, neither).iloc[0]
-    return float(r["observed"]), float(r["kappa"]), float(r["se"])
+    return float(r["observed"]), float(r["kappa"]), float(r["se"]), str(r["degenerate"])
 
 
 def agreement(table: CountTable, threshold: int, zeros: bool) -> list[dict]:
@@ -96,14 +98,19 @@ def agreement(table: CountTable, threshold: int, zeros: bool) -> list[dict]:
             out.append({**entry, "status": "withheld",
                         "reason": f"a number of its agreement table is suppressed (below the threshold {threshold})"})
             continue
-        observed, kappa, se = _statistics(cells)
+        observed, kappa, se, why = _statistics(cells)
         if not np.isfinite(kappa):
             out.append({**entry, "status": "withheld",
                         "reason": "kappa is undefined (both coders never, or always, applied it)"})
             continue
+        if why and why != NO_DISAGREEMENT:
+            out.append({**entry, "status": "withheld", "reason": f"AGREEMENT_DEGENERATE: {why}"})
+            continue
         shared: dict[str, Any] = {**entry, "status": "shared", "percent_agreement": round(observed, 10),
                                   "kappa": round(kappa, 10)}
-        if name != ALL_THEMES:  # the pooled decisions are clustered by discussion: no independent-decisions SE
+        # no standard error where the pooled decisions are clustered by discussion (all themes), nor at
+        # perfect agreement (the Wald standard error is 0 there: meta must not weigh it as infinitely precise)
+        if name != ALL_THEMES and not why:
             shared["se"] = round(se, 10)
         out.append(shared)
     return out

@@ -8,22 +8,28 @@ the checks.
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
-from ...validation import arrowops
+if TYPE_CHECKING:  # imported when a rule runs: the validator's registration needs only INSTRUMENT_OF
+    import numpy as np
+    import pandas as pd
 
 #: The instrument each respondent answers.
 INSTRUMENT_OF = {"parent": "rcs_p", "clinician": "rcs_c"}
 
 
-def _take(values: np.ndarray, idx: np.ndarray, fill=np.nan) -> np.ndarray:
+def _take(values: np.ndarray, idx: np.ndarray, fill=float("nan")) -> np.ndarray:
     """values[idx], with ``fill`` where idx is -1 (no such item)."""
+    import numpy as np
+
     out = values[np.clip(idx, 0, None)] if len(values) else np.full(len(idx), fill)
     return np.where(idx >= 0, out, fill)
 
 
 def _num(series: pd.Series) -> np.ndarray:
+    import numpy as np
+    import pandas as pd
+
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
@@ -33,6 +39,11 @@ def item_flags(responses: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     The one implementation of the challenge rule; the validator, the generator and the analyses
     all call it (through derive_challenge).
     """
+    import numpy as np
+    import pandas as pd
+
+    from ...validation import arrowops
+
     iid = arrowops.index_in(responses["item_id"], items["item_id"])
     cut = _take(_num(items["challenge_cutoff"]), iid)
     worse = _take(arrowops.equals(items["direction"], "higher_is_worse"), iid, False).astype(bool)
@@ -50,6 +61,11 @@ def derive_challenge(responses: pd.DataFrame, items: pd.DataFrame, respondent: s
     Indexed by ``relationship_ids`` when given (aligned with them), else by the relationships
     that have responses.
     """
+    import numpy as np
+    import pandas as pd
+
+    from ...validation import arrowops
+
     flags = item_flags(responses, items)
     mine = arrowops.equals(responses["respondent"], respondent)
     if relationship_ids is None:

@@ -18,8 +18,15 @@ from ... import standard
 from ...analysis.summary import StudySummary, SummaryDefinition, distribution
 from ...analysis.suppress import CountTable
 
-#: DataSHIELD's nfilter.glm: a model may have at most this share of parameters per observation.
-MAX_PARAMETERS_PER_OBSERVATION = 0.33
+
+def _max_parameter_share() -> float:
+    """DataSHIELD's nfilter.glm: a model may have at most this share of parameters per observation
+    (its one home: FEDERATED_SITE_PARAMETERS' parameter in the registry, which federated fits use too)."""
+    from ...validation.registry import parameter
+
+    return float(parameter("FEDERATED_SITE_PARAMETERS", "max_parameter_share"))
+
+
 #: Each level of a binary covariate must span this many clusters (clinicians by default): a coefficient
 #: is then never one or two people's (DataSHIELD's minimum cell count is 3), and a cluster-robust
 #: variance has some clusters to work with.
@@ -83,8 +90,8 @@ def _withheld_reason(X: pd.DataFrame, y: pd.Series, clusters: pd.Series, thresho
             return f"fewer than {minimum_clusters()} clusters (CLUSTERS_TOO_FEW)"
     if n < threshold or events < threshold or n - events < threshold:
         return f"fewer than {threshold} relationships, events or non-events"
-    if X.shape[1] > MAX_PARAMETERS_PER_OBSERVATION * n:
-        return f"more than {MAX_PARAMETERS_PER_OBSERVATION:g} parameters per relationship (DataSHIELD nfilter.glm)"
+    if X.shape[1] > _max_parameter_share() * n:
+        return f"more than {_max_parameter_share():g} parameters per relationship (DataSHIELD nfilter.glm)"
     clusters = clusters.reset_index(drop=True)
     for col in X.columns:
         v = X[col].reset_index(drop=True)
@@ -98,9 +105,34 @@ def _withheld_reason(X: pd.DataFrame, y: pd.Series, clusters: pd.Series, thresho
     return None
 
 
+def _shared_warnings(fit) -> list[str]:
+    """The findings of a shared model in words that reveal no count the summary does not share
+    (no cell size: a zero cell may be a suppressed count)."""
+    out = []
+    for f in fit.findings:
+        if f.code == "MODEL_SEPARATION":
+            out.append(f"MODEL_SEPARATION: separated term(s) {', '.join(fit.separated)} (an empty cell): shared as a "
+                       "bias-reduced (Firth-type) fit")
+        elif f.code == "CLUSTERS_DOMINANT":
+            out.append(f"CLUSTERS_DOMINANT: the {f.field} clusters are dominated by a few (effective number below "
+                       f"{parameter_text('CLUSTERS_DOMINANT')}): the standard errors may be too small")
+        elif f.code == "MODEL_FEW_EVENTS":
+            out.append(f"MODEL_FEW_EVENTS: {f.value} events per estimated term (fewer than "
+                       f"{parameter_text('MODEL_FEW_EVENTS')})")
+    return out + list(fit.notes)
+
+
+def parameter_text(code: str) -> str:
+    from ...validation.registry import parameter
+
+    return f"{parameter(code, 'minimum'):g}"
+
+
 def model_summaries(frame: pd.DataFrame, settings, threshold: int) -> list[dict]:
-    """Each survey model's estimates (log odds ratios) and covariance, or why it is withheld."""
-    from ...analysis.models import fit_logistic
+    """Each survey model's estimates (log odds ratios) and covariance, or why it is withheld. Every
+    model goes through pedcomm.analysis.guarded: a separated model is shared only as its
+    bias-reduced (Firth-type) fit, marked (``estimator``, ``separated``, ``warnings``)."""
+    from ...analysis.guarded import fit_guarded
     from .analysis.design import config, design
 
     out = []
@@ -108,29 +140,27 @@ def model_summaries(frame: pd.DataFrame, settings, threshold: int) -> list[dict]
         X, y, groups = design(frame, name)
         entry = {"name": name, "title": spec["title"], "outcome": spec["outcome"], "terms": list(X.columns)}
         reason = _withheld_reason(X, y, groups[settings.dimensions[0]], threshold, groups[settings.dimensions])
-        res = None
+        fit = None
         if reason is None:
-            caught: list[str] = []
-            try:
-                res = fit_logistic(X, y, groups[settings.dimensions], settings.method, correlation=settings.correlation,
-                                   caught=caught, correction=settings.correction)
-                if res is None:
-                    raise ArithmeticError("no estimate")
-                cov = np.asarray(res.cov_params(), dtype=float)
-                coef = np.asarray(res.params, dtype=float)
-                if not (np.isfinite(coef).all() and np.isfinite(cov).all()):
-                    reason = "the model could not be estimated (non-finite estimates)"
-            except (ValueError, np.linalg.LinAlgError, ArithmeticError) as e:
-                reason = f"the model could not be estimated ({type(e).__name__})"
-        if reason is not None:
-            out.append({**entry, "status": "withheld", "reason": reason})
+            fit = fit_guarded(X, y, groups[settings.dimensions], model=name, method=settings.method,
+                              correlation=settings.correlation, correction=settings.correction, level=settings.level)
+            if not fit.fitted:
+                reason = f"the model could not be estimated: {fit.reason}"
+            elif fit.not_estimable:
+                reason = "; ".join(f"the term {t} cannot be estimated ({why}; MODEL_TERM_NOT_ESTIMABLE)"
+                                   for t, why in fit.not_estimable.items())
+        if reason is not None or fit is None or fit.cov is None:
+            out.append({**entry, "status": "withheld", "reason": reason or "the model could not be estimated"})
             continue
-        out.append({**entry, "status": "shared",
-                    "coef": [round(float(v), 10) for v in coef],
-                    "cov": [[round(float(v), 12) for v in row] for row in cov],
-                    "n_relationships": int(len(y)), "events": int(y.sum()),
-                    "n_clusters": int(min(groups[d].nunique() for d in settings.dimensions)),
-                    "warnings": sorted(set(caught)) + (res.notes if res is not None else [])})
+        shared = {**entry, "status": "shared",
+                  "coef": [round(float(v), 10) for v in fit.coef],
+                  "cov": [[round(float(v), 12) for v in row] for row in fit.cov],
+                  "n_relationships": int(len(y)), "events": int(y.sum()),
+                  "n_clusters": int(min(groups[d].nunique() for d in settings.dimensions)),
+                  "warnings": _shared_warnings(fit)}
+        if fit.bias_reduced:
+            shared |= {"estimator": "bias_reduced", "separated": list(fit.separated)}
+        out.append(shared)
     return out
 
 
@@ -170,11 +200,13 @@ def build(t: dict[str, pd.DataFrame], threshold: int, zeros: bool, options: dict
 
 
 def rule(threshold: int) -> str:
+    from ...analysis.clusters import minimum_clusters
+
     return (f"models are shared only with at least {threshold} relationships, events, non-events and "
             f"relationships at each level of a binary covariate, and at most "
-            f"{MAX_PARAMETERS_PER_OBSERVATION:g} parameters per relationship; each level of a binary covariate "
+            f"{_max_parameter_share():g} parameters per relationship; each level of a binary covariate "
             f"must also span at least {MIN_CLUSTERS_PER_LEVEL} clusters, and each clustering "
-            "variable have at least CLUSTERS_TOO_FEW's minimum")
+            f"variable have at least {minimum_clusters()} clusters")
 
 
 def labels() -> dict[str, str]:
@@ -216,7 +248,9 @@ def schema() -> dict:
                             "cov": {"type": "array", "maxItems": 100,
                                     "items": {"type": "array", "maxItems": 100, "items": {"type": "number"}}},
                             "n_relationships": count, "events": count, "n_clusters": count,
-                            "warnings": {"type": "array", "maxItems": 50, "items": {"$ref": "#/$defs/text"}}},
+                            "warnings": {"type": "array", "maxItems": 50, "items": {"$ref": "#/$defs/text"}},
+                            "estimator": {"enum": ["standard", "bias_reduced"]},
+                            "separated": {"type": "array", "maxItems": 100, "uniqueItems": True, "items": name}},
              "required": ["coef", "cov", "n_relationships", "events", "n_clusters"], "additionalProperties": False},
             {"properties": {**{k: True for k in common}, "status": {"const": "withheld"}, "reason": {"$ref": "#/$defs/text"}},
              "required": ["reason"], "additionalProperties": False},

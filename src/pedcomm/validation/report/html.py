@@ -18,6 +18,7 @@ from ..hints import hints
 from ..registry import spec
 from ..words import plural
 from . import Report
+from .origin import annotate, where
 from .render import code_count, codes_in_order, report_severity, verdict, verdict_advice
 
 #: One stylesheet for every HTML page pedcomm writes for people (reports, summaries, dashboards).
@@ -35,10 +36,13 @@ h1 { font-size: 1.5em; margin: 0 0 4px; } h2 { font-size: 1.2em; margin: 28px 0 
 .verdict p { margin: 6px 0 0; font-size: 1.05em; }
 .v-valid { background: var(--ok); } .v-invalid, .v-unreadable { background: var(--err); }
 .v-warning { background: var(--warn); }
-table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; font-size: 0.92em; }
+.scroll { overflow-x: auto; max-width: 100%; margin: 6px 0 12px; -webkit-overflow-scrolling: touch; }
+table { border-collapse: collapse; width: 100%; font-size: 0.92em; }
 th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: var(--bg); } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.92em; }
+h1, h2, h3, p, li, footer, .verdict, .remedy, .hint, pre { overflow-wrap: anywhere; }
+pre { white-space: pre-wrap; }
 .sev { display: inline-block; border-radius: 10px; padding: 0 8px; color: #fff; font-size: 0.85em; font-weight: 600; }
 .sev-error { background: var(--err); } .sev-warning { background: var(--warn); } .sev-info { background: var(--info); }
 .sev-passed { background: var(--ok); } .sev-not_applicable { background: var(--muted); } .sev-failed { background: var(--err); }
@@ -48,7 +52,10 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 .synthetic { font-weight: 700; color: var(--warn); }
 td.suppressed { color: var(--muted); font-style: italic; background: var(--bg); }
 footer { margin-top: 32px; color: var(--muted); font-size: 0.85em; }
-@media print { .verdict { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
+td .why { display: block; color: var(--muted); font-size: 0.85em; }
+@media (max-width: 600px) { body { padding: 12px; font-size: 14px; } .verdict { padding: 12px 14px; }
+                            .verdict .status { font-size: 1.6em; } .check { padding: 4px 8px 8px; } }
+@media print { .verdict { -webkit-print-color-adjust: exact; print-color-adjust: exact; } .scroll { overflow: visible; } }
 """
 
 
@@ -71,7 +78,23 @@ def table(header: list[str], rows: list[list[str]], numeric: frozenset[int] | se
     head = "".join(f"<th{num if i in numeric else ''}>{h}</th>" for i, h in enumerate(header))
     body = "".join("<tr>" + "".join(f"<td{num if i in numeric else ''}>{c}</td>" for i, c in enumerate(r))
                    + "</tr>\n" for r in rows)
-    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n"
+    return scrolling(f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>")
+
+
+def scrolling(html: str) -> str:
+    """A table in a box of the page's width that scrolls sideways when the table is wider (a phone)."""
+    return f"<div class=\"scroll\">{html}</div>\n"
+
+
+def when(iso) -> str:
+    """'2026-12-03T09:30:00+00:00' as '2026-12-03 09:30 UTC' (other text as it is)."""
+    from datetime import UTC, datetime
+
+    try:
+        t = datetime.fromisoformat(str(iso))
+    except ValueError:
+        return str(iso)
+    return t.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if t.tzinfo else t.strftime("%Y-%m-%d %H:%M")
 
 
 def badge(kind: str, text: str | None = None) -> str:
@@ -86,7 +109,8 @@ def to_html(report: Report) -> str:
     parts = [f"<h1>Validation report{(' for site ' + e(site)) if site else ''}</h1>",
              f"<p class=\"meta\">Package <code>{e(meta.get('package'))}</code>; pedcomm {e(meta.get('version'))}, "
              f"standard {e(meta.get('schema_version'))}"
-             + (f"; validated {e(meta.get('validated_at'))}" if meta.get("validated_at") else "") + ".</p>",
+             + (f"; validated <time datetime=\"{e(meta['validated_at'])}\">{e(when(meta['validated_at']))}</time>"
+                if meta.get("validated_at") else "") + ".</p>",
              f"<div class=\"verdict {klass}\"><div class=\"status\">{e(status.upper())}</div>"
              f"<p>{e(verdict(report).split(': ', 1)[1])}.</p><p>{e(verdict_advice(report))}</p></div>"]
     if meta.get("refused"):
@@ -104,6 +128,7 @@ def to_html(report: Report) -> str:
     by_code = defaultdict(list)
     for f in report.sorted_findings():
         by_code[f.code].append(f)
+    origins = annotate(report)
     for code in codes:
         s = spec(code)
         n, listed = code_count(report, code), by_code.get(code, [])
@@ -112,9 +137,11 @@ def to_html(report: Report) -> str:
         parts.append(f"<div class=\"remedy\"><strong>What to do:</strong> {e(s.action)} "
                      f"<span class=\"muted\">(more: <code>{e(see(code))}</code>)</span></div>")
         if listed:
+            traced = any(id(f) in origins for f in listed)  # rows of an imported file: where in its source
             rows = [[e(f.resource or "(package)"), e("" if f.row is None else f.row), f"<span class=\"mono\">{e(f.record)}</span>",
-                     e(f.field), e(f.message)] for f in listed]
-            parts.append(table(["Table", "Row in file", "Record id", "Column", "Problem"], rows, numeric={1}))
+                     e(f.field), *([e(where(origins, f))] if traced else []), e(f.message)] for f in listed]
+            parts.append(table(["Table", "Row in file", "Record id", "Column", *(["In the source file"] if traced else []),
+                                "Problem"], rows, numeric={1}))
         if n > len(listed):
             parts.append(f"<p class=\"muted\">{plural(n - len(listed), 'more finding')} not listed (all are counted; "
                          "raise --max-findings to list them).</p>")

@@ -10,6 +10,8 @@ from ..hints import hints
 from ..registry import spec
 from ..words import plural
 from . import Report
+from .html import when
+from .origin import annotate, where
 from .render import code_count, codes_in_order, report_severity, verdict, verdict_advice
 from .safe import md
 
@@ -26,7 +28,7 @@ def to_markdown(report: Report) -> str:
            f"**{report.status.upper()}**: {md(verdict(report).split(': ', 1)[1])}.", "",
            md(verdict_advice(report)), "",
            f"Package `{md(meta.get('package'))}`; pedcomm {md(meta.get('version'))}, standard {md(meta.get('schema_version'))}"
-           + (f"; validated {md(meta.get('validated_at'))}" if meta.get("validated_at") else "") + ".", ""]
+           + (f"; validated {md(when(meta['validated_at']))}" if meta.get("validated_at") else "") + ".", ""]
     grouped = hints(report)
     if grouped:
         out += ["## One cause, many findings", ""]
@@ -35,6 +37,7 @@ def to_markdown(report: Report) -> str:
     for f in report.sorted_findings():
         by_code[f.code].append(f)
     codes = codes_in_order(report)
+    origins = annotate(report)
     if codes:
         out += ["## Findings by check", ""]
     for code in codes:
@@ -43,9 +46,10 @@ def to_markdown(report: Report) -> str:
         out += [f"### {code} {md(s.title)} ({report_severity(report, code)}, {plural(n, 'finding')})", "",
                 f"What to do: {md(s.action)} (more: `{see(code)}`)", ""]
         if listed:
-            out += _table(["Table", "Row in file", "Record id", "Column", "Problem"],
-                          [[f.resource or "(package)", "" if f.row is None else f.row, f.record, f.field, f.message]
-                           for f in listed])
+            traced = any(id(f) in origins for f in listed)  # rows of an imported file: where in its source
+            out += _table(["Table", "Row in file", "Record id", "Column", *(["In the source file"] if traced else []), "Problem"],
+                          [[f.resource or "(package)", "" if f.row is None else f.row, f.record, f.field,
+                            *([where(origins, f)] if traced else []), f.message] for f in listed])
         if n > len(listed):
             out += [f"{plural(n - len(listed), 'more finding')} not listed (all are counted).", ""]
     out += ["## Checks that could not run", ""]

@@ -15,6 +15,7 @@ from ..hints import hints
 from ..registry import spec
 from ..words import plural
 from . import Report
+from .origin import annotate
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 SEVERITY_ORDER = ("error", "warning", "info")
@@ -53,6 +54,7 @@ def verdict_advice(report: Report) -> str:
 
 def as_dict(report: Report) -> dict:
     totals = report.totals()
+    origins = annotate(report)  # where rows of an imported package came from (origin.py)
     return {
         **report.meta,
         "status": report.status,
@@ -69,7 +71,9 @@ def as_dict(report: Report) -> dict:
         "skipped": [{"code": r.code, "resource": r.resource, "field": r.field, "reason": r.reason}
                     for r in report.skipped()],
         "hints": [h.as_dict() for h in hints(report)],
-        "findings": [{**f.as_dict(), "see": see(f.code)} for f in report.sorted_findings()],
+        "findings": [{**f.as_dict(), "see": see(f.code),
+                      **({"source": [o.as_dict() for o in origins[id(f)]]} if id(f) in origins else {})}
+                     for f in report.sorted_findings()],
     }
 
 
@@ -84,6 +88,7 @@ def to_terminal(report: Report, console) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    origins = annotate(report)
     by_resource = defaultdict(list)
     for f in report.sorted_findings():
         by_resource[f.resource or "(package)"].append(f)
@@ -94,18 +99,27 @@ def to_terminal(report: Report, console) -> None:
             console.print(f"  [{SEVERITY_STYLE[f.severity]}]{f.severity}[/] {f.code}"
                           + (f" ({escape(f.field)})" if f.field else "") + f": {escape(f.message)}", soft_wrap=True)
     for resource, findings in by_resource.items():
-        t = Table(title=escape(resource), title_justify="left", show_lines=False, expand=False)
-        has_record = any(f.record for f in findings)
+        traced = all(id(f) in origins for f in findings)  # rows of an imported file: named as in its source
+        first = origins[id(findings[0])][0] if traced else None
+        title = escape(resource) + (f" (rows from {escape(first.file)})" if first else "")
+        t = Table(title=title, title_justify="left", show_lines=False, expand=False)
+        has_record = traced or any(f.record for f in findings)
         wide = console.width >= 120  # a narrow terminal shows the severity by the code's colour (and in the summary)
-        cols = ("Row", *(("Record",) if has_record else ()), "Field", "Code", *(("Severity",) if wide else ()), "Message")
+        row_col, record_col = (("Row", f"{first.tool} record") if first else ("Row", "Record"))
+        cols = (row_col, *((record_col,) if has_record else ()), "Field", "Code", *(("Severity",) if wide else ()), "Message")
         for col in cols:
             fixed = col in ("Row", "Code", "Severity")  # short and meaningful only whole
-            t.add_column(col, overflow="fold", no_wrap=fixed, max_width=24 if col in ("Field", "Record") else None)
+            t.add_column(col, overflow="fold", no_wrap=fixed, max_width=24 if col in ("Field", record_col) else None)
         for f in findings:
             # data values reach the message: never let them be read as rich markup ('[/b]')
             style = SEVERITY_STYLE[f.severity]
-            t.add_row("" if f.row is None else str(f.row), *((escape(f.record or ""),) if has_record else ()),
-                      escape(f.field or ""), f"[{style}]{f.code}[/]", *((f"[{style}]{f.severity}[/]",) if wide else ()),
+            row, record, field = ("" if f.row is None else str(f.row)), (f.record or ""), (f.field or "")
+            if traced:  # the export's row, the REDCap record with its instrument and instance, and its field
+                row = ", ".join(str(o.row) for o in origins[id(f)])
+                record = "; ".join(o.short() for o in origins[id(f)])
+                field = ", ".join(dict.fromkeys(o.field or field for o in origins[id(f)]))
+            t.add_row(row, *((escape(record),) if has_record else ()),
+                      escape(field), f"[{style}]{f.code}[/]", *((f"[{style}]{f.severity}[/]",) if wide else ()),
                       escape(f.message))
         console.print(t)
         counted = sum(n for (code, res, _), n in report.counts.items() if (res or "(package)") == resource)

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ....analysis import clustered
-from ....analysis.agreement import KAPPA_CI, cohen_kappa_2x2
+from ....analysis.agreement import KAPPA_BOUNDARY, KAPPA_CI, cohen_kappa_2x2
 from ....analysis.clusters import REFUSED, check_clusters
 from ....analysis.rounding import fmt
 from ....analysis.table import Table
@@ -144,7 +144,7 @@ def code_cells_frames(first: pd.DataFrame, second: pd.DataFrame, disc: pd.Series
 
 def _clustered(frames, disc: pd.Series, level: float):
     """Pooled kappa over every (discussion, item) decision, clustered by discussion; None when the
-    discussions are fewer than CLUSTERS_TOO_FEW's minimum or kappa is undefined."""
+    discussions are fewer than the fewest clusters pedcomm accepts (CLUSTERS_TOO_FEW) or kappa is undefined."""
     a, b = frames
     if a.size == 0 or REFUSED in check_clusters({"pooled kappa": {"discussion_id": len(disc)}}).codes():
         return None
@@ -154,7 +154,21 @@ def _clustered(frames, disc: pd.Series, level: float):
 
 
 def _kappa_text(k, lo, hi) -> str:
-    return "n/a" if pd.isna(k) else f"{fmt(k, 2)} ({fmt(lo, 2)} to {fmt(hi, 2)})"
+    if pd.isna(k):
+        return "n/a"
+    return f"{fmt(k, 2)} (no interval: a coder never, or always, applied it)" if pd.isna(lo) else \
+        f"{fmt(k, 2)} ({fmt(lo, 2)} to {fmt(hi, 2)})"
+
+
+def agreement_findings(data: pd.DataFrame) -> list:
+    """AGREEMENT_DEGENERATE for the codes and themes whose 2x2 table has no disagreement or a
+    coder who never (or always) applied it."""
+    from ....analysis.agreement_checks import degenerate_tables
+
+    names = np.where(data["level"] == "code", data["code_id"], np.where(data["level"] == "theme", data["theme_id"],
+                                                                         data["name"]))
+    cells = zip(data["both"], data["primary_only"], data["second_only"], data["neither"])
+    return degenerate_tables("intercoder agreement", [(str(n), tuple(int(v) for v in c)) for n, c in zip(names, cells)])
 
 
 def agreement(c: Coding) -> Table:
@@ -181,7 +195,8 @@ def agreement(c: Coding) -> Table:
         f"{n} double-coded discussions of the analytic sample ({n} of {len(c.coded)} coded discussions; {coders} coders). "
         "Both / Primary only / Second only / Neither: discussions in which the primary and the second coder applied "
         "the code (theme); theme rows: any of the theme's codes.",
-        f"Agreement: (Both + Neither) / {n}. Kappa: Cohen's kappa on presence per discussion, {KAPPA_CI}; n/a where "
+        f"Agreement: (Both + Neither) / {n}. Kappa: Cohen's kappa on presence per discussion, {KAPPA_CI} ({KAPPA_BOUNDARY} "
+        "where the coders never disagree; no interval where one coder never, or always, applied it); n/a where "
         "undefined (both coders never, or always, applied it); Wald limits truncated to [-1, 1] (with few "
         "discussions they are rough). Pooled rows: one 2x2 table over all code (theme) x "
         "discussion decisions.",
@@ -189,6 +204,7 @@ def agreement(c: Coding) -> Table:
         f"discussion decisions; {clustered.WALD_LINEARIZED.format(clusters='discussion_id')} (G/(G-1)), limits "
         "truncated to [-1, 1]. Per code (theme) each discussion is one decision: nothing to cluster.",
         *cluster_notes,
+        *[f"{f.code}: {f.message}" for f in agreement_findings(data)],
         "Span IoU: seconds of the recording covered by both coders' segments of the code (theme) over the seconds "
         "covered by either, summed over the discussions in which either applied it (overall rows: over all codes or "
         "themes too); n/a where neither coder applied it.",

@@ -8,7 +8,7 @@ import pandas as pd
 from ....analysis.agreement import KAPPA_CI
 from ....analysis.clusters import check_clusters
 from ....analysis.result import Options, StudyResult
-from .agreement import agreement
+from .agreement import agreement, agreement_findings
 from .codebook import codebook
 from .cohort import cohort
 from .cooccurrence import cooccurrence
@@ -43,6 +43,7 @@ def run(t: dict[str, pd.DataFrame], options: Options) -> StudyResult:
     }
     judged = check_clusters({"pooled intercoder kappa": {"discussion_id": len(c.double)}}) if len(c.double) else None
     findings = [] if judged is None else list(judged.findings)  # CLUSTERS_FEW, or TOO_FEW: interval not given
+    findings += agreement_findings(tables[-1].data)  # AGREEMENT_DEGENERATE
     return StudyResult("coding", tables, values, shown, assumptions(), "src/pedcomm/studies/coding/coding.yaml",
                        [heatmap, course_plot], findings)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -91,7 +92,7 @@ def clinician_variables(clinicians: pd.DataFrame, cfg: dict | None = None) -> pd
     return out
 
 
-def analysis_frame(t: dict[str, pd.DataFrame], cfg: dict | None = None) -> pd.DataFrame:
+def analysis_frame(t: Mapping[str, pd.DataFrame], cfg: dict | None = None) -> pd.DataFrame:
     """One row per relationship with outcomes (float 0/1) and every model covariate."""
     rel = t["survey_relationships"]
     f = pd.DataFrame({

@@ -3,14 +3,13 @@ challenge), with the estimation settings chosen in survey.yaml or on the command
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ....analysis.compare import Reproduced
-from ....analysis.models import fit_logistic
+from ....analysis.guarded import PROFILE, WALD_LARGER, fit_guarded
 from ....analysis.rounding import fmt, fmt_p, p_data
 from ....analysis.table import Table
 from .design import config, design
@@ -34,6 +33,8 @@ TERM_LABELS = {
 
 #: Short names accepted for the clustering variables; two joined by '+' cluster two-way.
 CLUSTER_ALIASES = {"clinician": "clinician_id", "parent": "parent_id", "site": "site_id"}
+#: Marks a separated term's odds ratio in the tables (bias-reduced estimate; see the notes).
+SEPARATED_MARK = "[separated]"
 COVARIANCE_NAMES = {"none": "uncorrected", "bias_reduced": "bias-reduced (Mancl-DeRouen)"}
 
 
@@ -111,6 +112,21 @@ class ModelSettings:
         est = "GEE" if self.method == "gee" else "GLM"
         return f"Wald, {est}, {COVARIANCE_NAMES[self.correction]} sandwich clustered by {' and '.join(self.dimensions)}"
 
+    def interval_method(self, kind: str, bias_reduced: bool) -> str:
+        """How one term's interval was computed (pedcomm.analysis.guarded's kinds), in a few words:
+        ``ci_method`` for an ordinary fit; the bias-reduced (Firth-type) fit of a separated model;
+        the separated terms' own intervals."""
+        if not bias_reduced:
+            return self.ci_method()
+        est = "bias-reduced GEE (Firth-type)" if self.method == "gee" else "Firth penalized likelihood (GLM)"
+        sandwich = f"{COVARIANCE_NAMES[self.correction]} sandwich clustered by {' and '.join(self.dimensions)}"
+        if kind == PROFILE:
+            return (f"profile penalized likelihood, {est}, widened by the ratio of the {sandwich} variance to the "
+                    "model-based one when above 1 (separated term)")
+        if kind == WALD_LARGER:
+            return f"Wald, {est}, the larger of the {sandwich} and the model-based standard error (separated term)"
+        return f"Wald, {est}, {sandwich}"
+
     def as_dict(self) -> dict:
         d = asdict(self)
         if self.method != "gee":
@@ -134,6 +150,20 @@ class FittedModel:
     events: int
     dependence: float | None  # GEE working-correlation parameter
     warnings: list[str]
+    #: log-odds interval and p-value per term (NaN where not estimated), how each interval was computed
+    #: (pedcomm.analysis.guarded), and what the checks found (analysis.guarded.GuardedFit)
+    lower: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    upper: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    p: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    intervals: list[str] = field(default_factory=list)
+    bias_reduced: bool = False
+    separated: list[str] = field(default_factory=list)
+    not_estimable: dict[str, str] = field(default_factory=dict)
+    findings: list = field(default_factory=list)
+    status: str = "fitted"  # or "refused": no estimate is shown (``reason``)
+    reason: str = ""
+    cov: np.ndarray | None = None  # of the estimated terms (``kept``)
+    kept: list[str] = field(default_factory=list)
 
 
 def cluster_counts(groups: pd.DataFrame, settings: ModelSettings) -> dict[str, int]:
@@ -142,35 +172,56 @@ def cluster_counts(groups: pd.DataFrame, settings: ModelSettings) -> dict[str, i
 
 def fit(frame: pd.DataFrame, name: str, settings: ModelSettings, cfg: dict | None = None,
         drop: tuple[str, ...] = ()) -> FittedModel:
-    """Fit one model of survey.yaml (``parent`` or ``clinician``) on its complete cases."""
+    """Fit one model of survey.yaml (``parent`` or ``clinician``) on its complete cases, through the
+    checks of pedcomm.analysis.guarded: a refused model (no events, not estimable) comes back with
+    ``status`` "refused", every estimate NaN and the finding that says why."""
     cfg = cfg or config()
     X, y, groups = design(frame, name, cfg, drop)
-    caught: list[str] = []
-    res = fit_logistic(X, y, groups[settings.dimensions], settings.method, correlation=settings.correlation,
-                       caught=caught, correction=settings.correction)
-    if res is None:
-        raise RuntimeError(f"the {name} model could not be estimated: {'; '.join(caught) or 'no reason given'}")
+    g = fit_guarded(X, y, groups[settings.dimensions], model=name, method=settings.method,
+                    correlation=settings.correlation, correction=settings.correction, level=settings.level)
     return FittedModel(
-        name, cfg["models"][name]["title"], list(X.columns), np.asarray(res.params, dtype=float),
-        np.asarray(res.bse, dtype=float), len(y), groups["parent_id"].nunique(),
+        name, cfg["models"][name]["title"], list(X.columns), g.coef, g.se, len(y), groups["parent_id"].nunique(),
         groups["clinician_id"].nunique(), cluster_counts(groups, settings), int(y.sum()),
-        res.dependence if settings.method == "gee" else None, sorted(set(caught)) + res.notes)
+        g.dependence if settings.method == "gee" else None, g.notes, g.lower, g.upper, g.p, g.intervals,
+        g.bias_reduced, g.separated, g.not_estimable, g.findings, g.status, g.reason, g.cov, g.kept)
+
+
+def term_status(m: FittedModel, term: str) -> str:
+    """'' for an ordinary estimate; else what is special about the term's row: separated,
+    not estimable, or the model refused (with the code)."""
+    if m.status != "fitted":
+        return m.reason
+    if term in m.not_estimable:
+        return f"not estimable: {m.not_estimable[term]} (MODEL_TERM_NOT_ESTIMABLE)"
+    if term in m.separated:
+        return "separated: bias-reduced (Firth-type) estimate (MODEL_SEPARATION)"
+    return ""
 
 
 def clusters_text(n_clusters: dict[str, int]) -> str:
     return " and ".join(f"{n} {d.removesuffix('_id')} clusters" for d, n in n_clusters.items())
 
 
-def _estimates(m: FittedModel, level: float) -> pd.DataFrame:
-    z = float(stats.norm.ppf(0.5 + level / 2))
-    p = 2 * stats.norm.sf(np.abs(m.coef / m.se))
+def _estimates(m: FittedModel, settings: ModelSettings) -> pd.DataFrame:
+    estimated = np.isfinite(m.coef)
     return pd.DataFrame({
         "model": m.name, "term": m.terms, "label": [TERM_LABELS.get(t, t) for t in m.terms],
         "log_or": m.coef, "se": m.se, "odds_ratio": np.exp(m.coef),
-        "ci_lower": np.exp(m.coef - z * m.se), "ci_upper": np.exp(m.coef + z * m.se), "p_value": p,
+        "ci_lower": np.exp(m.lower), "ci_upper": np.exp(m.upper), "p_value": m.p,
         "n_relationships": m.n_relationships, "n_parents": m.n_parents, "n_clinicians": m.n_clinicians,
         "n_clusters": min(m.n_clusters.values()), "clusters": clusters_text(m.n_clusters), "events": m.events,
+        "ci_method": [settings.interval_method(kind, m.bias_reduced) if ok else "" for kind, ok in zip(m.intervals, estimated)],
+        "estimator": [("bias-reduced (Firth-type)" if m.bias_reduced else "standard") if ok else "not estimated"
+                      for ok in estimated],
+        "status": [term_status(m, t) for t in m.terms],
     })
+
+
+def _or_text(r) -> str:
+    if r.status and not np.isfinite(r.odds_ratio):
+        return f"not estimated ({r.status})"
+    text = f"{fmt(r.odds_ratio, 2)} ({fmt(r.ci_lower, 2)}-{fmt(r.ci_upper, 2)})"
+    return f"{text} {SEPARATED_MARK}" if r.status else text
 
 
 def models(frame: pd.DataFrame, settings: ModelSettings, findings: list | None = None
@@ -178,28 +229,30 @@ def models(frame: pd.DataFrame, settings: ModelSettings, findings: list | None =
     """Both models: one table, the reproduced odds ratios (``{model}_model.or.{term}``), the fits.
     ``findings``: CLUSTERS_FEW warnings of the run, written into the notes."""
     fitted = [fit(frame, name, settings) for name in config()["models"]]
-    data = pd.concat([_estimates(m, settings.level) for m in fitted], ignore_index=True)
-    data["ci_method"] = settings.ci_method()
+    data = estimates(fitted, settings, rounded=False)
     values = {f"{r.model}_model.or.{r.term}": Reproduced(float(r.odds_ratio), float(r.ci_lower), float(r.ci_upper),
-                                                         ci_method=settings.ci_method())
-              for r in data.itertuples(index=False)}
+                                                         ci_method=r.ci_method)
+              for r in data.itertuples(index=False) if np.isfinite(r.odds_ratio)}
     shown = data[data["term"] != "const"]
     conf = f"{settings.level:.0%}"
     display = pd.DataFrame({
         "Model": [config()["models"][m]["title"] for m in shown["model"]],
         "Characteristic": shown["label"],
-        f"Odds ratio ({conf} CI)": [f"{fmt(o, 2)} ({fmt(lo, 2)}-{fmt(hi, 2)})"
-                                    for o, lo, hi in zip(shown["odds_ratio"], shown["ci_lower"], shown["ci_upper"])],
-        "p": [fmt_p(p) for p in shown["p_value"]],
+        f"Odds ratio ({conf} CI)": [_or_text(r) for r in shown.itertuples(index=False)],
+        "p": [fmt_p(p) if np.isfinite(p) else "" for p in shown["p_value"]],
     })
-    for c in ("log_or", "se", "odds_ratio", "ci_lower", "ci_upper"):
-        data[c] = data[c].round(6)
-    data["p_value"] = [p_data(p) for p in data["p_value"]]
+    data = _rounded(data)
     notes = [f"Estimation (every CI and p-value of this table): {settings.describe()}."]
     for m in fitted:
         extra = f"; working correlation {fmt(m.dependence, 3)}" if m.dependence is not None else ""
         notes.append(f"{m.title}: {m.n_relationships} relationships ({m.events} challenging), {m.n_parents} parents, "
                      f"{m.n_clinicians} clinicians; {clusters_text(m.n_clusters)}{extra}.")
+        for f in m.findings:
+            notes.append(f"{f.code}: {f.message}")
+        if m.bias_reduced:
+            notes.append(f"{SEPARATED_MARK} {m.title}: separated terms ({', '.join(m.separated)}); the model is fitted by "
+                         "Firth-type bias reduction (penalized likelihood; for the GEE, the bias-reduced estimating "
+                         "equations) and each row's interval method is in the CSV's ci_method.")
         for w in m.warnings:
             notes.append(f"Estimation warning ({m.name} model): {w}")
     notes += [f"{f.code}: {f.message}" for f in findings or [] if f.code == "CLUSTERS_FEW"]
@@ -209,3 +262,18 @@ def models(frame: pd.DataFrame, settings: ModelSettings, findings: list | None =
         terms = "; ".join(TERM_LABELS.get(c, c) for c in spec["covariates"])
         notes.append(f"{spec['title']} covariates: {terms}. {spec['assumption']}")
     return Table("survey_models", "Multivariable models of challenging relationships", data, display, notes), values, fitted
+
+
+def estimates(fitted: list[FittedModel], settings: ModelSettings, rounded: bool = True) -> pd.DataFrame:
+    """The rows of survey_models.csv for fitted models (however they were fitted: here, or by a
+    federated fit from the sites' sums), rounded as the file writes them unless ``rounded`` is False."""
+    data = pd.concat([_estimates(m, settings) for m in fitted], ignore_index=True)
+    return _rounded(data) if rounded else data
+
+
+def _rounded(data: pd.DataFrame) -> pd.DataFrame:
+    for c in ("log_or", "se", "odds_ratio", "ci_lower", "ci_upper"):
+        data[c] = data[c].round(6)
+    data["p_value"] = [p_data(p) for p in data["p_value"]]
+    return data
+

@@ -115,6 +115,15 @@ def prevalence(frame: pd.DataFrame, level: float = 0.95, dimensions: list[str] |
     return Table("survey_prevalence", "Prevalence of challenging relationships", data, display, notes), values
 
 
+def agreement_findings(frame: pd.DataFrame) -> list:
+    """AGREEMENT_DEGENERATE when the parent-clinician 2x2 table has no disagreement or a constant reporter."""
+    from ....analysis.agreement_checks import degenerate_tables
+
+    t = crosstab(frame)
+    return degenerate_tables("parent-clinician agreement", [("the parent and clinician reports",
+                                                             (t[0, 0], t[0, 1], t[1, 0], t[1, 1]))])
+
+
 def agreement(frame: pd.DataFrame, level: float = 0.95, dimensions: list[str] | None = None) -> Table:
     """Parent-clinician agreement among relationships with both reports (2x2, kappa, the difference
     of the two prevalences, McNemar), each with a naive and a clustered interval or p-value."""
@@ -142,7 +151,7 @@ def agreement(frame: pd.DataFrame, level: float = 0.95, dimensions: list[str] | 
         ("observed_agreement", "Observed agreement, %", n, 100 * k.observed, *blank[1:]),
         ("chance_agreement", "Agreement expected by chance, %", n, 100 * k.expected, *blank[1:]),
         ("kappa", "Cohen's kappa", n, k.kappa, k.lower, k.upper, None, k.method, ck.lower, ck.upper, None,
-         wald + ", limits truncated to [-1, 1]"),
+         ck.note if ck.note.startswith("no clustered interval") else wald + ", limits truncated to [-1, 1]"),
         ("difference", "Clinician minus parent prevalence, percentage points", n, 100 * diff.estimate,
          100 * (diff.estimate - z * diff.naive_se), 100 * (diff.estimate + z * diff.naive_se), None,
          "Wald interval of a paired difference, SE sqrt((b + c) - (b - c)^2 / N) / N",
@@ -192,5 +201,6 @@ def agreement(frame: pd.DataFrame, level: float = 0.95, dimensions: list[str] | 
         f"McNemar, clustered: {clustered.DURKALSKI}, clusters {by}"
         + (" (two-way: V_1 + V_2 - V_12)" if len(dimensions) == 2 else "") + ".",
         *[f"{what}: {e.note}." for what, e in (("Kappa", ck), ("Difference", diff), ("McNemar", cm)) if e.note],
+        *[f"{f.code}: {f.message}" for f in agreement_findings(frame)],
     ]
     return Table("survey_agreement", "Agreement between parent and clinician reports", data, display, notes)

@@ -10,7 +10,7 @@ from ....analysis.result import Options, StudyResult
 from .characteristics import characteristics
 from .design import analysis_frame, config, design
 from .models import ModelSettings, cluster_counts, models
-from .prevalence import _both_known, agreement, prevalence
+from .prevalence import _both_known, agreement, agreement_findings, prevalence
 from .sensitivity import sensitivity
 from .strategies import strategies
 
@@ -49,7 +49,8 @@ def run(t: dict[str, pd.DataFrame], options: Options) -> StudyResult:
     char, values = characteristics(t)
     prev, prev_values = prevalence(frame, s.level, s.dimensions)
     agree = agreement(frame, s.level, s.dimensions)
-    model_table, model_values, _ = models(frame, s, findings)
+    model_table, model_values, fitted = models(frame, s, findings)
+    findings = findings + [f for m in fitted for f in m.findings] + agreement_findings(frame)
     tables = [char, prev, agree, model_table, sensitivity(t, s.level)]
     if "survey_strategies" in t:
         tables.append(strategies(frame, t["survey_strategies"]))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ....analysis.clusters import REFUSED, check_clusters
 from ....analysis.rounding import fmt, p_data
@@ -38,7 +37,6 @@ def _fit_variant(t: dict, frames: dict, v: dict, level: float) -> list[dict]:
         frames[key] = analysis_frame(t, cfg)
     frame = frames[key]
     settings = ModelSettings.from_config(cfg=cfg)
-    z = float(stats.norm.ppf(0.5 + level / 2))
     rows = []
     for name in v.get("models", list(cfg["models"])):
         drop = tuple(v.get("drop", ()))
@@ -51,11 +49,15 @@ def _fit_variant(t: dict, frames: dict, v: dict, level: float) -> list[dict]:
             continue
         m = fit(frame, name, settings, cfg, drop)
         base["clusters"] = clusters_text(m.n_clusters)
-        for term, b, se in zip(m.terms, m.coef, m.se):
-            if term == "const":
+        if m.status != "fitted":
+            rows.append({**base, "term": "", "note": m.reason})
+            continue
+        for term, b, lo, hi, p, kind in zip(m.terms, m.coef, m.lower, m.upper, m.p, m.intervals):
+            if term == "const" or not np.isfinite(b):
                 continue
-            rows.append({**base, "term": term, "odds_ratio": float(np.exp(b)), "ci_lower": float(np.exp(b - z * se)),
-                         "ci_upper": float(np.exp(b + z * se)), "p_value": float(2 * stats.norm.sf(abs(b / se)))})
+            rows.append({**base, "term": term, "odds_ratio": float(np.exp(b)), "ci_lower": float(np.exp(lo)),
+                         "ci_upper": float(np.exp(hi)), "p_value": float(p),
+                         "ci_method": settings.interval_method(kind, m.bias_reduced)})
     return rows
 
 

@@ -1,0 +1,510 @@
+"""The plan: every data check as SQL, generated from the Table Schemas and the registry, plus each
+study's hand-written rules (``checks.sql`` in the study's folder), in the order they run.
+
+The plan is data (``plan().as_dict()``, exported as JSON by ``pedcomm.validation.engine.export``):
+the same statements run in the CLI (Python's duckdb) and in the browser (@duckdb/duckdb-wasm). A
+host loads the package's tables first (pedcomm.validation.engine.load: the load contract), then
+runs the steps in order:
+
+- a step has ``codes``, the ``resource`` and ``field`` it reports on, an optional ``guard`` and its
+  ``sql``. The guard returns one row (``go``, ``reason``): go false with a reason means the step's
+  checks could not run (each code is listed as skipped with that reason); go false without one
+  means the step does not apply (its study or table is not in the package). Without a guard the
+  step always runs;
+- ``sql`` is a list of statements run in order; they write their rows into ``pc.results`` (the
+  result shape, pedcomm.validation.engine.sql.RESULT_COLUMNS, with ``seq``, the step's place in the
+  plan): ``ran`` rows (a check ran: checked, failed), ``finding`` rows (the first max_listed per
+  check, by row), ``clue`` rows (evidence of one cause behind many findings,
+  pedcomm.validation.hints) and a ``table`` row (rows read, cells filled). A statement that
+  returns rows returns the checks that failed, as (code, resource, field);
+- ``after`` (optional): [code, resource, field] of a check whose failures this step lists; the
+  host runs it only when an earlier step returned that check as failed (a clean column is
+  scanned once);
+- at the end, one query renders pc.results through the masking path (``pc_render``) in plan order.
+
+Per column of a file that the standard does not define, ``column_steps`` (templates with
+``{column}``, the file column's name in the loaded table, and ``{name}``, its header text as a SQL
+literal) run the identifier screen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+
+from ... import standard
+from ...standard import studies
+from .. import identifiers
+from ..registry import SQL_BLOCK, SQL_RULES, parameter, specs
+from . import load
+from . import sql as q
+from .sql import ident, lit, row
+
+#: Cells a spreadsheet turned into a date (01/03/2021, 2021-03-01 in a number column, 3-Jan, Jan-03).
+EXCEL_DATE = r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}-[A-Za-z]{3}(-\d{2,4})?|[A-Za-z]{3}-\d{1,2}"
+#: How REDCap's "labels" export spells a yes/no or checkbox answer (its raw export writes 1/0).
+LABEL_BOOLEANS = ("yes", "no", "checked", "unchecked")
+#: Fields screened by another code (the excerpt screen of the coding study).
+OWN_SCREEN = {("coding_segments", "excerpt")}
+
+
+@dataclass
+class Step:
+    id: str
+    codes: list[str]
+    resource: str | None
+    field: str | None
+    sql: list[str]
+    guard: dict | None = None
+    after: list | None = None
+    batch: int = 0
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass
+class Plan:
+    prelude: list[str]
+    resources: dict[str, dict]
+    steps: list[Step]
+    column_steps: list[Step]
+    meta: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"meta": self.meta, "prelude": self.prelude, "resources": self.resources,
+                "steps": [s.as_dict() for s in self.steps], "column_steps": [s.as_dict() for s in self.column_steps]}
+
+
+# -- building blocks ----------------------------------------------------------------------------
+
+#: The columns a step inserts into pc.results, in order.
+INSERT = "INSERT INTO pc.results (seq, " + ", ".join(q.RESULT_COLUMNS) + ") "
+COLS = ", ".join(q.RESULT_COLUMNS)
+
+
+def wrap(body: str) -> str:
+    """A check body (ran rows and every finding row, columns by name) into pc.results: exact failure
+    counts and the first max_listed findings per check (by row)."""
+    return f"""{INSERT}WITH body AS (SELECT {row('none')} WHERE false UNION ALL BY NAME ({body})),
+f AS (SELECT * FROM body WHERE kind = 'finding'),
+n AS (SELECT code, resource, field, count(*) AS n_failed FROM f GROUP BY ALL),
+ran AS (SELECT code, resource, field, sum(checked) AS n_checked FROM body WHERE kind = 'ran' GROUP BY ALL)
+SELECT {{seq}}, 'ran', coalesce(ran.code, n.code), coalesce(ran.resource, n.resource), coalesce(ran.field, n.field),
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, coalesce(ran.n_checked, 0), coalesce(n.n_failed, 0), NULL
+FROM ran FULL OUTER JOIN n ON ran.code = n.code AND ran.resource IS NOT DISTINCT FROM n.resource
+     AND ran.field IS NOT DISTINCT FROM n.field
+UNION ALL
+SELECT {{seq}}, {COLS} FROM f QUALIFY row_number() OVER (PARTITION BY code, resource, field ORDER BY row, value.v)
+      <= getvariable('max_listed')
+UNION ALL
+SELECT {{seq}}, {COLS} FROM body WHERE kind IN ('clue', 'skip')"""
+
+
+def state(resource: str) -> str:
+    return f"(SELECT state FROM pc.tables WHERE resource = {lit(resource)})"
+
+
+def present(resource: str, name: str) -> str:
+    return f"EXISTS (SELECT 1 FROM pc.columns WHERE resource = {lit(resource)} AND field = {lit(name)} AND first)"
+
+
+def raw(resource: str) -> str:
+    return f"raw.{ident(resource)}"
+
+
+def typed(resource: str) -> str:
+    return f"typed.{ident(resource)}"
+
+
+def show(resource: str, name: str, expr: str) -> str:
+    return f"{q.show_name(resource, name)}({expr})"
+
+
+def _pk(schema: dict) -> list[str]:
+    pk = schema.get("primaryKey")
+    return [pk] if isinstance(pk, str) else list(pk or [])
+
+
+def _fk_fields(x) -> list[str]:
+    return x if isinstance(x, list) else [x]
+
+
+# -- the generic checks of one resource ---------------------------------------------------------
+
+@dataclass
+class FieldCheck:
+    """One check of one column: its counts (checked, failed) and, when it failed, its finding rows."""
+
+    code: str
+    column: str
+    checked: str
+    failed: str
+    bad: str | None = None  # the condition of a failing row (None: the check lists no rows by a condition)
+    cols: dict = field(default_factory=dict)  # finding columns (SQL) beyond row and record
+    clues: list = field(default_factory=list)  # (kind, condition on failing rows)
+    listing: str | None = None  # a whole listing query, when not "rows where bad"
+
+
+def field_checks(resource: str, schema: dict) -> list[FieldCheck]:
+    codes = standard.missing_codes(resource)
+    out: list[FieldCheck] = []
+    for fd in schema["fields"]:  # the identifier screen of the table as read
+        name = fd["name"]
+        col = f"r.{ident(name)}"
+        if identifiers.is_age_field(name) and fd.get("type") in ("integer", "number"):
+            number = f"TRY_CAST(pc_strip({col}) AS DOUBLE)"
+            old = f"{number} > {identifiers.MAX_AGE}"
+            out.append(FieldCheck("AGE_OVER_89", name, f"count({number})", f"count(*) FILTER (WHERE {old})", old,
+                                  {"value": f"secret({col})"}))
+        if (resource, name) in OWN_SCREEN or fd.get("type", "string") != "string" or "enum" in fd.get("constraints", {}):
+            continue
+        out.append(FieldCheck("TEXT_IDENTIFIER", name, "count(*)", f"count(*) FILTER (WHERE pc_screen({col}))",
+                              f"pc_screen({col})", {"value": f"secret({col})", "detail": f"words(pc_kinds({col}))"}))
+    for fd in schema["fields"]:
+        name, type_ = fd["name"], fd.get("type", "string")
+        c = fd.get("constraints", {})
+        col = f"r.{ident(name)}"
+        tv = f"r.{ident('t:' + name)}" if type_ != "string" else q.typed(col, "string", codes)
+        miss = q.missing(col, codes)
+        bad_type = f"NOT {miss} AND NOT {q.type_ok(col, type_)}" if type_ != "string" else "false"
+        clues = [("excel_dates", f"regexp_full_match(pc_strip({col}), {lit(EXCEL_DATE)})")]
+        if type_ == "boolean":
+            clues.append(("labels", f"lower(pc_strip({col})) IN {q.in_list(LABEL_BOOLEANS)}"))
+        out.append(FieldCheck("CELL_TYPE", name, "count(*)", f"count(*) FILTER (WHERE {bad_type})", bad_type,
+                              {"value": show(resource, name, col), "expected": f"words({lit(q.expected_type(type_))})",
+                               "hint": q.type_hint(col, type_, codes)}, clues if type_ != "string" else []))
+        if c.get("required"):
+            detail = f"CASE WHEN {col} IS NULL OR {col} = '' THEN 'blank' " + " ".join(
+                f"WHEN {col} = {lit(v)} THEN {lit(f'the missing-value code {v} ({label})')}" for v, label in codes.items() if v
+            ) + " END"
+            out.append(FieldCheck("CELL_REQUIRED", name, "count(*)", f"count(*) FILTER (WHERE {miss})", miss,
+                                  {"detail": f"words({detail})"}))
+        if "enum" in c:
+            allowed = [str(v) for v in c["enum"]]
+            text = f"CAST({tv} AS VARCHAR)"
+            bad = f"{tv} IS NOT NULL AND {text} NOT IN {q.in_list(allowed)}"
+            norm_codes = sorted({re.sub(r"[\s-]+", "_", a.lower()) for a in allowed})
+            # a code spelled as a label ('Female'), not a code with spaces around it ('female ')
+            labels = f"{q.normalised_code(text)} IN {q.in_list(norm_codes)} AND pc_strip({text}) NOT IN {q.in_list(allowed)}"
+            out.append(FieldCheck("CELL_ENUM", name, f"count({tv})", f"count(*) FILTER (WHERE {bad})", bad,
+                                  {"value": show(resource, name, text), "expected": f"words({lit(', '.join(allowed))})",
+                                   "hint": q.enum_hint(text, allowed, codes)}, [("labels", labels)]))
+        if "minimum" in c or "maximum" in c:
+            lo, hi = c.get("minimum"), c.get("maximum")
+            conds = ([f"{tv} < {lit(lo)}"] if lo is not None else []) + ([f"{tv} > {lit(hi)}"] if hi is not None else [])
+            bad = "(" + " OR ".join(conds) + ")"
+            expected = f"{lo if lo is not None else '-inf'} to {hi if hi is not None else 'inf'}"
+            out.append(FieldCheck("CELL_RANGE", name, f"count({tv})", f"count(*) FILTER (WHERE {bad})", bad,
+                                  {"value": show(resource, name, col), "expected": f"words({lit(expected)})"}))
+        if "pattern" in c:
+            bad = f"{tv} IS NOT NULL AND NOT regexp_full_match({tv}, {lit(c['pattern'])})"
+            out.append(FieldCheck("CELL_PATTERN", name, f"count({tv})", f"count(*) FILTER (WHERE {bad})", bad,
+                                  {"value": show(resource, name, tv)}))
+        if "minLength" in c or "maxLength" in c:
+            lo, hi = c.get("minLength", 0), c.get("maxLength")
+            length = f"length(CAST({tv} AS VARCHAR))"
+            bad = "(" + " OR ".join([f"{length} < {lo}"] + ([f"{length} > {hi}"] if hi is not None else [])) + ")"
+            span = f"{lo} to {hi if hi is not None else 'any'}"
+            out.append(FieldCheck("CELL_LENGTH", name, f"count({tv})", f"count(*) FILTER (WHERE {bad})", bad,
+                                  {"detail": f"words({length})", "expected": f"words({lit(span)})"}))
+        if c.get("unique"):
+            listing = (f"SELECT __row AS row, __record AS record, {show(resource, name, 'v')} AS value, words(first) AS detail "
+                       f"FROM (SELECT r.__row, r.__record, CAST({tv} AS VARCHAR) AS v, "
+                       f"min(r.__row) OVER (PARTITION BY {tv}) AS first FROM {raw(resource)} r WHERE {tv} IS NOT NULL) "
+                       f"WHERE __row > first")
+            out.append(FieldCheck("CELL_UNIQUE", name, f"count({tv})", f"count({tv}) - count(DISTINCT {tv})", listing=listing))
+    return out
+
+
+def typed_value(fd: dict, codes: dict[str, str]) -> str:
+    """A field's typed value in raw.<resource> r: text without the missing-value codes, or its "t:" column."""
+    if fd.get("type", "string") == "string":
+        return q.typed("r." + ident(fd["name"]), "string", codes)
+    return "r." + ident("t:" + fd["name"])
+
+
+def counts_step(resource: str, schema: dict, checks: list[FieldCheck], seq: int) -> Step:
+    """One scan of a table: every field check's counts (for the columns present), its primary key's
+    (a complete table only) and the table's completeness."""
+    codes = standard.missing_codes(resource)
+    aggs, entries = [], []
+    pk = _pk(schema)
+    if pk:
+        tv = {fd["name"]: typed_value(fd, codes) for fd in schema["fields"]}
+        notnull = " AND ".join(f"{tv[k]} IS NOT NULL" for k in pk)
+        key = tv[pk[0]] if len(pk) == 1 else "struct_pack(" + ", ".join(f"k{i} := {tv[k]}" for i, k in enumerate(pk)) + ")"
+        aggs += [f"count(*) FILTER (WHERE {notnull}) AS pk_c",
+                 f"count(*) FILTER (WHERE {notnull}) - count(DISTINCT {key}) FILTER (WHERE {notnull}) AS pk_f"]
+        entries.append(f"struct_pack(kind := 'ran', code := 'PRIMARY_KEY', field := {lit(', '.join(pk))}, "
+                       "checked := pk_c, failed := pk_f)")
+    for i, fc in enumerate(checks):
+        aggs += [f"{fc.checked} AS c{i}", f"{fc.failed} AS f{i}"]
+        entries.append(f"struct_pack(kind := 'ran', code := {lit(fc.code)}, field := {lit(fc.column)}, "
+                       f"checked := c{i}, failed := f{i})")
+    filled = " + ".join(f"count({typed_value(fd, codes)})" for fd in schema["fields"])
+    aggs += ["count(*) AS n_rows", f"{filled} AS n_filled"]
+    entries.append("struct_pack(kind := 'table', code := NULL, field := NULL, checked := n_rows, failed := n_filled)")
+    # a check of a column the file lacks, or the key of a table missing columns, is listed as not run
+    # (the table's why names the columns); the screen of an absent column has nothing to screen
+    kind = ("CASE WHEN u.kind = 'table' THEN 'table' "
+            "WHEN u.code = 'PRIMARY_KEY' THEN CASE WHEN t.state = 'complete' THEN 'ran' ELSE 'skip' END "
+            "WHEN list_contains(c.have, u.field) THEN 'ran' ELSE 'skip' END")
+    sql = (f"INSERT INTO pc.results (seq, kind, code, resource, field, checked, failed, reason) "
+           f"SELECT {seq}, k.kind, u.code, {lit(resource)}, u.field, CASE WHEN k.kind <> 'skip' THEN u.checked END, "
+           f"CASE WHEN k.kind <> 'skip' THEN u.failed END, CASE WHEN k.kind = 'skip' THEN t.why END "
+           f"FROM (SELECT unnest([{', '.join(entries)}]) AS u FROM (SELECT {', '.join(aggs)} FROM {raw(resource)} r)), "
+           f"(SELECT coalesce(list(field), []::VARCHAR[]) AS have FROM pc.columns WHERE resource = {lit(resource)} AND first) c, "
+           f"(SELECT state, why FROM pc.tables WHERE resource = {lit(resource)}) t, LATERAL (SELECT {kind} AS kind) k "
+           f"WHERE k.kind <> 'skip' OR u.code NOT IN ('TEXT_IDENTIFIER', 'AGE_OVER_89')")
+    failed = (f"SELECT code, resource, field FROM pc.results WHERE seq = {seq} AND kind = 'ran' AND failed > 0")
+    return Step(f"{resource}.counts", sorted({fc.code for fc in checks}), resource, None, [sql, failed],
+                {"kind": "readable", "resource": resource})
+
+
+def listing_steps(resource: str, checks: list[FieldCheck], seq0: int) -> list[Step]:
+    out = []
+    for i, fc in enumerate(checks):
+        seq = seq0 + i
+        where = f"{lit(fc.code)}, {lit(resource)}, {lit(fc.column)}"
+        if fc.listing:
+            select = f"SELECT row, record, value, detail FROM ({fc.listing})"
+            cols = "row, record, value, detail"
+        else:
+            names = ["row", "record", *fc.cols]
+            select = ("SELECT r.__row AS row, r.__record AS record, "
+                      + ", ".join(f"{v} AS {k}" for k, v in fc.cols.items())
+                      + f" FROM {raw(resource)} r WHERE {fc.bad}")
+            cols = ", ".join(names)
+        sql = [f"INSERT INTO pc.results (seq, kind, code, resource, field, {cols}) "
+               f"SELECT {seq}, 'finding', {where}, {cols} FROM ({select}) ORDER BY row LIMIT getvariable('max_listed')"]
+        for kind, cond in fc.clues:
+            sql.append(f"INSERT INTO pc.results (seq, kind, code, resource, field, detail, failed) "
+                       f"SELECT {seq}, 'clue', {where}, words({lit(kind)}), count(*) FROM {raw(resource)} r "
+                       f"WHERE ({fc.bad}) AND {cond} HAVING count(*) > 0")
+        out.append(Step(f"{resource}.{fc.column}.{fc.code}", [fc.code], resource, fc.column, sql,
+                        after=[fc.code, resource, fc.column]))
+    return out
+
+
+def key_step(resource: str, schema: dict) -> Step | None:
+    """The rows repeating an earlier row's key, when the counts found any (PRIMARY_KEY)."""
+    pk = _pk(schema)
+    if not pk:
+        return None
+    label = ", ".join(pk)
+    cols = ", ".join(f"t.{ident(k)}" for k in pk)
+    notnull = " AND ".join(f"t.{ident(k)} IS NOT NULL" for k in pk)
+    text = " || ', ' || ".join(f"CAST(t.{ident(k)} AS VARCHAR)" for k in pk)
+    flags = " OR ".join(q.sensitive(standard.field(resource, k), f"CAST(t.{ident(k)} AS VARCHAR)") for k in pk)
+    sql = (f"INSERT INTO pc.results (seq, kind, code, resource, field, row, record, value, detail) "
+           f"SELECT {{seq}}, 'finding', 'PRIMARY_KEY', {lit(resource)}, {lit(label)}, __row, __record, value, words(first) "
+           f"FROM (SELECT t.__row, t.__record, struct_pack(v := {text}, s := {flags}) AS value, "
+           f"min(t.__row) OVER (PARTITION BY {cols}) AS first FROM {typed(resource)} t WHERE {notnull}) "
+           f"WHERE __row > first ORDER BY __row LIMIT getvariable('max_listed')")
+    return Step(f"{resource}.PRIMARY_KEY", ["PRIMARY_KEY"], resource, label, [sql], after=["PRIMARY_KEY", resource, label])
+
+
+#: The guards of a batch of steps, evaluated together by one query on pc.guards (guards.sql).
+GUARDS = (Path(__file__).with_name("guards.sql")).read_text(encoding="utf-8")
+
+
+def guard_rows(steps: list[Step]) -> list[str]:
+    """pc.guards: the guards of the plan's steps as data (see guards.sql)."""
+    rows = []
+    for i, st in enumerate(steps):
+        g = st.guard
+        if g is None:
+            continue
+        rows.append(f"({i}, {st.batch}, {lit(g['kind'])}, {lit(g.get('resource'))}, {lit(g.get('target'))}, "
+                    f"{q.list_lit(g.get('fields', []))}, {q.list_lit(g.get('rfields', []))}, {q.list_lit(g.get('needs', []))})")
+    return ["CREATE OR REPLACE TABLE pc.guards (i INTEGER, batch INTEGER, kind VARCHAR, resource VARCHAR, target VARCHAR, "
+            "fields VARCHAR[], rfields VARCHAR[], needs VARCHAR[])",
+            "INSERT INTO pc.guards VALUES " + ", ".join(rows)]
+
+
+#: After every table's counts: a table whose primary key repeats is not keyed (rules needing it cannot run).
+KEYED = ("UPDATE pc.tables SET keyed = resource NOT IN (SELECT resource FROM pc.results "
+         "WHERE kind = 'ran' AND code = 'PRIMARY_KEY' AND failed > 0)")
+
+
+def foreign_key_steps(resource: str, schema: dict) -> list[Step]:
+    out = []
+    for i, fk in enumerate(schema.get("foreignKeys", [])):
+        fields = _fk_fields(fk["fields"])
+        ref = fk["reference"]
+        target = ref["resource"] or resource
+        rfields = _fk_fields(ref["fields"])
+        label = ", ".join(fields)
+        guard = {"kind": "fk", "resource": resource, "target": target, "fields": fields, "rfields": rfields}
+        child_cols = [f"c.{ident(f)}" for f in fields]
+        notnull = " AND ".join(f"{c} IS NOT NULL" for c in child_cols)
+        on = " AND ".join(f"c.{ident(f)} = p.{ident(rf)}" for f, rf in zip(fields, rfields))
+        parent = (f"(SELECT DISTINCT {', '.join(ident(rf) for rf in rfields)} FROM {typed(target)} "
+                  f"WHERE {' AND '.join(f'{ident(rf)} IS NOT NULL' for rf in rfields)})")
+        missing = f"p.{ident(rfields[0])} IS NULL"
+        text = " || ', ' || ".join(f"CAST({c} AS VARCHAR)" for c in child_cols)
+        flags = " OR ".join(q.sensitive(standard.field(resource, f), f"CAST(c.{ident(f)} AS VARCHAR)") for f in fields)
+        expected = f"{target}.{', '.join(rfields)}"
+        joined = f"{typed(resource)} c LEFT JOIN {parent} p ON {on} WHERE {notnull}"
+        key = f"'FOREIGN_KEY', {lit(resource)}, {lit(label)}"
+        counts = [f"INSERT INTO pc.results (seq, kind, code, resource, field, checked, failed) "
+                  f"SELECT {{seq}}, 'ran', {key}, count(*), count(*) FILTER (WHERE {missing}) FROM {joined}",
+                  "SELECT code, resource, field FROM pc.results WHERE seq = {seq} AND kind = 'ran' AND failed > 0"]
+        listing = [f"INSERT INTO pc.results (seq, kind, code, resource, field, row, record, value, expected) "
+                   f"SELECT {{seq}}, 'finding', {key}, c.__row, c.__record, struct_pack(v := {text}, s := {flags}), "
+                   f"words({lit(expected)}) FROM {joined} AND {missing} ORDER BY c.__row LIMIT getvariable('max_listed')"]
+        if len(fields) == 1:  # one cause behind many: leading zeros lost (Excel reads 'P0045' as 'P45')
+            unpad = "regexp_replace(CAST({} AS VARCHAR), '^([A-Za-z_.-]*)0+([0-9])', '\\1\\2')"
+            listing.append(f"""INSERT INTO pc.results (seq, kind, code, resource, field, detail, expected, failed)
+SELECT {{seq}}, 'clue', {key}, words('leading_zeros'), words({lit(f'{target}.{rfields[0]}')}), count(*)
+FROM {joined} AND {missing} AND {unpad.format(child_cols[0])} IN
+      (SELECT {unpad.format(ident(rfields[0]))} FROM {parent}) HAVING count(*) > 0""")
+        out.append(Step(f"{resource}.FOREIGN_KEY.{i}", ["FOREIGN_KEY"], resource, label, counts, guard, batch=1))
+        out.append(Step(f"{resource}.FOREIGN_KEY.{i}.rows", ["FOREIGN_KEY"], resource, label, listing,
+                        after=["FOREIGN_KEY", resource, label]))
+    return out
+
+
+def column_steps() -> list[Step]:
+    """Templates run for each column of a file that the standard does not define ({resource},
+    {column} and {name}: the table, the column in the loaded table, its header text as a literal)."""
+    label = "pc_show({name}, false)"
+    where = dict(resource="{resource_literal}", field=label)
+    kind_cases = " ".join(f"WHEN regexp_matches(regexp_replace(lower(pc_strip({{name}})), '[\\s-]+', '_', 'g'), {lit(p)}) "
+                          f"THEN {lit(text)}" for text, p in identifiers.COLUMN_PATTERNS)
+    name_body = f"""SELECT {row('ran', code=lit('COLUMN_IDENTIFIER'), checked='1', **where)}
+UNION ALL BY NAME SELECT {row('finding', code=lit('COLUMN_IDENTIFIER'), detail='words(kind)', **where)}
+FROM (SELECT CASE {kind_cases} END AS kind) WHERE kind IS NOT NULL"""
+    col = "r.{column}"
+    number = f"TRY_CAST(pc_strip({col}) AS DOUBLE)"
+    age = f"""SELECT {row('ran', code=lit('AGE_OVER_89'), checked=f'count({number})', **where)} FROM raw.{{resource}} r
+UNION ALL BY NAME SELECT {row('finding', code=lit('AGE_OVER_89'), row='r.__row', record='r.__record',
+                              value=f'secret({col})', **where)}
+FROM raw.{{resource}} r WHERE {number} > {identifiers.MAX_AGE}"""
+    text = f"""SELECT {row('ran', code=lit('TEXT_IDENTIFIER'), checked='count(*)', **where)} FROM raw.{{resource}} r
+UNION ALL BY NAME SELECT {row('finding', code=lit('TEXT_IDENTIFIER'), row='r.__row', record='r.__record',
+                              value=f'secret({col})', detail=f'words(pc_kinds({col}))', **where)}
+FROM raw.{{resource}} r WHERE pc_screen({col})"""
+    age_guard = {"kind": "sql", "sql": f"SELECT regexp_matches(lower({{name}}), {lit(identifiers.AGE_FIELD.pattern)}), NULL"}
+    return [Step("column.COLUMN_IDENTIFIER", ["COLUMN_IDENTIFIER"], None, None, [wrap(name_body)]),
+            Step("column.AGE_OVER_89", ["AGE_OVER_89"], None, None, [wrap(age)], age_guard),
+            Step("column.TEXT_IDENTIFIER", ["TEXT_IDENTIFIER"], None, None, [wrap(text)])]
+
+
+# -- the studies' rules -------------------------------------------------------------------------
+
+_PARAM = re.compile(r"\$\{(?:(?P<code>[A-Z][A-Z0-9_]*)\.)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)\}")
+_SHOW = re.compile(r"\bshow\(([a-z0-9_]+)\.([a-z0-9_]+),")
+
+
+def rule_blocks(text: str) -> list[tuple[list[str], list[str], str]]:
+    """The checks of a study's SQL file: (codes, needs, body), each headed by '-- check:' and '-- needs:' lines."""
+    heads = list(SQL_BLOCK.finditer(text))
+    out = []
+    for i, m in enumerate(heads):
+        body = text[m.end(): heads[i + 1].start() if i + 1 < len(heads) else len(text)].strip().rstrip(";").strip()
+        out.append(([c.strip() for c in m["codes"].split(",")], [n.strip() for n in m["needs"].split(",")], body))
+    return out
+
+
+def fill(body: str, constants: dict) -> str:
+    """A rule's text with its ${CODE.parameter} (registry) and ${name} (the study's constants) filled in
+    as SQL literals, and show(resource.field, expr) as the field's masking macro."""
+    def value(m: re.Match) -> str:
+        if m["code"]:
+            return lit(parameter(m["code"], m["name"]))
+        if m["name"] not in constants:
+            raise KeyError(f"the rule names ${{{m['name']}}}, which its study does not define")
+        return constants[m["name"]]
+
+    return _SHOW.sub(lambda m: f"{q.show_name(m[1], m[2])}(", _PARAM.sub(value, body))
+
+
+def rule_guard(needs: list[str]) -> dict:
+    """Applies when one of the tables it needs is in the package; runs when all are complete and keyed."""
+    return {"kind": "needs", "needs": needs}
+
+
+def study_steps() -> list[Step]:
+    """The rules every registered study wrote as SQL (registered with registry.sql_checks by its checks module)."""
+    for study in studies.registered():  # each registers its rules once (pedcomm.validation.run.load_checks)
+        if study.checks is not None:
+            study.checks()
+    out = []
+    for path, constants in SQL_RULES:
+        for codes, needs, body in rule_blocks(Path(path).read_text(encoding="utf-8")):
+            out.append(Step(f"{Path(path).parent.name}.{codes[0]}", codes, needs[0], None,
+                            [wrap(fill(body, constants))], rule_guard(needs), batch=1))
+    return out
+
+
+# -- the whole plan -----------------------------------------------------------------------------
+
+def resource_entry(resource: str, schema: dict) -> dict:
+    """What the load contract needs of a table: its fields with their SQL types and typed
+    expressions (templates on {col}), its key and the record id's template."""
+    codes = standard.missing_codes(resource)
+    fields = []
+    for fd in schema["fields"]:
+        type_ = fd.get("type", "string")
+        fields.append({"name": fd["name"], "type": type_, "sql_type": q.sql_type(type_),
+                       "typed": q.typed("{col}", type_, codes)})
+    return {"fields": fields, "primaryKey": _pk(schema), "record": record_template(resource, schema)}
+
+
+def record_template(resource: str, schema: dict) -> str | None:
+    """The record id of a row (the key as the site knows it), shown through the masking path; its
+    key columns as {field} placeholders. A key that is not a well-formed identifier is masked."""
+    pk = _pk(schema)
+    if not pk:
+        return None
+    fields = {f["name"]: f for f in schema["fields"]}
+    if len(pk) == 1:
+        text = "NULLIF({" + pk[0] + "}, '')"
+    else:
+        text = " || ' / ' || ".join("coalesce({" + k + "}, '')" for k in pk)
+    unsafe = []
+    for k in pk:
+        v = "coalesce({" + k + "}, '')"
+        pattern = fields[k].get("constraints", {}).get("pattern")
+        cond = f"length({v}) > 40"
+        if pattern:
+            cond += f" OR (NOT regexp_full_match({v}, {lit(pattern)}) AND {v} <> '')"
+        unsafe.append(f"({cond})")
+    return f"struct_pack(v := {text}, s := {' OR '.join(unsafe)})"
+
+
+def resources() -> dict[str, dict]:
+    """Every table the standard and the registered studies define (name -> Table Schema)."""
+    return {name: standard.schema(name) for name in standard.resource_names()}
+
+
+@cache
+def plan() -> Plan:
+    schemas = resources()
+    prelude = q.prelude()
+    for name, schema in schemas.items():
+        prelude += [q.show_macro(name, fd) for fd in schema["fields"]]
+    steps: list[Step] = []
+    for name, schema in schemas.items():
+        checks = field_checks(name, schema)
+        steps.append(counts_step(name, schema, checks, len(steps)))
+        steps += listing_steps(name, checks, len(steps))
+        k = key_step(name, schema)
+        if k is not None:
+            steps.append(k)
+    steps.append(Step("keyed", [], None, None, [KEYED]))
+    for name, schema in schemas.items():
+        steps += foreign_key_steps(name, schema)
+    steps += study_steps()
+    for i, st in enumerate(steps):  # every step's rows carry its place in the plan
+        st.sql = [s.replace("{seq}", str(i)) for s in st.sql]
+    text = "\n".join(prelude + [s for st in steps for s in st.sql])
+    meta = {"standard": standard.descriptor()["version"], "codes": sorted(specs()),
+            "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+    prelude = prelude + load.status_tables() + guard_rows(steps)
+    return Plan(prelude, {n: resource_entry(n, s) for n, s in schemas.items()}, steps, column_steps(), meta)
