@@ -864,3 +864,30 @@ def test_paths_holding_bytes_that_are_not_utf8_are_shown_escaped_never_a_traceba
         assert r.exception is None or isinstance(r.exception, SystemExit), (args[0], repr(r.exception))
     report = pedcomm("validate", tmp_path / odd, "--format", "json").output
     assert json.loads(report)["package"].endswith("caf\\udce9")
+
+
+def test_a_link_or_hard_link_planted_at_a_sites_audit_file_is_never_written_through(tmp_path):
+    """`federated site --audit FILE` checks FILE is new when it starts; a link planted there during the
+    run (to the package's descriptor) must not receive the audit's lines."""
+    import numpy as np
+
+    from pedcomm.federated import audit
+    from pedcomm.federated.protocol import Reply, Request
+
+    request = Request(round=1, setup={})
+    reply = Reply(site="S1", status="ok", arrays={"m": {"g": np.zeros(2)}})
+    victim = tmp_path / "datapackage.json"
+    victim.write_text('{"name": "kept"}')
+    path = tmp_path / "audit.jsonl"
+    audit.write(path, request, reply)  # the first record creates the file
+    audit.write(path, request, reply)
+    assert [r["site"] for r in audit.read(path)] == ["S1", "S1"]
+    path.unlink()
+    path.symlink_to(victim)
+    with pytest.raises(OSError):
+        audit.write(path, request, reply)
+    path.unlink()
+    os.link(victim, path)
+    with pytest.raises(OSError):
+        audit.write(path, request, reply)
+    assert victim.read_text() == '{"name": "kept"}'
