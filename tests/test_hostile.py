@@ -891,3 +891,15 @@ def test_a_link_or_hard_link_planted_at_a_sites_audit_file_is_never_written_thro
     with pytest.raises(OSError):
         audit.write(path, request, reply)
     assert victim.read_text() == '{"name": "kept"}'
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf"), "3", [3], {"a": 1}, True])
+def test_a_federated_guard_that_is_not_a_finite_number_is_a_configuration_error(value):
+    """site.yaml's `federated:` settings (issue 29's guards) are outside input: NaN or infinity in a
+    whole-number guard was int(nan), a traceback; every odd value is SITE_CONFIG_INVALID's ConfigError."""
+    from pedcomm.federated.guards import KEYS, Guards
+    from pedcomm.validation.config import ConfigError
+
+    for key in KEYS:
+        with pytest.raises(ConfigError, match=f"federated.{key} must be"):
+            Guards.from_config({key: value})
