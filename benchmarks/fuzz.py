@@ -66,7 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         ap.error(f"unknown targets {unknown}; known: {', '.join(fuzzing.TARGETS)}")
     work = Path(tempfile.mkdtemp(prefix="pedcomm-fuzz-seeds-"))
-    seeds = fuzzing.make_seeds(work / "seeds")
+    seeds = fuzzing.make_seeds(work / "seeds", site_files=True)
+    for name in names:  # unmutated, every seed is a valid input (the targets `make test` leaves out are checked here)
+        status = fuzzing.check(fuzzing.TARGETS[name], [], seeds, work / f"seed-{name}")
+        if status != 0:
+            print(f"the seed of {name} is not a valid input (exit {status}): fix tests/fuzzing.py first", flush=True)
+            return 1
     tried: Counter = Counter()
     exits: Counter = Counter()
     failures: list[dict] = []

@@ -184,6 +184,8 @@ class Target:
     victim: str
     args: Callable[[Path], list]
     archive: bool = False
+    #: run in `make test` too (False: only in `make fuzz`, whose seeds include a site's own REDCap files)
+    bounded: bool = True
 
 
 SITE_YAML = """site: S1
@@ -212,7 +214,22 @@ TARGETS = {t.name: t for t in (
     Target("qdc", "codebook.qdc", lambda w: ["qda", "import", w / "codebook.qdc", "--out", w / "out"]),
     Target("summary", "a.json", lambda w: ["meta", w / "a.json", w / "b.json", "--out", w / "out"]),
     Target("report", "report.json", lambda w: ["dashboard", w / "report.json", w / "a.json", "--out", w / "out" / "d.html"]),
+    # a site's own REDCap project (issue 26): its data dictionary, its reviewed crosswalk, its SPSS file
+    Target("dictionary", "site-dictionary.csv",
+           lambda w: ["redcap", "crosswalk", "--dictionary", w / "site-dictionary.csv", "--package", w / "my-site",
+                      "--out", w / "out" / "crosswalk.csv"], bounded=False),
+    Target("crosswalk", "site-crosswalk.csv",
+           lambda w: ["redcap", "import", w / "site-export.csv", "--crosswalk", w / "site-crosswalk.csv", "--package",
+                      w / "my-site", "--out", w / "out" / "pkg", "--format", "json"], bounded=False),
+    Target("spss", "site-export.sav",
+           lambda w: ["import", w / "site-export.sav", "--crosswalk", w / "site-crosswalk.csv", "--package", w / "my-site",
+                      "--out", w / "out" / "pkg", "--format", "json"], bounded=False),
 )}
+#: The targets `make test` runs (the others need seeds that take longer to make: `make fuzz` only).
+BOUNDED = [name for name, t in TARGETS.items() if t.bounded]
+#: A site's own files of the shipped example (docs/examples), the seeds of the unbounded targets.
+SITE_FILES = ("site-dictionary.csv", "site-crosswalk.csv", "site-export.csv", "site-export.sav")
+EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
 
 
 def _invoke(args: list):
@@ -223,11 +240,18 @@ def _invoke(args: list):
     return CliRunner().invoke(app, [str(a) for a in args])
 
 
-def make_seeds(folder: Path) -> Path:
-    """The valid inputs every target starts from, written once into ``folder``."""
+def make_seeds(folder: Path, *, site_files: bool = False) -> Path:
+    """The valid inputs every target starts from, written once into ``folder`` (with ``site_files``,
+    those of the targets `make test` does not run too: a site package from `pedcomm init` and the
+    example's own REDCap files)."""
     if (folder / ".done").exists():
         return folder
     folder.mkdir(parents=True, exist_ok=True)
+    if site_files:
+        r = _invoke(["init", "--site", "SITE1", "--name", "Example Children's Hospital", "--out", folder / "my-site"])
+        assert r.exit_code == 0, r.output
+        for name in SITE_FILES:
+            shutil.copyfile(EXAMPLES / name, folder / name)
     materialize({"base": "valid"}, folder / "_p").rename(folder / "pkg")
     materialize({"base": "valid_coding"}, folder / "_c").rename(folder / "coding")
     for p in folder.glob("_*"):

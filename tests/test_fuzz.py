@@ -24,8 +24,8 @@ def test_the_seeds_are_valid_inputs(seeds, tmp_path):
     """Unmutated, every target ends with a valid result (a codebook alone makes a package of shared
     definitions only, valid since the check engine: its site declaration is listed as not run):
     the harness mutates working inputs."""
-    for target in fuzzing.TARGETS.values():
-        assert fuzzing.check(target, [], seeds, tmp_path / target.name) == 0, target.name
+    for name in fuzzing.BOUNDED:
+        assert fuzzing.check(fuzzing.TARGETS[name], [], seeds, tmp_path / name) == 0, name
 
 
 def test_the_mutations_change_their_input():
@@ -36,7 +36,7 @@ def test_the_mutations_change_their_input():
     assert fuzzing.mutate(csv, [("cell", 1, b"x", b"NaN", None)]).count(b"NaN") == 1
 
 
-@pytest.mark.parametrize("name", list(fuzzing.TARGETS))
+@pytest.mark.parametrize("name", fuzzing.BOUNDED)
 @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(ops=fuzzing.mutations)
