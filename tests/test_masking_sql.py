@@ -100,7 +100,7 @@ def test_every_standard_field_masks_the_same_values_in_python_and_in_sql(con):
             assert _field_sql(con, fd, texts) == [masking.field_sensitive(fd, t) for t in texts], (resource, fd["name"])
 
 
-ALPHABET = st.sampled_from(list("aZjD _.-,/019 ") + ["é", "É", "ß", "Ж", "ж", "李", "ǅ", "\t", "٩", "Ⅻ"])
+ALPHABET = st.sampled_from(list("aZjD _.-,/019 ") + ["é", "É", "ß", "Ж", "ж", "李", "ǅ", "ʰ", "\t", "\n", "٩", "Ⅻ"])
 
 
 @settings(max_examples=300, deadline=None)

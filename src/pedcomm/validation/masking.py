@@ -92,7 +92,7 @@ def shown(values: Iterable, *, reveal: bool = False, sensitive: bool | Iterable[
 
 
 #: The rules below are written so that RE2 (the check engine's SQL, pedcomm.validation.engine.sql:
-#: pc_words, pc_capital, pc_person, pc_typed_words, pc_too_old) reads them the same way: a word is a
+#: pc_words, pc_two_words, pc_capitalised, pc_person, pc_typed_words, pc_too_old) reads them the same way: a word is a
 #: run of two or more letters (Unicode category L*, RE2 ``\pL{2,}``); a word is "capitalised" when it
 #: holds an upper-case or title-case letter or no lower-case one (RE2 ``[\p{Lu}\p{Lt}]``, ``\p{Ll}``);
 #: numbers are ASCII digits. tests/test_masking_sql.py checks both sides on the same texts.

@@ -78,8 +78,11 @@ SPACE_CLASS = r"[\t-\r\x1c-\x20\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2
 
 #: A word of letters, two or more (masking.words); a capital letter; a lower-case one (masking._capital).
 WORD = r"\pL{2,}"
-UPPER = r"[\p{Lu}\p{Lt}]"
-LOWER = r"\p{Ll}"
+#: Two words or more: the end of a word (two letters, then a non-letter), and later two letters.
+TWO_WORDS = r"(?s)\pL{2}\PL.*\pL{2}"
+#: A capitalised word: a capital (upper or title case) next to another letter, or a word of two
+#: letters or more none of which is lower case (the letters of a script without case: '李雷').
+CAPITALISED = r"\pL[\p{Lu}\p{Lt}]|[\p{Lu}\p{Lt}]\pL|(?:^|\PL)[\p{Lu}\p{Lt}\p{Lm}\p{Lo}]{2,}(?:\PL|$)"
 #: A path's separators and the names between them; a file name's extension (masking.path_shown).
 PATH_PART = r"[/\\]|[^/\\]+"
 EXTENSION = r"\.[a-z0-9]{1,5}$"
@@ -120,17 +123,18 @@ def prelude() -> list[str]:
         f"CREATE OR REPLACE MACRO pc_screen(s) AS coalesce(regexp_matches(s, {lit(_screen_any())}), false)",
         f"CREATE OR REPLACE MACRO pc_kinds(s) AS {_kinds('s')}",
         # a text holding a number older than the oldest age that may be shown (masking.over_age:
-        # '95', '95.0', '95 years', 'about 95')
-        f"""CREATE OR REPLACE MACRO pc_too_old(s) AS coalesce(list_bool_or(list_transform(
+        # '95', '95.0', '95 years', 'about 95'); a number over 89 has two digits at least
+        f"""CREATE OR REPLACE MACRO pc_too_old(s) AS coalesce(regexp_matches(s, '[0-9][0-9]') AND list_bool_or(list_transform(
             regexp_extract_all(s, {lit(AGE_NUMBER)}), n -> TRY_CAST(replace(n, ',', '.') AS DOUBLE) > {oldest})), false)""",
-        # words of letters (masking.words), a capitalised one (masking._capital), a text named like a
-        # person (masking.named_like_a_person: 'Jane_Doe') or typed by one (masking.typed_words: 'Smith')
+        # words of letters (masking.words), each rule one regular expression (one pass over the text):
+        # two words or more; a capitalised word (masking._capital: a capital next to a letter, or a
+        # word without a lower-case letter); named like a person (masking.named_like_a_person:
+        # 'Jane_Doe') or typed by one (masking.typed_words: 'Smith', '5-Mar')
         f"CREATE OR REPLACE MACRO pc_words(s) AS regexp_extract_all(s, {lit(WORD)})",
-        f"CREATE OR REPLACE MACRO pc_capital(w) AS regexp_matches(w, {lit(UPPER)}) OR NOT regexp_matches(w, {lit(LOWER)})",
-        """CREATE OR REPLACE MACRO pc_person(s) AS coalesce(len(pc_words(s)) >= 2
-            AND list_bool_or(list_transform(pc_words(s), w -> pc_capital(w))), false)""",
-        """CREATE OR REPLACE MACRO pc_typed_words(s) AS coalesce(len(pc_words(s)) >= 2
-            OR list_bool_or(list_transform(pc_words(s), w -> pc_capital(w))), false)""",
+        f"CREATE OR REPLACE MACRO pc_two_words(s) AS coalesce(regexp_matches(s, {lit(TWO_WORDS)}), false)",
+        f"CREATE OR REPLACE MACRO pc_capitalised(s) AS coalesce(regexp_matches(s, {lit(CAPITALISED)}), false)",
+        "CREATE OR REPLACE MACRO pc_person(s) AS pc_two_words(s) AND pc_capitalised(s)",
+        "CREATE OR REPLACE MACRO pc_typed_words(s) AS pc_two_words(s) OR pc_capitalised(s)",
         # shown: the one masking path (masking.shown): masked when sensitive or screened, else bounded
         f"""CREATE OR REPLACE MACRO pc_show(s, sensitive) AS CASE WHEN s IS NULL THEN NULL
             WHEN NOT getvariable('reveal') AND (sensitive OR pc_screen(s)) THEN pc_mask(s)
