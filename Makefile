@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: setup browser tex r run test docs data dist lock clean bench-guard
+.PHONY: setup browser tex r run test fuzz docs data dist lock clean bench-guard
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,13 @@ test: $(STAMP) browser tex r
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 	$(BIN)/python benchmarks/bench_validate.py --guard --legs parse
+
+## An hour (FUZZ_MINUTES) of fuzzing the readers of outside files (descriptors, site configurations, CSV
+## tables, REDCap exports, REFI-QDA files, summaries, reports); prints the inputs tried and the failures
+## (benchmarks/fuzz.py; `make test` runs the same harness for a few inputs per reader, tests/test_fuzz.py).
+FUZZ_MINUTES ?= 60
+fuzz: $(STAMP)
+	$(BIN)/python benchmarks/fuzz.py --minutes $(FUZZ_MINUTES)
 
 ## The speed guard of validation: one run at 100k survey relationships against frictionless and a bare
 ## pyarrow parse, failing beyond three times a target ratio (benchmarks/bench_validate.py --guard, about 2 minutes).

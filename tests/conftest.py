@@ -1,9 +1,14 @@
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+#: pedcomm keeps the key that seals its output markers in the user's state folder
+#: (pedcomm.files.seal); the tests keep theirs apart, so they never write into the home folder.
+os.environ.setdefault("PEDCOMM_STATE_DIR", tempfile.mkdtemp(prefix="pedcomm-test-state-"))
 
 
 @pytest.fixture(scope="session")

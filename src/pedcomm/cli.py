@@ -856,7 +856,7 @@ def summarize_cmd(
     """Write what a site may share instead of rows: model coefficients, covariances and counts (survey study),
     agreement statistics (coding study), and descriptive tables with small cells suppressed. Exit 0: written; 1: the package has errors or cannot be summarized; 2: bad option or configuration."""
     from .analysis.suppress import DEFAULT_THRESHOLD, MAXIMUM_THRESHOLD, MINIMUM_THRESHOLD
-    from .files.outputs import FILE, claim
+    from .files.outputs import FILE, claim, write_together
     from .sites.summarize import NotSummarizable, check_options, dumps, summarize
     from .validation.report.render import to_terminal
 
@@ -895,8 +895,8 @@ def summarize_cmd(
         from .sites.summary_html import to_html
 
         text = dumps(result.summary)
-        dest.write_text(text)
-        dest_page.write_text(to_html(result.summary, text))  # what the JSON shares, for a privacy officer
+        # one output: the JSON and the page that shows what it shares (for a privacy officer), both or neither
+        write_together((dest, text.encode("utf-8")), (dest_page, to_html(result.summary, text).encode("utf-8")))
     for f in result.validated.report.sorted_findings():  # what a privacy officer should know before sending
         if f.code == "SITE_IDENTITY_EXAMPLE":
             err.print(f"[yellow]{f.code}: {_safe(f.message)} {_safe(f.action)}[/yellow]", soft_wrap=True)
@@ -954,7 +954,8 @@ def dashboard_cmd(
     """Write a coordinating-centre dashboard: sites by checks, completeness by table, pooled estimates.
 
     Exit 0: written (files that are neither reports nor summaries are left out and listed); 1: none
-    of the files is a report or a summary (nothing written); 2: the output cannot be written.
+    of the files is a report or a summary (nothing written); 2: a file given is a pipe, a device or
+    too large, or the output cannot be written.
     """
     from .sites.dashboard import NothingToShow, dashboard
 
@@ -1096,16 +1097,59 @@ _tidy_help()
 _add_federated()
 
 
+def _tolerant_streams() -> None:
+    """A terminal or pipe that cannot show a character (LC_ALL=C, PYTHONIOENCODING=ascii) gets an
+    escape such as \\xe4 for it instead of stopping the run with UnicodeEncodeError."""
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
+def _stream_failed(e: OSError) -> None:
+    """The terminal, pipe or file receiving pedcomm's messages failed (stdout on a full disk, /dev/full):
+    say so on stderr as OUTPUT_WRITE_FAILED, and exit 2 (never a traceback)."""
+    import os
+    import sys
+
+    from .files.outputs import WRITE_ERRORS
+
+    what = WRITE_ERRORS.get(e.errno or 0) or e.strerror or type(e).__name__
+    try:  # what is still buffered for the broken stream must not fail again when Python exits
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    try:
+        print(f"pedcomm: OUTPUT_WRITE_FAILED: pedcomm's messages could not be written to the terminal, pipe or "
+              f"file they were sent to ({what}); files already written are complete.", file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+    sys.exit(2)
+
+
 def main():  # console-script entry point
+    import sys
+
     from ._base import StandardMissing
 
+    _tolerant_streams()
     try:
         app()
     except StandardMissing as e:  # a broken installation: say so, without a traceback
-        import sys
-
         print(f"pedcomm: {e}", file=sys.stderr)
         sys.exit(2)
+    except OSError as e:
+        if e.filename is not None:  # a file's own error that escaped its command's handling
+            raise
+        _stream_failed(e)
+    try:
+        sys.stdout.flush()  # a full /dev/full shows only here, when the last buffered output is written
+    except OSError as e:
+        _stream_failed(e)
 
 
 if __name__ == "__main__":

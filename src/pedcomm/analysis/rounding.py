@@ -24,15 +24,28 @@ def _decimal(x: Number) -> Decimal:
 
 
 def round_half_up(x: Number, decimals: int) -> Decimal:
-    """``x`` rounded to ``decimals`` places, ties away from zero."""
-    return _decimal(x).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    """``x`` rounded to ``decimals`` places, ties away from zero (infinities stay as they are).
+
+    The precision is the number's own digits plus the places asked for, so a value as large as a
+    float can be (1e308) rounds instead of exceeding the default 28 digits."""
+    d = _decimal(x)
+    if not d.is_finite():
+        return d
+    with localcontext() as ctx:
+        ctx.prec = max(28, d.adjusted() + decimals + 2)
+        ctx.Emax, ctx.Emin = 999_999, -999_999
+        return d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 def fmt(x: Number | None, decimals: int) -> str:
-    """``x`` as text at ``decimals`` places (blank for a missing value)."""
+    """``x`` as text at ``decimals`` places (blank for a missing value; 'inf' or '-inf' for an infinite one)."""
     if x is None or (isinstance(x, float) and x != x):
         return ""
     out = round_half_up(x, decimals)
+    if out.is_nan():
+        return ""
+    if out.is_infinite():
+        return "-inf" if out < 0 else "inf"
     if out == 0:
         out = abs(out)  # no "-0.00"
     return f"{out:f}"

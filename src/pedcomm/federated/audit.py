@@ -10,9 +10,11 @@ Each line is flushed to disk before the message goes.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -35,9 +37,23 @@ def record(request: Request, reply: Reply) -> dict:
 
 
 def write(path: str | Path, request: Request, reply: Reply) -> None:
-    """Append the reply's record to the audit file and flush it to disk."""
+    """Append the reply's record to the audit file and flush it to disk.
+
+    The audit file is pedcomm's own: the first record creates it (never through a link, never over
+    a file already there), later ones append to it only while it is still a plain file of one name
+    (a link or a hard link planted at its path in the meantime is refused with OSError, and the
+    message is not sent)."""
     line = json.dumps(record(request, reply), sort_keys=True, ensure_ascii=False) + "\n"
-    with open(path, "a", encoding="utf-8") as f:
+    flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        fd = os.open(path, flags)  # ELOOP on a link
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+            os.close(fd)
+            raise OSError(errno.EPERM, "the audit file is no longer the plain file pedcomm made", str(path)) from None
+    with os.fdopen(fd, "a", encoding="utf-8") as f:
         f.write(line)
         f.flush()
         os.fsync(f.fileno())

@@ -56,7 +56,7 @@ class Guards:
             default = getattr(d, key)
             value = settings.get(key, default)
             number = isinstance(value, (int, float)) and not isinstance(value, bool)
-            if not number or (isinstance(default, int) and value != int(value)) or not np.isfinite(value):
+            if not number or not np.isfinite(value) or (isinstance(default, int) and value != int(value)):  # int(nan) raises
                 raise ConfigError(f"{where}: federated.{key} must be a {'whole ' if isinstance(default, int) else ''}number")
             looser = value > default if key == "max_parameter_share" else value < default
             if looser or value <= 0:

@@ -2,7 +2,9 @@
 
 Python's json module accepts what JSON does not (NaN, Infinity), turns 1e400 into infinity, raises
 ValueError (not JSONDecodeError) on an integer of more than 4,300 digits and RecursionError on
-deeply nested input. ``loads`` turns every one of these into ``JSONRefused`` with a sentence a data
+deeply nested input, lets the last of two equal names in an object win and reads a lone surrogate
+escape (\\ud800) into a string no file can be written with. ``loads`` turns every
+one of these into ``JSONRefused`` with a sentence a data
 manager can act on; the callers report it under their own code (PACKAGE_UNREADABLE,
 SUMMARY_UNREADABLE, ...). ``dumps`` is the writing side: never a NaN or Infinity literal.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 #: Nesting levels a document may have. A Data Package descriptor with inline Table Schemas is
 #: about 7 levels deep and a site summary 4; 64 leaves room for any honest document.
@@ -57,6 +60,19 @@ def depth(obj) -> int:
     return deepest
 
 
+def _object(pairs: list) -> dict:
+    """A JSON object; a name given twice is refused (JSON leaves its meaning open: readers differ on
+    which value wins, so a document that two tools would read differently is not used)."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        keys = [k for k, _ in pairs]
+        twice = next(k for i, k in enumerate(keys) if k in keys[:i])
+        # only a plain lower-case name is quoted: any other might be a value worth masking
+        shown = f" ('{twice}')" if re.fullmatch(r"[a-z_][a-z0-9_]{0,39}", twice) else ""
+        raise JSONRefused(f"it gives the same name twice in one object{shown}")
+    return out
+
+
 def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH):
     """Parse JSON text (UTF-8, with or without a byte-order mark); raises JSONRefused."""
     if isinstance(data, bytes):
@@ -65,7 +81,7 @@ def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH):
         except UnicodeDecodeError as e:
             raise JSONRefused(f"it is not UTF-8 text (byte {e.start})") from None
     try:
-        obj = json.loads(data, parse_int=_int, parse_float=_float, parse_constant=_constant)
+        obj = json.loads(data, parse_int=_int, parse_float=_float, parse_constant=_constant, object_pairs_hook=_object)
     except RecursionError:
         raise JSONRefused(f"it is nested more than {max_depth} levels deep") from None
     except json.JSONDecodeError as e:
@@ -76,7 +92,30 @@ def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH):
         raise JSONRefused(f"it holds a number that cannot be read ({str(e)[:80]})") from None
     if depth(obj) > max_depth:
         raise JSONRefused(f"it is nested more than {max_depth} levels deep")
+    if _SURROGATE.search(data) and _lone_surrogate(obj):
+        raise JSONRefused("it holds a lone surrogate escape (such as \\ud800), which is not a character: "
+                          "no text file can hold it")
     return obj
+
+
+#: A surrogate escape in JSON text (a pair of them is one character; one alone is none).
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _lone_surrogate(obj) -> bool:
+    """Whether a string (a value or a name) of the parsed document holds a lone surrogate."""
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if any("\ud800" <= c <= "\udfff" for c in item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def finite(obj):

@@ -16,14 +16,22 @@ What a claim guarantees, in the order it checks:
    ``datapackage.json``) is fine (OUTPUT_OVERLAPS_INPUT).
 2. **One run per output.** A lock file beside the output (``.NAME.pedcomm-lock``, held with
    ``flock``; the kernel releases it when the process dies, even by ``kill -9``) makes a second
-   run on the same output stop at once (OUTPUT_LOCKED).
-3. **Leftovers of killed runs are cleaned.** Temporaries (``.NAME.pedcomm-tmp-*``) are removed;
-   a previous output set aside during a replacement (``.NAME.pedcomm-old-*``) is put back.
+   run on the same output stop at once (OUTPUT_LOCKED). The lock is opened with ``O_NOFOLLOW``
+   and used only when it is a regular file with one name holding a process id (or nothing): a
+   link, a hard link, a folder, a pipe or a user's file at that path is never followed, changed or
+   removed (OUTPUT_FOREIGN).
+3. **Leftovers of killed runs are cleaned, and nothing else.** Temporaries (``.NAME.pedcomm-tmp-*``)
+   are removed and a previous output set aside during a replacement (``.NAME.pedcomm-old-*``) is
+   put back, but only when pedcomm made them: a real folder of this user holding pedcomm's stamp
+   (``.pedcomm-staging``, written with ``O_EXCL|O_NOFOLLOW`` when the temporary is made) or a
+   complete output with a valid marker. A folder or a link of someone else's at such a name stays.
 4. **Nothing pedcomm did not write is replaced.** An existing output needs ``--force``
    (OUTPUT_EXISTS), and even then it is replaced only if pedcomm wrote it and nobody changed it
    since (OUTPUT_FOREIGN): every output folder holds a marker, ``.pedcomm-output.json``, listing
-   the SHA-256 of each file written and the tool and standard versions; a single-file output has
-   the same marker beside it, ``.NAME.pedcomm-output.json``. Empty folders and empty files hold
+   the SHA-256 of each file written, the tool and standard versions, and a seal binding the list
+   to this user's pedcomm (pedcomm.files.seal), so a marker written by hand, copied or edited is
+   not pedcomm's; a single-file output has the same marker beside it, ``.NAME.pedcomm-output.json``,
+   and nothing but such a marker is ever replaced at that path. Empty folders and empty files hold
    nothing to lose and are replaced without ``--force``.
 5. **Atomic, private, recoverable writes.** Files are written into a temporary folder created
    with mode 0700 (no one else can read row-level data while it is written), which is then given
@@ -31,7 +39,9 @@ What a claim guarantees, in the order it checks:
    both atomically (``renameat2(RENAME_EXCHANGE)`` on Linux) or renames the old one aside first and
    puts it back if the second rename fails. SIGINT, SIGTERM and SIGHUP remove the temporary
    (they are held back while the output is being swapped in). A full disk, a read-only folder or
-   a permission problem is OUTPUT_WRITE_FAILED, with nothing half-written.
+   a permission problem is OUTPUT_WRITE_FAILED, with nothing half-written. Several single files
+   that make one output (``summarize``'s JSON and its HTML page) are written together
+   (``write_together``): all are written first, then put in place, or none is.
 
 Refusals raise ``OutputRefused`` (``code``, ``path``, ``detail``); the commands report it as a
 coded finding and exit 2 (pedcomm.validation.refusals).
@@ -59,6 +69,11 @@ except ImportError:  # pragma: no cover - Windows: the lock falls back to an exc
     fcntl = None  # type: ignore[assignment]
 
 FOLDER, FILE = "folder", "file"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+#: The stamp in every temporary folder pedcomm makes (removed once the folder holds its marker):
+#: a later run removes a killed run's temporary only when the stamp or a valid marker is in it.
+STAMP, STAMP_TEXT = ".pedcomm-staging", b"pedcomm temporary folder: the next pedcomm run on this output removes it\n"
 #: errno values that mean the output cannot be written, in words.
 WRITE_ERRORS = {
     errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
@@ -149,6 +164,17 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
+def _write_new(path: Path, data: bytes) -> None:
+    """Create ``path`` for pedcomm's own use (the umask applies): never through a link, never over an existing file."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
 def _remove(p: Path) -> None:
     if p.is_dir() and not p.is_symlink():
         shutil.rmtree(p, ignore_errors=True)
@@ -212,13 +238,21 @@ class Destination:
     def lock(self) -> None:
         lock = self.parent / f".{self.name}.pedcomm-lock"
         while True:
+            self._check_own(lock, "lock")
             try:
-                fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+                fd = os.open(lock, os.O_RDWR | os.O_CREAT | _NOFOLLOW | _NONBLOCK | getattr(os, "O_CLOEXEC", 0)
                              | (0 if fcntl else os.O_EXCL), 0o600)
             except FileExistsError:  # pragma: no cover - no flock: another run holds the lock file
                 raise self.refuse("OUTPUT_LOCKED", "another pedcomm run is writing it") from None
             except OSError as e:
+                if e.errno == errno.ELOOP:  # a link put there after the look: never followed
+                    raise self._taken(lock, "lock", "a symbolic link") from None
                 raise write_failed(self.given, e) from None
+            try:
+                self._check_lock_file(fd, lock)
+            except BaseException:
+                os.close(fd)
+                raise
             if fcntl is None:  # pragma: no cover
                 break
             try:
@@ -232,34 +266,90 @@ class Destination:
                 os.close(fd)
                 raise write_failed(self.given, e) from None
             try:
-                same = os.path.samestat(os.fstat(fd), os.stat(lock))
+                same = os.path.samestat(os.fstat(fd), os.lstat(lock))
             except FileNotFoundError:
                 same = False
             if same:
                 break
             os.close(fd)  # the run before us removed the file after we opened it: take the new one
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode("ascii"))
         self._lock_fd, self._lock_path = fd, lock
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, str(os.getpid()).encode("ascii"))
+        except OSError as e:  # a full disk: the lock is held all the same, and removed by unlock()
+            if e.errno not in WRITE_ERRORS:
+                self.unlock()
+                raise write_failed(self.given, e) from None
+
+    def _taken(self, path: Path, what: str, kind: str) -> OutputRefused:
+        return self.refuse("OUTPUT_FOREIGN", f"the path pedcomm keeps for its {what}, {path.name}, holds {kind} that "
+                                             "pedcomm did not make; pedcomm never follows, changes or removes it. Move "
+                                             "or delete it yourself, or choose another output path")
+
+    def _check_own(self, path: Path, what: str) -> None:
+        """Refuse when ``path`` (where pedcomm keeps its lock or a marker) holds what pedcomm does not make there."""
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            raise write_failed(self.given, e) from None
+        if stat.S_ISLNK(st.st_mode):
+            raise self._taken(path, what, "a symbolic link")
+        if not stat.S_ISREG(st.st_mode):
+            raise self._taken(path, what, _kind(st.st_mode))
+
+    def _check_lock_file(self, fd: int, lock: Path) -> None:
+        """The opened lock is a file pedcomm makes: regular, one name, small, a process id or empty."""
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise self._taken(lock, "lock", _kind(st.st_mode))
+        if st.st_nlink != 1:
+            raise self._taken(lock, "lock", "a file with another name elsewhere (a hard link)")
+        if st.st_size > 32 or (st.st_size and not os.pread(fd, 32, 0).strip().isdigit()):
+            raise self._taken(lock, "lock", "a file")
 
     def unlock(self) -> None:
         if self._lock_fd is None:
             return
         try:
-            os.unlink(self._lock_path)  # before releasing: a waiting run then sees a new file
+            if os.path.samestat(os.fstat(self._lock_fd), os.lstat(self._lock_path)):
+                os.unlink(self._lock_path)  # before releasing: a waiting run then sees a new file
         except OSError:
             pass
         os.close(self._lock_fd)
         self._lock_fd = None
 
+    def _ours(self, p: Path) -> bool:
+        """Whether the leftover ``p`` (named like a temporary) is one pedcomm made: a real folder
+        of this user holding pedcomm's stamp, or a complete output with a valid marker."""
+        try:
+            st = os.lstat(p)
+        except OSError:
+            return False
+        if not stat.S_ISDIR(st.st_mode) or (hasattr(os, "geteuid") and st.st_uid != os.geteuid()):
+            return False
+        try:
+            stamp = os.lstat(p / STAMP)
+            if stat.S_ISREG(stamp.st_mode) and stamp.st_size == len(STAMP_TEXT) and (p / STAMP).read_bytes() == STAMP_TEXT:
+                return True
+        except OSError:
+            pass
+        return os.path.lexists(p / markers.MARKER) and markers.foreign_folder(p) is None
+
     def recover(self) -> None:
-        """Remove what runs killed on this output left; put back an output set aside by one."""
+        """Remove what runs killed on this output left; put back an output set aside by one.
+
+        Only folders pedcomm made are touched (see ``_ours``): anything else named like a temporary
+        stays where it is."""
         try:
             entries = [e for e in os.scandir(self.parent) if self._temps.match(e.name)]
         except OSError:
             return
         for e in sorted(entries, key=lambda e: e.name):
             p = Path(e.path)
+            if not self._ours(p):
+                continue
             if "-old-" in e.name and not os.path.lexists(self.path):
                 try:
                     os.rename(p, self.path)
@@ -270,6 +360,11 @@ class Destination:
 
     def check_existing(self) -> None:
         p = self.path
+        if self.kind == FILE:  # the marker's place beside it: nothing there that pedcomm did not write
+            mark = markers.sidecar(p)
+            self._check_own(mark, "marker")
+            if markers.own_marker(mark) and (not os.path.lexists(p) or (os.path.isfile(p) and os.path.getsize(p) == 0)):
+                raise self._taken(mark, "marker", "a file")
         if not os.path.lexists(p):
             return
         if p.is_symlink():
@@ -298,10 +393,22 @@ class Destination:
 
     # -- writing ----------------------------------------------------------------------------------
     def _mkdtemp(self) -> Path:
+        """A new private folder beside the output (mkdir: never a link followed, never an existing
+        folder reused), stamped as pedcomm's so a later run may remove it if this one is killed."""
         try:
-            return Path(tempfile.mkdtemp(prefix=f".{self.name}.pedcomm-tmp-{os.getpid()}-", dir=self.parent))
+            tmp = Path(tempfile.mkdtemp(prefix=f".{self.name}.pedcomm-tmp-{os.getpid()}-", dir=self.parent))
         except OSError as e:
             raise write_failed(self.given, e) from None
+        try:
+            fd = os.open(tmp / STAMP, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+            try:
+                os.write(fd, STAMP_TEXT)
+            finally:
+                os.close(fd)
+        except OSError as e:
+            _remove(tmp)
+            raise write_failed(self.given, e) from None
+        return tmp
 
     @contextmanager
     def staging(self) -> Iterator[Path]:
@@ -312,7 +419,9 @@ class Destination:
         with self._removed_on_failure(tmp):
             yield tmp
             files = markers.hash_tree(tmp)
-            (tmp / markers.MARKER).write_bytes(markers.marker(self.command, files))
+            files.pop(STAMP, None)
+            _write_new(tmp / markers.MARKER, markers.marker(self.command, files))
+            os.unlink(tmp / STAMP)  # the marker now says the folder is pedcomm's
             self.check_existing()  # again: the output may have changed during a long run
             with interrupts.held():
                 self._swap_in(tmp)
@@ -356,26 +465,27 @@ class Destination:
         if self.kind != FILE:
             raise ValueError("staged_file() is for file outputs; use staging()")
         tmpdir = self._mkdtemp()
-        target = tmpdir / self.name
         with self._removed_on_failure(tmpdir):
-            yield target
-            digest = markers.sha256_file(target)
-            hashes = [digest]
-            if os.path.lexists(self.path) and self.path.is_file() and not self.path.is_symlink():
-                previous = markers.sha256_file(self.path)
-                if previous != digest:
-                    hashes.append(previous)  # the marker is swapped in first: both versions are pedcomm's
-            self.check_existing()
-            mark = tmpdir / markers.sidecar(self.path).name
-            mark.write_bytes(markers.marker(self.command, {self.name: hashes}))
-            mode = 0o666 & ~umask()
-            os.chmod(target, mode)
-            os.chmod(mark, mode)
-            with interrupts.held():
-                os.replace(mark, markers.sidecar(self.path))
-                os.replace(target, self.path)
-                self.committed = True
+            yield tmpdir / self.name
+            _put_in_place([self._sealed(tmpdir)])
         _remove(tmpdir)
+
+    def _sealed(self, tmpdir: Path) -> tuple[Destination, Path]:
+        """The file written at ``tmpdir/NAME``, with its marker beside it, checked ready to go in place."""
+        target = tmpdir / self.name
+        digest = markers.sha256_file(target)
+        hashes = [digest]
+        if os.path.lexists(self.path) and self.path.is_file() and not self.path.is_symlink():
+            previous = markers.sha256_file(self.path)
+            if previous != digest:
+                hashes.append(previous)  # the marker is swapped in first: both versions are pedcomm's
+        self.check_existing()
+        mark = tmpdir / markers.sidecar(self.path).name
+        _write_new(mark, markers.marker(self.command, {self.name: hashes}))
+        mode = 0o666 & ~umask()
+        os.chmod(target, mode)
+        os.chmod(mark, mode)
+        return self, tmpdir
 
     def write_bytes(self, data: bytes) -> Path:
         with self.staged_file() as tmp:
@@ -392,6 +502,69 @@ class Destination:
                 d.rmdir()
             except OSError:
                 break
+
+
+def _set_aside(path: Path, keep: Path) -> bool:
+    """Keep the file at ``path`` as ``keep`` too (a hard link, else a copy); False when there is none."""
+    if not os.path.lexists(path):
+        return False
+    try:
+        os.link(path, keep, follow_symlinks=False)
+    except OSError as e:
+        if e.errno in WRITE_ERRORS and e.errno not in (errno.EPERM, errno.EXDEV):
+            raise
+        shutil.copy2(path, keep, follow_symlinks=False)  # a file system without hard links
+    return True
+
+
+def _put_in_place(staged: list[tuple[Destination, Path]]) -> None:
+    """Put single-file outputs, each written with its marker in its temporary folder, in place:
+    all of them, or none (those already in place are put back as they were)."""
+    done: list[tuple[Destination, Path, bool, bool]] = []
+    with interrupts.held():
+        try:
+            for dest, tmpdir in staged:
+                mark = markers.sidecar(dest.path)
+                had = _set_aside(dest.path, tmpdir / ".previous") if len(staged) > 1 else False
+                had_mark = _set_aside(mark, tmpdir / ".previous-marker") if len(staged) > 1 else False
+                done.append((dest, tmpdir, had, had_mark))
+                os.replace(tmpdir / mark.name, mark)
+                os.replace(tmpdir / dest.name, dest.path)
+        except BaseException:
+            for dest, tmpdir, had, had_mark in reversed(done) if len(staged) > 1 else ():
+                for keep, was, path in ((tmpdir / ".previous", had, dest.path),
+                                        (tmpdir / ".previous-marker", had_mark, markers.sidecar(dest.path))):
+                    try:
+                        if was:
+                            os.replace(keep, path)
+                        elif not os.path.lexists(tmpdir / path.name):  # ours went in: take it out
+                            os.unlink(path)
+                    except OSError:
+                        pass
+            raise
+        for dest, _ in staged:
+            dest.committed = True
+
+
+def write_together(*items: tuple[Destination, bytes]) -> None:
+    """Write several single-file outputs (claimed each) as one output: every file is written first,
+    then all are put in place, or none is; a failure is OUTPUT_WRITE_FAILED with nothing changed."""
+    staged: list[tuple[Destination, Path]] = []
+    try:
+        for dest, data in items:
+            if dest.kind != FILE:
+                raise ValueError("write_together() is for file outputs")
+            tmpdir = dest._mkdtemp()
+            staged.append((dest, tmpdir))
+            _write_new(tmpdir / dest.name, data)
+        _put_in_place([dest._sealed(tmpdir) for dest, tmpdir in staged])
+    except OSError as e:
+        if e.errno in WRITE_ERRORS:
+            raise write_failed(items[0][0].given, e) from None
+        raise
+    finally:
+        for _, tmpdir in staged:
+            _remove(tmpdir)
 
 
 def _kind(mode: int) -> str:

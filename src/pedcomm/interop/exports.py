@@ -16,8 +16,10 @@ into the exact CSV text of the resource, which is how the round trip is tested.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +114,27 @@ def _decimals(raw: pd.Series) -> int:
     return min(int(frac.str.len().max()), 16) if len(frac) else 0
 
 
+def _readstat(write, frame: pd.DataFrame, path: Path, **options: Any) -> None:
+    """Call a pyreadstat writer. It says only 'Unable to write data' when the disk is full or the
+    file cannot be written: that becomes the OSError it stands for (ENOSPC when the disk has
+    almost no room left, else EIO), so the output helper reports OUTPUT_WRITE_FAILED with nothing
+    half-written; any other writer error is an ExportError."""
+    import pyreadstat
+
+    try:
+        write(frame, str(path), **options)
+    except pyreadstat.ReadstatError as e:
+        text = str(e)
+        if "write" not in text.lower() and "open" not in text.lower():
+            raise ExportError(f"{path.stem}: {text}") from None
+        try:
+            room = os.statvfs(path.parent)
+            full = room.f_bavail * room.f_frsize < 1 << 20
+        except (OSError, AttributeError):
+            full = False
+        raise OSError(errno.ENOSPC if full else errno.EIO, f"{text} (pyreadstat)", str(path)) from None
+
+
 # -- SPSS ------------------------------------------------------------------------------------
 
 def write_sav(resource: str, raw: pd.DataFrame, path: Path) -> None:
@@ -141,7 +164,7 @@ def write_sav(resource: str, raw: pd.DataFrame, path: Path) -> None:
         if nums:
             missing[name] = nums if len(nums) <= 3 else [{"lo": nums[0], "hi": nums[-1]}]
         formats[name] = f"F8.{_decimals(col)}" if kind(fd) == "number" else "F8.0"
-    pyreadstat.write_sav(pd.DataFrame(data), str(path),
+    _readstat(pyreadstat.write_sav, pd.DataFrame(data), path,
                          file_label=_fit(standard.resource_entry(resource).get("title", resource), 64),
                          # SPSS documents are lines of at most 80 characters
                          note=[_fit(f"Written by {standard.signature()}.", 80), _fit(f"Table Schema: {resource}.", 80)],
@@ -184,7 +207,7 @@ def write_dta(resource: str, raw: pd.DataFrame, path: Path) -> None:
         val_labels[name] = {as_letter.get(k, int(k)): v for k, v in value_labels(resource, fd).items()}
         missing[name] = list(letters.values())
     stamp = f" ({standard.signature()})"  # Stata files have no free note: the versions go in the label
-    pyreadstat.write_dta(pd.DataFrame(data), str(path),
+    _readstat(pyreadstat.write_dta, pd.DataFrame(data), path,
                          file_label=_fit(standard.resource_entry(resource).get("title", resource), 80 - len(stamp)) + stamp,
                          column_labels=var_labels, variable_value_labels=val_labels, missing_user_values=missing)
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from .. import standard
 from ..files.inputs import read
+from ..validation.masking import path_shown
 from ..validation.report import Report
 from ..validation.run import Validated, validate
 
@@ -64,7 +65,7 @@ def write_package(tables: dict[str, pd.DataFrame], dest, *, name: str, title: st
         for rel, data in (files or {}).items():
             (tmp / rel).write_bytes(data)
         validated = validate(tmp)
-        validated.report.meta["package"] = str(dest.given)
+        validated.report.meta["package"] = path_shown(dest.given, reveal=validated.report.reveal_values)
         if check is not None:
             check(validated)
     return validated

@@ -27,6 +27,7 @@ from ..validation.registry import check, spec, specs
 from ..validation.report import Report
 from ..validation.report.html import badge, e, page, table
 from ..validation.words import plural
+from . import report_shape
 from .summarize import FORMAT
 
 
@@ -88,9 +89,8 @@ def read_inputs(paths: list[str | Path], report: Report) -> tuple[list[SiteRepor
         try:
             raw = read(p, "report")
             doc = loads(raw)
-        except InputRefused as err:
-            report.add("DASHBOARD_INPUT_UNREADABLE", value=name, detail=err.detail)
-            continue
+        except InputRefused:
+            raise  # a pipe, a device or an oversize file: refused like every command's input (exit 2)
         except OSError as err:
             report.add("DASHBOARD_INPUT_UNREADABLE", value=name, detail=f"it cannot be opened ({err.strerror or type(err).__name__})")
             continue
@@ -100,6 +100,11 @@ def read_inputs(paths: list[str | Path], report: Report) -> tuple[list[SiteRepor
         if isinstance(doc, dict) and doc.get("format") == FORMAT:
             summary_paths.append(p)
         elif isinstance(doc, dict) and all(k in doc for k in REPORT_KEYS) and isinstance(doc.get("checks"), list):
+            odd = report_shape.problem(doc)
+            if odd:
+                report.add("DASHBOARD_INPUT_UNREADABLE", value=name,
+                           detail=f"it looks like a pedcomm validation report, but {odd}")
+                continue
             reports.append(SiteReport(report.label(name) or "", hashlib.sha256(raw).hexdigest(), doc))
         else:
             report.add("DASHBOARD_INPUT_UNREADABLE", value=name,

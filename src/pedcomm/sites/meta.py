@@ -170,7 +170,18 @@ def _untrusted(effect: float, variance: float) -> str | None:
 def pool_models(loaded: list[Loaded], report: Report | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Random-effects pooled log odds ratios per model term (pedcomm.analysis.pooling), and every
     site's estimates; findings about few sites, untrusted site estimates and the sites' own
-    warnings go into ``report``."""
+    warnings go into ``report``.
+
+    Extreme but valid inputs (a variance of 1e300) give infinite bounds, shown as 'inf': numpy's
+    overflow warnings about them are not for the user."""
+    import warnings
+
+    with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _pool_models(loaded, report)
+
+
+def _pool_models(loaded: list[Loaded], report: Report | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     from ..analysis.pooling import HKSJ, random_effects
     from ..validation.registry import parameter
     from .summarize import definition

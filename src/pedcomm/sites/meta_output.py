@@ -13,6 +13,7 @@ from ..analysis.render_tables import markdown_table, write_table
 from ..analysis.rounding import fmt, fmt_p, p_data
 from ..analysis.table import Table
 from ..standard.declaration import standard_version
+from ..validation.masking import path_shown
 from ..validation.report.safe import md
 from .forest import TermRows, meta_forest
 
@@ -137,7 +138,7 @@ def index_markdown(result, written: dict[str, list[str]], figures: list[str]) ->
              "No row-level data were used"
              + (", except the pooled package of the one-stage comparison." if "one_stage_vs_meta" in written else "."),
              "", "## Inputs", ""]
-    inputs = pd.DataFrame([{"site": s.summary["site"], "file": s.path.name, "sha256": s.sha256,
+    inputs = pd.DataFrame([{"site": s.summary["site"], "file": path_shown(s.path.name), "sha256": s.sha256,
                             "pedcomm": s.summary["tool"]["version"], "standard": s.summary["schemaVersion"],
                             "threshold": s.summary["disclosure"]["threshold"],
                             **{f"{part} shared": ", ".join(m["name"] for m in s.summary[part] if m.get("status") == "shared")

@@ -23,10 +23,12 @@ from ..files.outputs import FOLDER, claim
 from ..standard.declaration import Declaration, compatibility, read, standard_version
 from ..standard.studies import definitions
 from ..validation import config as site_config
+from ..validation.masking import path_shown
 from ..validation.registry import check
 from ..validation.report import Report
 from ..validation.run import Validated, validate
 from ..validation.words import plural
+from .resubmitted import check_near_duplicates
 
 SYNTHETIC_KEYWORD = standard.SYNTHETIC_KEYWORD
 
@@ -153,8 +155,9 @@ def fingerprint(frame: pd.DataFrame) -> str:
 
 
 @check("POOL_SITE_SAME_DATA")
-def check_same_data(sites: list[SiteInput], report: Report) -> None:
-    """Refuse two site ids holding the same rows in every unit table (one site submitted twice)."""
+def check_same_data(sites: list[SiteInput], report: Report) -> set[tuple[int, int]]:
+    """Refuse two site ids holding the same rows in every unit table (one site submitted twice);
+    returns the pairs refused (indexes into ``sites``)."""
     from itertools import combinations
 
     report.ran("POOL_SITE_SAME_DATA", None, None, len(sites))
@@ -165,11 +168,14 @@ def check_same_data(sites: list[SiteInput], report: Report) -> None:
         held = {n: s.validated.tables[n] for n in UNIT_TABLES if n in s.validated.tables and len(s.validated.tables[n])}
         if held:
             prints[i] = {n: fingerprint(f) for n, f in held.items()}
+    same = set()
     for i, j in combinations(sorted(prints), 2):
         a, b = sites[i], sites[j]
         if a.site != b.site and prints[i] == prints[j]:
             report.add("POOL_SITE_SAME_DATA", value=f"{a.site} and {b.site}",
                        detail="identical rows in " + " and ".join(sorted(prints[i])))
+            same.add((i, j))
+    return same
 
 
 def _read(site: SiteInput, name: str, report: Report) -> pd.DataFrame:
@@ -270,7 +276,7 @@ def write(sites: list[SiteInput], tables: dict[str, pd.DataFrame], dest, report:
         with dest.staging() as tmp:
             write_into(tmp, tables, desc)
             checked = result["validated"] = validate(tmp, config=_sites_config(sites))
-            checked.report.meta["package"] = str(dest.given)
+            checked.report.meta["package"] = path_shown(dest.given, reveal=checked.report.reveal_values)
             if checked.report.status != "valid":
                 t = checked.report.totals()
                 codes = ", ".join(error_codes(checked.report))
@@ -304,7 +310,7 @@ def _pool(paths, dest, configs, progress) -> Pooled:
     out = dest.given
     report = Report()
     report.meta = {**standard.provenance(),
-                   "command": "pool", "package": str(out)}
+                   "command": "pool", "package": path_shown(out)}
     sites = []
     for p in paths:
         if progress:
@@ -318,7 +324,8 @@ def _pool(paths, dest, configs, progress) -> Pooled:
         sites.append(s)
     outcome = Pooled(report, sites)
     check_sites(sites, report)
-    check_same_data(sites, report)
+    same = check_same_data(sites, report)
+    check_near_duplicates(sites, UNIT_TABLES, report, skip=same)  # resubmitted with a few changes
     if report.totals()["error"]:
         return outcome
     if progress:

@@ -16,6 +16,13 @@ import math
 from ..validation.report.html import badge, e, page, scrolling, table
 from ..validation.words import plural
 
+
+def _max_coefficient() -> float:
+    """Beyond it a log odds ratio has no finite odds ratio (SUMMARY_INVALID's max_abs_coefficient)."""
+    from ..validation.registry import parameter
+
+    return float(parameter("SUMMARY_INVALID", "max_abs_coefficient"))
+
 SUPPRESSED = '<td class="suppressed">suppressed</td>'
 
 
@@ -46,7 +53,7 @@ def _model(m: dict) -> list[str]:
         b = coef[k] if k < len(coef) else None
         v = cov[k][k] if k < len(cov) and k < len(cov[k]) else None
         se = math.sqrt(v) if isinstance(v, (int, float)) and v >= 0 else None
-        odds = math.exp(b) if isinstance(b, (int, float)) and abs(b) < 700 else None
+        odds = math.exp(b) if isinstance(b, (int, float)) and abs(b) <= _max_coefficient() else None
         rows.append([f"<code>{e(term)}</code>", _num(b), _num(se), "" if term == "const" else _num(odds, 2)])
     out.append(table(["Term", "Coefficient (log odds)", "Standard error", "Odds ratio"], rows, numeric={1, 2, 3}))
     facts = {k: v for k, v in m.items() if k not in ("name", "title", "outcome", "status", "terms", "coef", "cov")

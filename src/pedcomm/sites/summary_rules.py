@@ -7,7 +7,8 @@
    texts and lists, finite numbers (the JSON reader refuses NaN and Infinity), disclosure settings,
    no field the format does not define;
 2. what a schema cannot say: each shared model's coefficients and covariance match its terms,
-   the covariance matrix is symmetric and every variance is positive;
+   the covariance matrix is symmetric, every variance is positive and not below SUMMARY_INVALID's
+   min_variance, and no coefficient is beyond its max_abs_coefficient in size;
 3. the sharing rules (pedcomm.analysis.suppress): a threshold of at least the minimum, no published
    count between 1 and the threshold (nor a zero the summary declares suppressed), no additive
    line with a single suppressed number, no model shared from fewer relationships, events or
@@ -83,6 +84,13 @@ def _describe(error) -> str:
     return f"{where} breaks the rule '{kind}' of the format"
 
 
+@cache
+def _bound(name: str) -> float:
+    from ..validation.registry import parameter
+
+    return float(parameter("SUMMARY_INVALID", name))
+
+
 def _shapes(doc: dict) -> list[str]:
     out = []
     for i, m in enumerate(doc.get("models", [])):
@@ -96,6 +104,13 @@ def _shapes(doc: dict) -> list[str]:
         for j, term in enumerate(m["terms"]):
             if not cov[j][j] > 0:
                 out.append(f"models[{i}] ({name}): the variance of {term} is not positive")
+            elif cov[j][j] < _bound("min_variance"):
+                out.append(f"models[{i}] ({name}): the variance of {term} is below {_bound('min_variance'):g}, "
+                           "smaller than any summary pedcomm writes")
+            limit = _bound("max_abs_coefficient")
+            if not abs(m["coef"][j]) <= limit:
+                out.append(f"models[{i}] ({name}): the coefficient of {term} is beyond {limit:g} in size, "
+                           "which no fitted model gives (its odds ratio is not a finite number)")
         asym = [(a, b) for a in range(k) for b in range(a + 1, k)
                 if not math.isclose(cov[a][b], cov[b][a], rel_tol=SYMMETRY_TOLERANCE, abs_tol=1e-12)]
         if asym:

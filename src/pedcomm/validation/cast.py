@@ -10,6 +10,9 @@ NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 DATE = r"\d{4}-\d{2}-\d{2}"
 INT64_MAX = str(2**63 - 1)
 NA_SPELLINGS = re.compile(r"(?i)n/?a|na|null|none|nan|missing|unknown|\.|-|\?")
+#: How REDCap's "labels" export spells a yes/no or checkbox answer (its raw export writes 1/0): not
+#: booleans of the standard (a hint in CELL_TYPE), and never masked as typed words.
+LABEL_BOOLEANS = ("yes", "no", "checked", "unchecked")
 
 TYPE_NAMES = {"integer": "whole number", "number": "number", "boolean": "true/false value",
               "date": "date (YYYY-MM-DD)", "string": "text"}

@@ -87,18 +87,22 @@ def parse(data, path: str = "site.yaml") -> SiteConfig:
         if extra:
             raise ConfigError(f"{where} has unknown keys: {', '.join(extra)}")
         code, severity, why = o.get("code"), o.get("severity"), o.get("justification")
-        if code not in known:
+        for key in ("code", "severity", "resource", "field"):  # a list or a mapping where a name belongs
+            if o.get(key) is not None and not isinstance(o.get(key), (str, int, float, bool)):
+                kind = "list" if isinstance(o[key], list) else "mapping"
+                raise ConfigError(f"{where}: '{key}' must be a single value, not a {kind}")
+        if not isinstance(code, str) or code not in known:
             raise ConfigError(f"{where}: {code!r} is not a pedcomm check code")
         s = known[code]
         if s.blocking or s.fatal:
             raise ConfigError(f"{where}: {code} cannot be overridden: it is an error that would break the analyses")
-        if severity not in SEVERITIES:
+        if not isinstance(severity, str) or severity not in SEVERITIES:
             raise ConfigError(f"{where}: severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
         if not isinstance(why, str) or len(" ".join(why.split())) < MIN_JUSTIFICATION:
             raise ConfigError(f"{where} ({code}): a written justification of at least {MIN_JUSTIFICATION} "
                               "characters is required")
         resource, fld = o.get("resource"), o.get("field")
-        if resource is not None and resource not in resources:
+        if resource is not None and (not isinstance(resource, str) or resource not in resources):
             raise ConfigError(f"{where}: {resource!r} is not a standard resource")
         if fld is not None and resource is None:
             raise ConfigError(f"{where}: a 'field' needs its 'resource'")

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from .. import standard
 from . import declaration, identity, package, read, structure  # noqa: F401  (their checks register)
 from .context import Validation
+from .masking import path_shown
 from .package import Package
 from .registry import IMPLEMENTATIONS, STAGED
 from .report import DEFAULT_MAX_LISTED, Report
@@ -113,7 +114,8 @@ def validate(path: str | Path, *, max_listed: int = DEFAULT_MAX_LISTED, reveal_v
     if sorted(STAGED["resource"]) != sorted(RESOURCE_STEPS):
         raise RuntimeError(f"the resource stage has steps {STAGED['resource']}, not those of RESOURCE_STEPS")
     report = Report(max_listed=max_listed, reveal_values=reveal_values)
-    report.meta = {**standard.provenance(), "package": str(path)}
+    # the path may name a person or hold a phone number: shown through the one masking path
+    report.meta = {**standard.provenance(), "package": path_shown(path, reveal=reveal_values)}
     (open_package,) = _stage("package")
     pkg = open_package(path, report)
     out = Validated(report, pkg)

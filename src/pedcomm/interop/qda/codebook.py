@@ -83,6 +83,9 @@ def code_elements(parent, themes: pd.DataFrame, codes: pd.DataFrame, ns: str) ->
 
 
 def to_bytes(root) -> bytes:
+    from ..xmltext import clean_tree
+
+    clean_tree(root)  # a control character in a name or a definition would make the file unreadable
     ET.indent(root, space="  ")
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 

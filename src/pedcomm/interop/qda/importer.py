@@ -60,8 +60,7 @@ class Imported:
 
 def read_map(path: Path | None) -> dict[str, str] | None:
     """source (name or GUID, compared case-insensitively) -> discussion_id."""
-    given = read_two_columns(path, ("source", "discussion_id"), "discussions")
-    return None if given is None else {k.strip("{}"): v for k, v in given.items()}
+    return read_two_columns(path, ("source", "discussion_id"), "discussions", norm=lambda k: k.strip("{}"))
 
 
 class Project:

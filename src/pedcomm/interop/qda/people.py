@@ -23,14 +23,17 @@ from pathlib import Path
 
 from ... import standard
 from ..display import plain as shown
+from ..display import private
 from .codebook import ID, child, children, norm_guid
 from .safety import Unsafe
 
 NO_USER = ""  # the map key of codings that name no user / text without a speaker label
 
 
-def read_map(path: Path | None, columns: tuple[str, str], what: str) -> dict[str, str] | None:
-    """A two-column CSV map (first column compared case-insensitively), or None without a path.
+def read_map(path: Path | None, columns: tuple[str, str], what: str, norm=None) -> dict[str, str] | None:
+    """A two-column CSV map (first column compared case-insensitively, and as ``norm`` makes it), or
+    None without a path. A key given two different values (a label two roles, a user two coders, a
+    source two discussions) is refused: which row wins must not be left to the order of the rows.
 
     The map may have been edited in a spreadsheet program and saved the way it saves CSV
     (pedcomm.interop.spreadsheet: semicolons, Windows-1252, a byte-order mark); other columns (the
@@ -58,11 +61,18 @@ def read_map(path: Path | None, columns: tuple[str, str], what: str) -> dict[str
         table.pop(0)
     header = [c.strip().casefold() for c in table[0]]
     k, v = header.index(key), header.index(value)
-    out = {}
+    out: dict[str, str] = {}
     for r in table[1:]:
         cells = [*r, "", ""]
-        if cells[v].strip():
-            out[cells[k].strip().casefold()] = cells[v].strip()
+        if not cells[v].strip():
+            continue
+        name, val = cells[k].strip().casefold(), cells[v].strip()
+        name = norm(name) if norm else name
+        if name in out and out[name] != val:
+            raise Unsafe("QDA_UNREADABLE", f"the {what} map {shown(path.name)} gives the {key} "
+                                           f"'{private(name) if name else '(blank)'}' two values of {value} "
+                                           f"('{shown(out[name], 40)}' and '{shown(val, 40)}'); give each {key} one row")
+        out[name] = val
     return out
 
 
@@ -75,9 +85,8 @@ def speaker_roles(path: Path | None) -> dict[str, str]:
         out[code.casefold()] = code
         out[code.replace("_", " ").casefold()] = code
         out[fd.get("enumLabels", {}).get(code, code).casefold()] = code
-    given = read_map(path, ("label", "role"), "speakers")
+    given = read_map(path, ("label", "role"), "speakers", norm=lambda label: " ".join(label.split()))
     for label, role in (given or {}).items():
-        label = " ".join(label.split())
         if role not in roles:
             raise Unsafe("QDA_UNREADABLE", f"the speakers map gives the role '{shown(role, 40)}', which is not one of "
                                            f"{', '.join(roles)}")
@@ -86,7 +95,7 @@ def speaker_roles(path: Path | None) -> dict[str, str]:
 
 
 def coder_map(path: Path | None, known: set[str] | None) -> dict[str, str] | None:
-    given = read_map(path, ("user", "coder_id"), "coders")
+    given = read_map(path, ("user", "coder_id"), "coders", norm=lambda user: norm_guid(user) if user.strip("{}") else NO_USER)
     if given is None:
         return None
     out = {}
@@ -94,7 +103,7 @@ def coder_map(path: Path | None, known: set[str] | None) -> dict[str, str] | Non
         if not ID.fullmatch(coder):
             raise Unsafe("QDA_UNREADABLE", f"the coders map gives the coder id '{shown(coder, 40)}', which is not an "
                                            "identifier (letters, digits, '_', '.', '-')")
-        out[norm_guid(user) if user.strip("{}") else NO_USER] = coder
+        out[user] = coder
     return out
 
 
@@ -110,6 +119,12 @@ class Users:
             self.names[g] = (u.get("name") or "").strip()
             self.ids[g] = (u.get("id") or "").strip()
         self.mapping, self.known = mapping, known
+        for g, name in self.names.items():  # one user named twice in the map (by GUID and by name), two coders
+            by_guid, by_name = (mapping or {}).get(g), (mapping or {}).get(name.casefold()) if name else None
+            if by_guid is not None and by_name is not None and by_guid != by_name:
+                raise Unsafe("QDA_UNREADABLE", f"the coders map gives the user '{private(name)}' two coders, by GUID "
+                                               f"('{shown(by_guid, 40)}') and by name ('{shown(by_name, 40)}'); "
+                                               "give each user one row")
         self.unmapped: dict[str, int] = {}  # guid ('' for none) -> codings
         self.unknown_ids: dict[str, int] = {}  # mapped coder ids the package does not list
 

@@ -10,9 +10,11 @@ declarations and external references (QDA_XML_UNSAFE): the billion-laughs attack
 
 from __future__ import annotations
 
+import lzma
 import re
 import stat
 import zipfile
+import zlib
 from pathlib import PurePosixPath
 
 from ..labels import shown
@@ -70,8 +72,15 @@ def read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int = MAX_XML)
     """The bytes of one entry, never more than ``limit`` (nor than the entry declares)."""
     if info.file_size > limit:
         raise Unsafe("QDA_UNSAFE_ARCHIVE", f"the entry '{shown(info.filename, 120)}' unpacks to more than {limit // 2**20} MiB")
-    with zf.open(info) as fh:
-        data = fh.read(limit + 1)
+    try:
+        with zf.open(info) as fh:
+            data = fh.read(limit + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as e:  # damaged data, CRC errors
+        raise Unsafe("QDA_UNREADABLE", f"the entry '{shown(info.filename, 120)}' is damaged ({type(e).__name__}: "
+                                       f"{shown(str(e), 120)})") from None
+    except (NotImplementedError, RuntimeError) as e:  # a compression method zipfile lacks; an encrypted entry
+        raise Unsafe("QDA_UNREADABLE", f"the entry '{shown(info.filename, 120)}' cannot be unpacked "
+                                       f"({shown(str(e), 120)}); export the project again without encryption") from None
     if len(data) > limit:
         raise Unsafe("QDA_UNSAFE_ARCHIVE", f"the entry '{shown(info.filename, 120)}' unpacks to more than it declares")
     return data

@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape
 from ... import standard
 from ..._base import __version__
 from .. import labels as L
+from ..xmltext import xml_safe
 from .dictionary import COLUMNS, choice_pairs, dictionary_rows
 from .forms import FORMS, RECORD_ID, Form, checkbox_column
 
@@ -42,12 +43,15 @@ OUT_OF_RANGE = ("The value you provided is outside the suggested range ({lo} - {
 
 
 def _a(value) -> str:
-    """An attribute value as REDCap escapes it (quotes, apostrophes and line breaks as entities)."""
-    return escape(str(value), {'"': "&quot;", "'": "&#039;", "\n": "&#10;"})
+    """An attribute value as REDCap escapes it (quotes, apostrophes and line breaks as entities;
+    characters XML cannot hold as visible escapes)."""
+    return escape(xml_safe(value), {'"': "&quot;", "'": "&#039;", "\n": "&#10;"})
 
 
 def _t(value) -> str:
-    return escape(str(value))
+    """Element text: markup escaped as entities (``]]>`` too: never a CDATA section), characters
+    XML cannot hold as visible escapes."""
+    return escape(xml_safe(value))
 
 
 def _oid(text: str) -> str:

@@ -38,6 +38,7 @@ from pathlib import Path
 from ... import standard
 from ...standard import studies
 from .. import identifiers
+from ..cast import LABEL_BOOLEANS
 from ..registry import SQL_BLOCK, SQL_RULES, parameter, specs
 from . import load
 from . import sql as q
@@ -45,8 +46,6 @@ from .sql import ident, lit, row
 
 #: Cells a spreadsheet turned into a date (01/03/2021, 2021-03-01 in a number column, 3-Jan, Jan-03).
 EXCEL_DATE = r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}-[A-Za-z]{3}(-\d{2,4})?|[A-Za-z]{3}-\d{1,2}"
-#: How REDCap's "labels" export spells a yes/no or checkbox answer (its raw export writes 1/0).
-LABEL_BOOLEANS = ("yes", "no", "checked", "unchecked")
 #: Fields screened by another code (the excerpt screen of the coding study).
 OWN_SCREEN = {("coding_segments", "excerpt")}
 
@@ -560,7 +559,8 @@ def resource_entry_field(fd: dict, codes: dict[str, str]) -> dict:
 
 def record_template(resource: str, schema: dict) -> str | None:
     """The record id of a row (the key as the site knows it), shown through the masking path; its
-    key columns as {field} placeholders. A key that is not a well-formed identifier is masked."""
+    key columns as {field} placeholders. A key that is not a well-formed identifier, or is named like a
+    person (masking.named_like_a_person), is masked."""
     pk = _pk(schema)
     if not pk:
         return None
@@ -573,7 +573,7 @@ def record_template(resource: str, schema: dict) -> str | None:
     for k in pk:
         v = "coalesce({" + k + "}, '')"
         pattern = fields[k].get("constraints", {}).get("pattern")
-        cond = f"length({v}) > 40"
+        cond = f"length({v}) > 40 OR pc_person({v})"  # 'Jane_Doe' as a record id: named like a person
         if pattern:
             cond += f" OR (NOT regexp_full_match({v}, {lit(pattern)}) AND {v} <> '')"
         unsafe.append(f"({cond})")

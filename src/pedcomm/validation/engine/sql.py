@@ -15,7 +15,7 @@ import re
 
 from ...standard.cells import FALSE_VALUES, TRUE_VALUES
 from .. import identifiers
-from ..cast import DATE, INT64_MAX, INTEGER, NA_SPELLINGS, NUMBER, TYPE_NAMES, in_words, is_free_text
+from ..cast import DATE, INT64_MAX, INTEGER, LABEL_BOOLEANS, NA_SPELLINGS, NUMBER, TYPE_NAMES, in_words, is_free_text
 from ..masking import MAX_SHOWN
 
 #: The columns of the engine's results (pc.results), in order (docs/architecture.md, "The check engine").
@@ -76,6 +76,20 @@ CONTROL_CLASS = r"[\x00-\x1f\x7f-\x{9f}\x{61c}\x{200e}\x{200f}\x{202a}-\x{202e}\
 SPACE_CLASS = r"[\t-\r\x1c-\x20\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
 
 
+#: A word of letters, two or more (masking.words); a capital letter; a lower-case one (masking._capital).
+WORD = r"\pL{2,}"
+#: Two words or more: the end of a word (two letters, then a non-letter), and later two letters.
+TWO_WORDS = r"(?s)\pL{2}\PL.*\pL{2}"
+#: A capitalised word: a capital (upper or title case) next to another letter, or a word of two
+#: letters or more none of which is lower case (the letters of a script without case: '李雷').
+CAPITALISED = r"\pL[\p{Lu}\p{Lt}]|[\p{Lu}\p{Lt}]\pL|(?:^|\PL)[\p{Lu}\p{Lt}\p{Lm}\p{Lo}]{2,}(?:\PL|$)"
+#: A path's separators and the names between them; a file name's extension (masking.path_shown).
+PATH_PART = r"[/\\]|[^/\\]+"
+EXTENSION = r"\.[a-z0-9]{1,5}$"
+#: A number in a text (masking.over_age): ASCII digits, a decimal point or comma.
+AGE_NUMBER = r"[0-9]+(?:[.,][0-9]+)?"
+
+
 def _screen_any() -> str:
     return "|".join(f"(?:{p})" for _, p in identifiers.IDENTIFIER_PATTERNS)
 
@@ -108,13 +122,31 @@ def prelude() -> list[str]:
         # the identifier screen (identifiers.IDENTIFIER_PATTERNS): any hit, and the kinds found
         f"CREATE OR REPLACE MACRO pc_screen(s) AS coalesce(regexp_matches(s, {lit(_screen_any())}), false)",
         f"CREATE OR REPLACE MACRO pc_kinds(s) AS {_kinds('s')}",
-        # a number older than the oldest age that may be shown (AGE_OVER_89: '95', '95.0', '95 years')
-        f"""CREATE OR REPLACE MACRO pc_too_old(s) AS coalesce(TRY_CAST(regexp_extract(s, '^\\s*[+]?(\\d+(?:\\.\\d*)?)', 1)
-            AS DOUBLE) > {oldest}, false)""",
+        # a text holding a number older than the oldest age that may be shown (masking.over_age:
+        # '95', '95.0', '95 years', 'about 95'); a number over 89 has two digits at least
+        f"""CREATE OR REPLACE MACRO pc_too_old(s) AS coalesce(regexp_matches(s, '[0-9][0-9]') AND list_bool_or(list_transform(
+            regexp_extract_all(s, {lit(AGE_NUMBER)}), n -> TRY_CAST(replace(n, ',', '.') AS DOUBLE) > {oldest})), false)""",
+        # words of letters (masking.words), each rule one regular expression (one pass over the text):
+        # two words or more; a capitalised word (masking._capital: a capital next to a letter, or a
+        # word without a lower-case letter); named like a person (masking.named_like_a_person:
+        # 'Jane_Doe') or typed by one (masking.typed_words: 'Smith', '5-Mar')
+        f"CREATE OR REPLACE MACRO pc_words(s) AS regexp_extract_all(s, {lit(WORD)})",
+        f"CREATE OR REPLACE MACRO pc_two_words(s) AS coalesce(regexp_matches(s, {lit(TWO_WORDS)}), false)",
+        f"CREATE OR REPLACE MACRO pc_capitalised(s) AS coalesce(regexp_matches(s, {lit(CAPITALISED)}), false)",
+        "CREATE OR REPLACE MACRO pc_person(s) AS pc_two_words(s) AND pc_capitalised(s)",
+        "CREATE OR REPLACE MACRO pc_typed_words(s) AS pc_two_words(s) OR pc_capitalised(s)",
         # shown: the one masking path (masking.shown): masked when sensitive or screened, else bounded
         f"""CREATE OR REPLACE MACRO pc_show(s, sensitive) AS CASE WHEN s IS NULL THEN NULL
             WHEN NOT getvariable('reveal') AND (sensitive OR pc_screen(s)) THEN pc_mask(s)
             ELSE list_transform([pc_neutralise(s)], x -> pc_bounded(x, {MAX_SHOWN}))[1] END""",
+        # a path fit to show (masking.path_shown: the package a report is about): each folder or file
+        # name that the screen flags or that is named like a person (its extension aside) is masked
+        f"""CREATE OR REPLACE MACRO pc_path(s) AS CASE WHEN s IS NULL THEN NULL
+            WHEN getvariable('reveal') THEN pc_bounded(pc_neutralise(s), {MAX_SHOWN})
+            ELSE pc_bounded(pc_neutralise(coalesce(array_to_string(list_transform(regexp_extract_all(s, {lit(PATH_PART)}),
+                p -> CASE WHEN p IN ('/', '\\') THEN p
+                          WHEN pc_screen(p) OR pc_person(regexp_replace(p, {lit(EXTENSION)}, '')) THEN pc_mask(p)
+                          ELSE p END), ''), '')), {MAX_SHOWN}) END""",
         # a value on its way to a person (SHOWN), and how the three kinds are made
         "CREATE OR REPLACE MACRO pc_render(x) AS CASE WHEN x.s IS NULL THEN x.v ELSE pc_show(x.v, x.s) END",
         "CREATE OR REPLACE MACRO plain(x) AS struct_pack(v := CAST(x AS VARCHAR), s := false)",
@@ -169,9 +201,11 @@ def sql_type(type_: str) -> str:
 
 
 def sensitive(fd: dict | None, expr: str) -> str:
-    """When a value of the field is masked in every finding (cast.sensitive, plus ages over the
-    oldest shown age in an age column): free text, values failing an identifier pattern, values
-    over 40 characters."""
+    """When a value of the field is masked in every finding (masking.field_sensitive, the same rule
+    in Python): free text; in an identifier field a value failing its pattern or named like a person;
+    a value over 40 characters; in an age field a value holding an age over the oldest shown age;
+    in a field of codes or of a type a value that reads like words a person typed, unless it is a
+    code in another spelling or a spelling of missing or of true/false/yes/no."""
     if fd is None:
         return "true"
     c = fd.get("constraints", {})
@@ -179,8 +213,15 @@ def sensitive(fd: dict | None, expr: str) -> str:
     if is_free_text(fd):
         return "true"
     if "pattern" in c:
-        return f"(NOT coalesce(regexp_full_match({expr}, {lit(c['pattern'])}), false){old})"
-    return f"(length({expr}) > 40{old})"
+        return f"(NOT coalesce(regexp_full_match({expr}, {lit(c['pattern'])}), false) OR pc_person({expr}){old})"
+    typed = ""
+    if "enum" in c or fd.get("type", "string") != "string":
+        codes = sorted({re.sub(r"[\t\n\f\r -]+", "_", str(x).strip().lower()) for x in c.get("enum", [])})
+        spellings = sorted({x.lower() for x in (*TRUE_VALUES, *FALSE_VALUES, *LABEL_BOOLEANS)})
+        known = f"{normalised_code(expr)} IN {in_list(codes)} OR " if codes else ""
+        typed = (f" OR coalesce(NOT ({known}regexp_full_match(pc_strip({expr}), {lit(NA_PATTERN)}) "
+                 f"OR lower(pc_strip({expr})) IN {in_list(spellings)}) AND pc_typed_words(pc_strip({expr})), false)")
+    return f"(length({expr}) > 40{old}{typed})"
 
 
 def show_macro(resource: str, fd: dict) -> str:
