@@ -12,6 +12,8 @@ conformance case by tests/test_web_host.py.
 
 from __future__ import annotations
 
+import json
+
 
 def facts() -> dict:
     from .. import standard
@@ -19,6 +21,7 @@ def facts() -> dict:
     from ..standard import declaration, links, studies
     from . import hints, identity, masking, read
     from .engine.runner import ENCODING_ERRORS, FORMAT_ERRORS
+    from .engine.sql import RESULT_COLUMNS, SHOWN, SHOWN_COLUMNS
     from .package import DATA_FILES
     from .report import DEFAULT_MAX_LISTED, MAX_PARAM
     from .report.html import CSS
@@ -27,8 +30,12 @@ def facts() -> dict:
 
     example = standard.descriptor()
     return {
-        # every table of the standard, in the standard's order: its study and its Table Schema
-        "resources": {name: {"study": standard.study_of(name), "schema": standard.schema(name)}
+        # what every report records first, in its order: the tool and the standard versions
+        "provenance": list(standard.provenance().items()),
+        # every table of the standard, in the standard's order: its study and its Table Schema, as JSON
+        # text (the export sorts keys; SCHEMA_MODIFIED compares a declared schema with the file's order)
+        "resources": {name: {"study": standard.study_of(name),
+                             "schema": json.dumps(standard.schema(name), ensure_ascii=False)}
                       for name in standard.resource_names()},
         "studies": [{"name": d.name, "prefix": d.prefix, "resources": standard.resource_names(d.name),
                      "definitions": list(d.definitions)} for d in studies.registered()],
@@ -45,5 +52,7 @@ def facts() -> dict:
         "report": {"max_listed": DEFAULT_MAX_LISTED, "max_param": MAX_PARAM, "max_shown": masking.MAX_SHOWN,
                    "docs_url": links.DOCS_URL, "verdict_advice": VERDICT_ADVICE, "irregular": IRREGULAR,
                    "css": CSS},
+        # the engine's result shape (pc.results), for the host's render query
+        "results": {"columns": list(RESULT_COLUMNS), "shown_columns": list(SHOWN_COLUMNS), "shown": SHOWN},
         "hints": [[kind, title, action] for kind, (title, action) in hints.KINDS.items()],
     }
