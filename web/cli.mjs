@@ -5,7 +5,8 @@
 // the command line's reports (tests/test_web_host.py); sites use `pedcomm validate` or the page.
 //
 //   node web/cli.mjs DIR [--format json|html] [--max-findings N] [--show-values] [--timestamp] [--engine FILE]
-//   node web/cli.mjs --each LIST [--engine FILE]   (LIST: lines "PACKAGE<TAB>OUT"; writes OUT.json and OUT.html)
+//   node web/cli.mjs --each LIST [--engine FILE]   (LIST: lines "PACKAGE<TAB>OUT[<TAB>{options}]"; writes OUT.json,
+//                                                   OUT.html and OUT.exit: many packages in one process, for the tests)
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import nodePath from 'node:path';
@@ -101,8 +102,12 @@ async function main(argv) {
   if (opts.each) {
     const lines = fs.readFileSync(opts.each, 'utf8').split('\n').filter(Boolean);
     for (const line of lines) {
-      const [dir, out] = line.split('\t');
-      const { report, origins } = await one(db, doc, dir, opts);
+      const [dir, out, extra] = line.split('\t');
+      const o = extra ? JSON.parse(extra) : {};
+      const started = performance.now();
+      const { report, origins } = await one(db, doc, dir, { ...opts, maxFindings: o.max_findings ?? opts.maxFindings,
+        reveal: o.show_values ?? opts.reveal });
+      process.stderr.write(`${((performance.now() - started) / 1000).toFixed(2)} s ${dir}\n`);
       fs.writeFileSync(`${out}.json`, toJson(report, origins, process.env));
       fs.writeFileSync(`${out}.html`, toHtml(report, origins, process.env));
       fs.writeFileSync(`${out}.exit`, String(report.exitCode));

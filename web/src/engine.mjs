@@ -21,13 +21,13 @@ export class Engine {
     this.guards = new Map();
     this.withRejects = new Map();
     this.shownType = this.facts.results.shown;
-    for (const [name, entry] of Object.entries(this.plan.resources)) {
-      for (const s of [...load.setState(name, 'absent'), ...load.emptyViews(name, entry, this.shownType)]) this.db.query(s);
-    }
+    // the tables' states and empty views, in one call (statements of the load contract, in its order)
+    this.db.query(Object.entries(this.plan.resources)
+      .flatMap(([name, entry]) => [...load.setState(name, 'absent'), ...load.emptyViews(name, entry, this.shownType)]).join(';\n'));
   }
 
   unread(name, why) {
-    for (const s of load.setState(name, 'unread', why)) this.db.query(s);
+    this.db.query(load.setState(name, 'unread', why).join(';\n'));
   }
 
   /** Read one CSV into DuckDB; report what the reader rejected and the ragged rows. False when the table
@@ -96,12 +96,11 @@ export class Engine {
     const got = this.loaded.get(name);
     const fields = entry.fields.map((f) => f.name);
     const rows = load.columnRows(name, got.header, fields);
-    if (rows) this.db.query(rows);
     got.state = present.length === fields.length ? 'complete' : 'partial';
     const pk = entry.primaryKey;
     const ids = pk.length > 0 && pk.every((k) => present.includes(k)) && new Set(got.header).size === got.header.length;
-    for (const s of [...load.setState(name, got.state, why),
-      ...load.views(name, got.header, entry, this.withRejects.get(name) || false, ids, this.shownType)]) this.db.query(s);
+    this.db.query([...(rows ? [rows] : []), ...load.setState(name, got.state, why),
+      ...load.views(name, got.header, entry, this.withRejects.get(name) || false, ids, this.shownType)].join(';\n'));
   }
 
   /** Every step of the plan (the column steps first), then the results into the report. */

@@ -125,7 +125,7 @@ export function firstRecord(text) {
       case EAT_CRNL:
         if (c === '\n' || c === '\r') return;
         if (c === EOL) { state = START_RECORD; return; }
-        throw new CsvError("new-line character seen in unquoted field - do you need to open the file with newline=''?");
+        throw new CsvError('new-line character seen in unquoted field - do you need to open the file in universal-newline mode?');
       default:
     }
   };
