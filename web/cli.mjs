@@ -17,6 +17,8 @@ import { NodeSource, nodeFiles } from './src/node-source.mjs';
 import { toHtml, toJson } from './src/render.mjs';
 
 const HERE = nodePath.dirname(fileURLToPath(import.meta.url));
+// a reader that stops early (`| head`) ends the output quietly, as the command line does
+process.stdout.on('error', (e) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
 const USAGE = 'usage: node web/cli.mjs DIR [--format json|html] [--max-findings N] [--show-values] [--timestamp] [--engine FILE]';
 
 export async function openDatabase() {

@@ -48,6 +48,10 @@ class Session {
     this.query(doc.plan.prelude.join(';\n'));
     this.showStatement = this.conn.prepare('SELECT pc_show(?, ?)');
     this.show = (texts, flags) => texts.map((t, i) => rows(this.showStatement.query(t, Boolean(flags[i])))[0][0]);
+    // the package's path in the report's header, through the engine's pc_path where the plan defines it (issue 27)
+    const hasPath = rows(this.conn.query("SELECT count(*) FROM duckdb_functions() WHERE function_name = 'pc_path'"))[0][0] > 0;
+    this.pathStatement = hasPath ? this.conn.prepare('SELECT pc_path(?)') : null;
+    this.path = (text) => (this.pathStatement ? rows(this.pathStatement.query(text))[0][0] : text);
   }
 
   query(sql) {
@@ -75,6 +79,7 @@ class Session {
   close() {
     try {
       this.showStatement?.close();
+      this.pathStatement?.close();
       this.query('USE memory');
       this.query(`DETACH ${this.name}`);
     } finally {

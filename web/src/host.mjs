@@ -18,7 +18,7 @@ export async function validate({ doc, source, db, maxListed, reveal = false, pro
   try {
     const report = new Report({ registry: doc.registry, facts: doc.host, show: session.show, maxListed, reveal });
     report.meta = Object.fromEntries(doc.host.provenance);
-    report.meta.package = source.given;
+    report.meta.package = session.path(source.given);
     const pkg = await openPackage(source, report);
     if (pkg !== null) {
       await check(pkg, { doc, source, session, report, progress });
