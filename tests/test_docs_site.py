@@ -236,6 +236,8 @@ def _offline(run) -> None:
     others = [u for u in run.requests if not u.startswith(("http://127.0.0.1:", "data:", "blob:"))]
     assert others == []
     assert any(u.endswith("/validate/app/page.js") for u in run.requests)
+    # the Web Worker's own requests are recorded too (it fetches the wasm build and the engine's export)
+    assert any(u.endswith("/validate/app/duckdb-eh.wasm") for u in run.requests), run.requests
 
 
 def test_the_browser_page_validates_the_example_folder_as_the_command_line_does(site, tmp_path):

@@ -70,8 +70,8 @@ def _drive(cdp: _DevTools, base: str, package: Path, downloads: Path, result: Pa
     sessions = [session]
     for domain in ("Page", "Runtime", "Log", "Network", "DOM"):
         cdp.send(f"{domain}.enable", session=session)
-    # the Web Worker is a target of its own: its requests are seen on its session
-    cdp.send("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": False, "flatten": True}, session=session)
+    # a Web Worker is a target of its own: it waits at its start until its requests are recorded on its session
+    cdp.send("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": True, "flatten": True}, session=session)
     cdp.send("Emulation.setDeviceMetricsOverride", {"width": size[0], "height": size[1], "deviceScaleFactor": 1,
                                                     "mobile": size[0] < 600}, session=session)
     cdp.send("Page.navigate", {"url": base + "validate/"}, session=session)
@@ -88,9 +88,9 @@ def _drive(cdp: _DevTools, base: str, package: Path, downloads: Path, result: Pa
                 s = e["params"]["sessionId"]
                 if s not in sessions:
                     sessions.append(s)
-                    for domain in ("Network", "Runtime"):
+                    for method in ("Network.enable", "Runtime.enable", "Runtime.runIfWaitingForDebugger"):
                         try:
-                            cdp.send(f"{domain}.enable", session=s, timeout=10)
+                            cdp.send(method, session=s, timeout=10)
                         except (RuntimeError, TimeoutError):
                             pass
 
@@ -98,6 +98,7 @@ def _drive(cdp: _DevTools, base: str, package: Path, downloads: Path, result: Pa
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not evaluate("document.querySelectorAll('#pv-versions dd').length"):
         cdp.drain(0.2)
+        attach_workers()
     doc = cdp.send("DOM.getDocument", session=session)["root"]["nodeId"]
     node = cdp.send("DOM.querySelector", {"nodeId": doc, "selector": "#pv-folder"}, session=session)["nodeId"]
     started = time.monotonic()
