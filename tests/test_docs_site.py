@@ -187,8 +187,8 @@ def test_pages_load_in_chromium_without_console_errors(site):
 
 # -- "Validate in your browser" (docs/validate.md): the page in headless Chromium, offline ----------------------------
 # The page is driven as a person uses it (pedcomm.docsgen.webcheck): the built site served from a local server,
-# every other address unreachable, the package folder chosen in the folder picker, the report downloaded with
-# its button. Its code is the one tests/test_web_host.py runs under Node on every conformance case.
+# every other address unreachable, the package folder chosen in the folder picker or dropped on the page, the
+# report downloaded with its button. Its code is the one tests/test_web_host.py runs under Node on every conformance case.
 
 #: The checks a browser cannot run (web/src/browser-source.mjs LIMITS): listed as skipped, with their reasons.
 BROWSER_LIMITS = ("INPUT_NOT_REGULAR", "RESOURCE_PATH_UNSAFE")
@@ -262,14 +262,14 @@ def test_the_browser_page_validates_the_example_folder_as_the_command_line_does(
 
 
 def test_the_browser_page_shows_findings_masked_at_phone_width(site, tmp_path):
-    """An invalid package at 390 px: the command line's findings (masked, grouped by check, with what to do),
-    and nothing wider than the phone."""
+    """An invalid package dropped on the page at 390 px: the command line's findings (masked, grouped by check,
+    with what to do), and nothing wider than the phone."""
     from pedcomm.docsgen import webcheck
 
     require_chromium()
     case = next(c for c in conformance.cases() if c.get("secret") and c["exit"] == 1)
     pkg = conformance.materialize(case, tmp_path)
-    run = webcheck.run(site, pkg, width=390, height=844)
+    run = webcheck.run(site, pkg, width=390, height=844, drop=True)
     _offline(run)
     page = _compare_with_the_command_line(run, pkg)
     assert page["status"] == "invalid" and run.status.startswith("INVALID")

@@ -129,7 +129,9 @@ function message(m) {
     bar(1, `Done in ${m.seconds.toFixed(1)} s.`);
     lastJson = m.json;
     const words = { valid: 'VALID', invalid: 'INVALID', unreadable: 'UNREADABLE' }[m.status];
-    say(`${words}: ${m.errors} errors, ${m.warnings} warnings, ${m.infos} notes. The report below is the one `
+    const n = (k, one, many) => `${k} ${k === 1 ? one : many}`;
+    say(`${words}: ${n(m.errors, 'error', 'errors')}, ${n(m.warnings, 'warning', 'warnings')}, ${n(m.infos, 'note', 'notes')}. `
+      + 'The report below is the one '
       + '`pedcomm validate --format html` writes; checks a browser cannot run are listed under "Checks that could not run".',
     m.status === 'valid' ? 'good' : 'bad');
     show(m.html);

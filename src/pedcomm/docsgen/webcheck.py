@@ -38,8 +38,9 @@ class PageRun:
 
 
 def run(site: str | Path, package: str | Path, *, width: int = 1280, height: int = 1000, timeout: float = 600,
-        out: str | Path | None = None) -> PageRun:
-    """Open the page, choose ``package`` (a folder), wait for the report, download it."""
+        out: str | Path | None = None, drop: bool = False) -> PageRun:
+    """Open the page, choose ``package`` (a folder) in the folder picker, or drop it on the page (``drop``), wait for
+    the report, download it."""
     chromium = find_chromium()
     if not chromium:
         raise FileNotFoundError("Debian's chromium is not installed (/usr/bin/chromium); run `make browser` as root")
@@ -56,14 +57,16 @@ def run(site: str | Path, package: str | Path, *, width: int = 1280, height: int
         proc, ws_url = _launch(chromium, profile, (width, height), Path(out or tmp) / "chromium.log", OFFLINE)
         try:
             with connect(ws_url, max_size=None, open_timeout=30) as ws:
-                _drive(_DevTools(ws), server.url, Path(package).resolve(), downloads, result, (width, height), timeout, out)
+                _drive(_DevTools(ws), server.url, Path(package).resolve(), downloads, result, (width, height), timeout, out,
+                       drop)
         finally:
             _stop(proc)
             server.close()
     return result
 
 
-def _drive(cdp: _DevTools, base: str, package: Path, downloads: Path, result: PageRun, size, timeout: float, out) -> None:
+def _drive(cdp: _DevTools, base: str, package: Path, downloads: Path, result: PageRun, size, timeout: float, out,
+           drop: bool = False) -> None:
     cdp.send("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads), "eventsEnabled": True})
     target = cdp.send("Target.createTarget", {"url": "about:blank"})["targetId"]
     session = cdp.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
@@ -102,7 +105,15 @@ def _drive(cdp: _DevTools, base: str, package: Path, downloads: Path, result: Pa
     doc = cdp.send("DOM.getDocument", session=session)["root"]["nodeId"]
     node = cdp.send("DOM.querySelector", {"nodeId": doc, "selector": "#pv-folder"}, session=session)["nodeId"]
     started = time.monotonic()
-    cdp.send("DOM.setFileInputFiles", {"files": [str(package)], "nodeId": node}, session=session)
+    if drop:  # dragged from the file manager onto the drop zone
+        evaluate("document.getElementById('pv-drop').scrollIntoView({block: 'center'})")
+        box = json.loads(evaluate("JSON.stringify(document.getElementById('pv-drop').getBoundingClientRect())"))
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        data = {"items": [], "files": [str(package)], "dragOperationsMask": 1}
+        for kind in ("dragEnter", "dragOver", "drop"):
+            cdp.send("Input.dispatchDragEvent", {"type": kind, "x": x, "y": y, "data": data}, session=session)
+    else:
+        cdp.send("DOM.setFileInputFiles", {"files": [str(package)], "nodeId": node}, session=session)
     deadline = started + timeout
     done = False
     while time.monotonic() < deadline:
