@@ -251,6 +251,10 @@ def test_the_browser_page_validates_the_example_folder_as_the_command_line_does(
     _offline(run)
     page = _compare_with_the_command_line(run, pkg)
     assert page["status"] == "valid" and run.status.startswith("VALID")
+    # a progress bar that moves forward while it runs, and ends full
+    values = [v for v, _ in run.progress]
+    assert len(values) >= 3 and values == sorted(values) and values[-1] == 1, run.progress
+    assert any(words.startswith("Checking") for _, words in run.progress), run.progress
     text = run.page_text
     assert "never uploaded" in text and "read in this" in text
     provenance = standard.provenance()

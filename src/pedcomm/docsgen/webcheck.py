@@ -35,6 +35,7 @@ class PageRun:
     report_width: int = 0  # the report's width inside its frame
     page_text: str = ""
     shown: str = ""  # the text of the report shown in the page (its frame)
+    progress: list[tuple[float, str]] = field(default_factory=list)  # the progress bar's values and words, as seen
 
 
 def run(site: str | Path, package: str | Path, *, width: int = 1280, height: int = 1000, timeout: float = 600,
@@ -120,9 +121,13 @@ def _drive(cdp: _DevTools, base: str, package: Path, downloads: Path, result: Pa
         cdp.drain(0.5)
         attach_workers()
         state = evaluate("JSON.stringify({done: !document.getElementById('pv-downloads').hidden, "
-                         "msg: document.getElementById('pv-message').textContent})")
+                         "msg: document.getElementById('pv-message').textContent, "
+                         "bar: (p => p.hidden ? null : p.value)(document.getElementById('pv-progress')), "
+                         "phase: document.getElementById('pv-phase').textContent})")
         state = json.loads(state)
         result.status = state["msg"]
+        if state["bar"] is not None and (not result.progress or result.progress[-1] != (state["bar"], state["phase"])):
+            result.progress.append((state["bar"], state["phase"]))
         if state["done"]:
             done = True
             break
