@@ -105,6 +105,11 @@ def _drive(cdp: _DevTools, base: str, package: Path, downloads: Path, result: Pa
         attach_workers()
     doc = cdp.send("DOM.getDocument", session=session)["root"]["nodeId"]
     node = cdp.send("DOM.querySelector", {"nodeId": doc, "selector": "#pv-folder"}, session=session)["nodeId"]
+    # every change of the progress bar and its words, as the page makes it
+    evaluate("window.__seen = []; new MutationObserver(() => { const p = document.getElementById('pv-progress'); "
+             "window.__seen.push([p.hidden ? null : p.value, document.getElementById('pv-phase').textContent]); })"
+             ".observe(document.getElementById('pv-app'), {subtree: true, attributes: true, childList: true, "
+             "characterData: true}); true")
     started = time.monotonic()
     if drop:  # dragged from the file manager onto the drop zone
         evaluate("document.getElementById('pv-drop').scrollIntoView({block: 'center'})")
@@ -121,19 +126,18 @@ def _drive(cdp: _DevTools, base: str, package: Path, downloads: Path, result: Pa
         cdp.drain(0.5)
         attach_workers()
         state = evaluate("JSON.stringify({done: !document.getElementById('pv-downloads').hidden, "
-                         "msg: document.getElementById('pv-message').textContent, "
-                         "bar: (p => p.hidden ? null : p.value)(document.getElementById('pv-progress')), "
-                         "phase: document.getElementById('pv-phase').textContent})")
+                         "msg: document.getElementById('pv-message').textContent})")
         state = json.loads(state)
         result.status = state["msg"]
-        if state["bar"] is not None and (not result.progress or result.progress[-1] != (state["bar"], state["phase"])):
-            result.progress.append((state["bar"], state["phase"]))
         if state["done"]:
             done = True
             break
         if "stopped" in state["msg"] or "more than a browser tab can hold" in state["msg"]:
             break
     result.seconds = time.monotonic() - started
+    for value, words in json.loads(evaluate("JSON.stringify(window.__seen || [])")):
+        if value is not None and (not result.progress or result.progress[-1] != (value, words)):
+            result.progress.append((value, words))
     if not done:
         result.errors.append(f"no report within {timeout:.0f} s: {result.status}")
     else:
