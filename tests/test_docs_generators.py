@@ -199,3 +199,18 @@ def test_shipped_simulation_results_cover_the_default_within_93_to_97_percent():
     methods = {(r["estimator"], r["correction"], r["clustering"]) for r in result["rows"]}
     assert {("gee", "none", "clinician"), ("gee", "bias_reduced", "clinician"), ("glm_cluster", "none", "clinician"),
             ("gee", "none", "two_way"), ("glm_cluster", "none", "two_way")} <= methods
+
+
+def test_the_scale_page_shows_the_browser_benchmark():
+    """benchmarks/results/browser.json (benchmarks/bench_browser.py) becomes the page's "In the browser" table."""
+    from pedcomm.docsgen import scale
+
+    result = {"meta": {"command": "python benchmarks/bench_browser.py", "date": "2026-12-07", "cpus": 2,
+                       "chromium": "Chromium 156", "duckdb_wasm": "1.32.0", "uptime": "load average: 1.00"},
+              "rows": [{"relationships": 100000, "rows": 1310272, "csv_mb": 50.7, "browser_s": 25.85, "cli_s": 12.9,
+                        "browser_load": 1.5, "status": "valid"}]}
+    text = "\n".join(scale.browser_section(result))
+    assert "| 100,000 | 1,310,272 | 51 | 25.9 | 12.9 | 2.0 | valid | 1.5 |" in text
+    assert "DuckDB-WASM 1.32.0" in text and "Chromium 156" in text
+    assert "No results yet" in "\n".join(scale.browser_section(None))
+    assert "## In the browser" in scale.page()

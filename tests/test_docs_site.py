@@ -183,3 +183,119 @@ def test_pages_load_in_chromium_without_console_errors(site):
         assert r.title.endswith("pedcomm"), r.title
         assert r.screenshot.is_file() and r.screenshot.stat().st_size > 20_000, r.screenshot
         assert _png_size(r.screenshot) == (1280, 1000)
+
+
+# -- "Validate in your browser" (docs/validate.md): the page in headless Chromium, offline ----------------------------
+# The page is driven as a person uses it (pedcomm.docsgen.webcheck): the built site served from a local server,
+# every other address unreachable, the package folder chosen in the folder picker or dropped on the page, the
+# report downloaded with its button. Its code is the one tests/test_web_host.py runs under Node on every conformance case.
+
+#: The checks a browser cannot run (web/src/browser-source.mjs LIMITS): listed as skipped, with their reasons.
+BROWSER_LIMITS = ("INPUT_NOT_REGULAR", "RESOURCE_PATH_UNSAFE")
+
+
+def _example_package(where: Path) -> Path:
+    pkg = where / "my-site-package"
+    pkg.mkdir(parents=True)
+    shutil.copy(REPO / "datapackage.json", pkg)
+    for folder in ("data", "schemas"):
+        shutil.copytree(REPO / folder, pkg / folder)
+    return pkg
+
+
+def _compare_with_the_command_line(run, pkg: Path) -> dict:
+    """The downloaded report is `pedcomm validate DIR --format json` byte for byte, apart from the time of the run,
+    the package's path (the browser knows only the folder's name) and the checks a browser cannot run (listed
+    under skipped with their reasons). Returns the page's report."""
+    import json
+
+    cli = subprocess.run([str(Path(sys.executable).with_name("pedcomm")), "validate", str(pkg), "--format", "json"],
+                         capture_output=True, text=True, timeout=600)
+    assert cli.returncode in (0, 1, 2), cli.stderr
+    ours = json.loads(cli.stdout)
+    page = json.loads(run.report_text)
+    # both are written the same way (so comparing their content compares their bytes)
+    for text, doc in ((cli.stdout, ours), (run.report_text, page)):
+        assert text == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    assert page["package"] == pkg.name and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", page["validated_at"])
+    limits = [s for s in page["skipped"] if s["code"] in BROWSER_LIMITS]
+    assert [s["code"] for s in limits] == list(BROWSER_LIMITS)
+    assert all("browser" in s["reason"] and "pedcomm validate" in s["reason"] for s in limits)
+    trimmed = {**page, "package": ours["package"],
+               "checks": [c for c in page["checks"] if c["code"] not in BROWSER_LIMITS or c["status"] != "not_applicable"],
+               "skipped": [s for s in page["skipped"] if s not in limits]}
+    del trimmed["validated_at"]
+    assert trimmed == ours
+    assert list(trimmed) == list(ours)
+    return page
+
+
+def _offline(run) -> None:
+    """Nothing but the local server was asked for, and the page reported no error."""
+    assert run.errors == [], run.errors
+    others = [u for u in run.requests if not u.startswith(("http://127.0.0.1:", "data:", "blob:"))]
+    assert others == []
+    assert any(u.endswith("/validate/app/page.js") for u in run.requests)
+    # the Web Worker's own requests are recorded too (it fetches the wasm build and the engine's export)
+    assert any(u.endswith("/validate/app/duckdb-eh.wasm") for u in run.requests), run.requests
+
+
+def test_the_browser_page_validates_the_example_folder_as_the_command_line_does(site, tmp_path):
+    from pedcomm import standard
+    from pedcomm.docsgen import webcheck
+    from pedcomm.validation.engine.plan import plan
+
+    require_chromium()
+    pkg = _example_package(tmp_path)
+    run = webcheck.run(site, pkg, width=1280)
+    _offline(run)
+    page = _compare_with_the_command_line(run, pkg)
+    assert page["status"] == "valid" and run.status.startswith("VALID")
+    # a progress bar that moves forward while it runs, and ends full
+    values = [v for v, _ in run.progress]
+    assert len(values) >= 3 and values == sorted(values) and values[-1] == 1, run.progress
+    assert any(words.startswith("Checking") for _, words in run.progress), run.progress
+    text = run.page_text
+    assert "never uploaded" in text and "read in this" in text
+    provenance = standard.provenance()
+    for shown in (provenance["version"], provenance["schema_version"], plan().meta["sha256"], "DuckDB core v1.4.3"):
+        assert shown in text, shown
+    # the skipped checks are in the report shown, with their reasons
+    for s in page["skipped"]:
+        assert s["code"] in run.shown and s["reason"][:60] in run.shown
+
+
+def test_the_browser_page_shows_findings_masked_at_phone_width(site, tmp_path):
+    """An invalid package dropped on the page at 390 px: the command line's findings (masked, grouped by check,
+    with what to do), and nothing wider than the phone."""
+    from pedcomm.docsgen import webcheck
+
+    require_chromium()
+    case = next(c for c in conformance.cases() if c.get("secret") and c["exit"] == 1)
+    pkg = conformance.materialize(case, tmp_path)
+    run = webcheck.run(site, pkg, width=390, height=844, drop=True)
+    _offline(run)
+    page = _compare_with_the_command_line(run, pkg)
+    assert page["status"] == "invalid" and run.status.startswith("INVALID")
+    assert case["secret"] not in run.report_text and case["secret"] not in run.shown and case["secret"] not in run.page_text
+    shown = " ".join(run.shown.split())
+    assert page["findings"] and "What to do" in shown
+    for f in page["findings"]:
+        assert f["code"] in shown and " ".join(f["message"].split())[:40] in shown, f
+        assert " ".join(specs()[f["code"]].action.split())[:40] in shown, f["code"]
+    assert run.width <= 390 and run.report_width <= 390, (run.width, run.report_width)
+
+
+def test_the_browser_page_refuses_a_package_larger_than_a_tab_before_reading_it(site, tmp_path):
+    """A package of more than about 2 GB (a sparse file: nothing is written to disk): the page names the command
+    line and reads nothing."""
+    from pedcomm.docsgen import webcheck
+
+    require_chromium()
+    pkg = _example_package(tmp_path)
+    with open(pkg / "data" / "survey_relationships.csv", "r+b") as f:
+        f.truncate(2 * 2**30 + 1)
+    run = webcheck.run(site, pkg, width=390, height=844, timeout=60)
+    assert run.report is None
+    assert "more than a browser tab can hold" in run.status and "pedcomm validate" in run.status
+    assert not any(u.endswith("/worker.js") for u in run.requests)

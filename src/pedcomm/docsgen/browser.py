@@ -134,8 +134,9 @@ def _errors(events: list[dict], session: str) -> list[str]:
     return out
 
 
-def _launch(chromium: str, profile: Path, size: tuple[int, int], log: Path) -> tuple[subprocess.Popen, str]:
-    args = [chromium, *FLAGS, f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}", "about:blank"]
+def _launch(chromium: str, profile: Path, size: tuple[int, int], log: Path,
+            extra: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
+    args = [chromium, *FLAGS, *extra, f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}", "about:blank"]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=open(log, "wb"), start_new_session=True)
     port_file = profile / "DevToolsActivePort"
     deadline = time.monotonic() + 30

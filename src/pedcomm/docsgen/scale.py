@@ -65,6 +65,7 @@ def page() -> str:
         out += [table(HEADER, rows(result)), ""]
     if not found:
         out += ["No results yet: run `benchmarks/bench_validate.py`.", ""]
+    out += browser_section(load(RESULTS / "browser.json"))
     out += targets()
     out += ["The speed guard (`python benchmarks/bench_validate.py --guard`, `make bench-guard`) measures once at 100k survey "
             "relationships and fails beyond three times a target ratio; see `benchmarks/README.md` for what "
@@ -137,3 +138,23 @@ def targets() -> list[str]:
     return ["## Targets", "", "Each target of issue 23 against the figures above (the 100k frictionless ratio "
             "cannot exceed frictionless over the bare parse, shown beside it).", "",
             table(["target", "required", "measured", "verdict"], lines), ""]
+
+
+BROWSER_HEADER = ["relationships", "rows", "CSV MB", "page s (headless Chromium)", "pedcomm validate s", "page / CLI",
+                  "status (both)", "load average"]
+
+
+def browser_section(result: dict | None) -> list[str]:
+    """The "Validate in your browser" page at scale (benchmarks/bench_browser.py writes results/browser.json)."""
+    out = ["## In the browser", "",
+           "The same packages (both studies) validated by the page \"Validate in your browser\" in Debian's headless "
+           "Chromium, from choosing the folder to the report shown (DuckDB-WASM's start included), beside "
+           "`pedcomm validate` as a whole process; the benchmark writes a figure only when the two reports agree.", ""]
+    if result is None:
+        return [*out, "No results yet: run `benchmarks/bench_browser.py` after `make docs`.", ""]
+    meta = result["meta"]
+    out += [f"`{meta['command']}`, {meta['date']}, {meta['cpus']} CPUs, {meta['chromium']}, DuckDB-WASM "
+            f"{meta['duckdb_wasm']} (`uptime`: {meta.get('uptime', '?')}).", ""]
+    body = [[f"{r['relationships']:,}", f"{r['rows']:,}", f"{r['csv_mb']:.0f}", f"{r['browser_s']:.1f}", f"{r['cli_s']:.1f}",
+             _ratio(r["browser_s"], r["cli_s"]), r["status"], f"{r['browser_load']:g}"] for r in result["rows"]]
+    return [*out, table(BROWSER_HEADER, body), ""]

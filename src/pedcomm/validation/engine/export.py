@@ -1,5 +1,5 @@
-"""The check engine as data, for another host (the browser validator): the plan, the registry and
-the versions, as one deterministic JSON document.
+"""The check engine as data, for another host (the browser validator): the plan, the registry, the
+versions and the host's facts (validation/hostfacts.py), as one deterministic JSON document.
 
     python -m pedcomm.validation.engine.export OUT.json
 
@@ -17,6 +17,7 @@ from pathlib import Path
 
 def document() -> dict:
     from ... import standard
+    from ..hostfacts import facts
     from ..registry import specs
     from .load import MAX_LINE, NULL_SENTINEL, WHOLE_LINE
     from .plan import GUARDS, plan
@@ -24,7 +25,8 @@ def document() -> dict:
     p = plan()
     return {"provenance": standard.provenance(), "plan": p.as_dict(), "guards": GUARDS,
             "load": {"null_sentinel": NULL_SENTINEL, "max_line": MAX_LINE, "whole_line": WHOLE_LINE},
-            "registry": {code: asdict(s) for code, s in sorted(specs().items())}}
+            "registry": {code: asdict(s) for code, s in sorted(specs().items())},
+            "host": facts()}  # what another host needs beyond the plan (validation/hostfacts.py)
 
 
 def dumps() -> str:

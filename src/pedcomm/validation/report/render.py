@@ -44,12 +44,16 @@ def verdict(report: Report) -> str:
             f"{plural(t['info'], 'note')} from {plural(len(report.runs), 'check')} on {plural(len(report.inputs), 'file')}")
 
 
+#: What to do next, by the report's status (every rendering, and the browser validator's page).
+VERDICT_ADVICE = {"valid": "The package conforms to the standard: it can be summarized, pooled or sent.",
+                  "invalid": ("The package has errors: fix them at the source (e.g. in REDCap, by record id), "
+                              "export again and re-validate."),
+                  "unreadable": ("The package cannot be read: fix the problem below first; "
+                                 "nothing else could be checked.")}
+
+
 def verdict_advice(report: Report) -> str:
-    return {"valid": "The package conforms to the standard: it can be summarized, pooled or sent.",
-            "invalid": ("The package has errors: fix them at the source (e.g. in REDCap, by record id), "
-                        "export again and re-validate."),
-            "unreadable": ("The package cannot be read: fix the problem below first; "
-                           "nothing else could be checked.")}[report.status]
+    return VERDICT_ADVICE[report.status]
 
 
 def as_dict(report: Report) -> dict:
