@@ -377,10 +377,10 @@ def key_step(resource: str, schema: dict, counts_seq: int) -> Step | None:
     cols = ", ".join(f"t.{ident(k)}" for k in pk)
     notnull = " AND ".join(f"t.{ident(k)} IS NOT NULL" for k in pk)
     text = " || ', ' || ".join(f"CAST(t.{ident(k)} AS VARCHAR)" for k in pk)
-    flags = " OR ".join(q.sensitive(standard.field(resource, k), f"CAST(t.{ident(k)} AS VARCHAR)") for k in pk)
+    value = q.shown_fields(text, [q.sensitive(standard.field(resource, k), f"CAST(t.{ident(k)} AS VARCHAR)") for k in pk])
     sql = (f"INSERT INTO pc.results (seq, kind, code, resource, field, row, record, value, detail) "
            f"SELECT {{seq}}, 'finding', 'PRIMARY_KEY', {lit(resource)}, {lit(label)}, __row, __record, value, words(first) "
-           f"FROM (SELECT t.__row, t.__record, struct_pack(v := {text}, s := {flags}) AS value, "
+           f"FROM (SELECT t.__row, t.__record, {value} AS value, "
            f"min(t.__row) OVER (PARTITION BY {cols}) AS first FROM {typed(resource)} t WHERE {notnull}) "
            f"WHERE __row > first ORDER BY __row LIMIT getvariable('max_listed')")
     return Step(f"{resource}.PRIMARY_KEY", ["PRIMARY_KEY"], resource, label, exact + [sql],
@@ -432,14 +432,15 @@ def foreign_key_steps(resource: str, schema: dict) -> list[Step]:
             missing = f"p.{ident(rfields[0])} IS NULL"
             joined = f"{typed(resource)} c LEFT JOIN {parent} p ON {on} WHERE {notnull}"
         text = " || ', ' || ".join(f"CAST({c} AS VARCHAR)" for c in child_cols)
-        flags = " OR ".join(q.sensitive(standard.field(resource, f), f"CAST(c.{ident(f)} AS VARCHAR)") for f in fields)
+        value = q.shown_fields(text, [q.sensitive(standard.field(resource, f), f"CAST(c.{ident(f)} AS VARCHAR)")
+                                      for f in fields])
         expected = f"{target}.{', '.join(rfields)}"
         key = f"'FOREIGN_KEY', {lit(resource)}, {lit(label)}"
         counts = [f"INSERT INTO pc.results (seq, kind, code, resource, field, checked, failed) "
                   f"SELECT {{seq}}, 'ran', {key}, count(*), count(*) FILTER (WHERE {missing}) FROM {joined}",
                   "SELECT code, resource, field FROM pc.results WHERE seq = {seq} AND kind = 'ran' AND failed > 0"]
         listing = [f"INSERT INTO pc.results (seq, kind, code, resource, field, row, record, value, expected) "
-                   f"SELECT {{seq}}, 'finding', {key}, c.__row, c.__record, struct_pack(v := {text}, s := {flags}), "
+                   f"SELECT {{seq}}, 'finding', {key}, c.__row, c.__record, {value}, "
                    f"words({lit(expected)}) FROM {joined} AND {missing} ORDER BY c.__row LIMIT getvariable('max_listed')"]
         if len(fields) == 1:  # one cause behind many: leading zeros lost (Excel reads 'P0045' as 'P45')
             unpad = "regexp_replace(CAST({} AS VARCHAR), '^([A-Za-z_.-]*)0+([0-9])', '\\1\\2')"
@@ -569,15 +570,16 @@ def record_template(resource: str, schema: dict) -> str | None:
         text = "NULLIF({" + pk[0] + "}, '')"
     else:
         text = " || ' / ' || ".join("coalesce({" + k + "}, '')" for k in pk)
-    unsafe = []
+    unsafe, person = [], []
     for k in pk:
         v = "coalesce({" + k + "}, '')"
         pattern = fields[k].get("constraints", {}).get("pattern")
-        cond = f"length({v}) > 40 OR pc_person({v})"  # 'Jane_Doe' as a record id: named like a person
+        cond = f"length({v}) > 40"
+        person.append(v)  # 'Jane_Doe' as a record id: named like a person (pc_person, at the render)
         if pattern:
             cond += f" OR (NOT regexp_full_match({v}, {lit(pattern)}) AND {v} <> '')"
         unsafe.append(f"({cond})")
-    return f"struct_pack(v := {text}, s := {' OR '.join(unsafe)})"
+    return q.shown(text, " OR ".join(unsafe), person)
 
 
 def resources() -> dict[str, dict]:

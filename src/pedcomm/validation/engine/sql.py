@@ -22,8 +22,11 @@ from ..masking import MAX_SHOWN
 RESULT_COLUMNS = ("kind", "code", "resource", "field", "row", "record", "value", "detail", "expected", "hint",
                   "who", "n", "checked", "failed", "reason")
 #: A value on its way to a person: the text and how it is shown (s true: masked; false: through the
-#: identifier screen; NULL: the check's own words, shown as they are). pc_render shows it.
-SHOWN = "STRUCT(v VARCHAR, s BOOLEAN)"
+#: identifier screen; NULL: the check's own words, shown as they are). pc_render shows it. The rules that
+#: need the costly word patterns (Unicode letter classes, about 5 ms to compile each time a statement
+#: names them) are deferred to the render, which compiles them once: p lists texts masked when named
+#: like a person (pc_person), t texts masked when they read like typed words (pc_typed_words).
+SHOWN = "STRUCT(v VARCHAR, s BOOLEAN, p VARCHAR[], t VARCHAR[])"
 SHOWN_COLUMNS = ("record", "value", "detail", "expected")
 TYPES = {"row": "BIGINT", "checked": "BIGINT", "failed": "BIGINT", **{c: SHOWN for c in SHOWN_COLUMNS}}
 
@@ -148,10 +151,13 @@ def prelude() -> list[str]:
                           WHEN pc_screen(p) OR pc_person(regexp_replace(p, {lit(EXTENSION)}, '')) THEN pc_mask(p)
                           ELSE p END), ''), '')), {MAX_SHOWN}) END""",
         # a value on its way to a person (SHOWN), and how the three kinds are made
-        "CREATE OR REPLACE MACRO pc_render(x) AS CASE WHEN x.s IS NULL THEN x.v ELSE pc_show(x.v, x.s) END",
-        "CREATE OR REPLACE MACRO plain(x) AS struct_pack(v := CAST(x AS VARCHAR), s := false)",
-        "CREATE OR REPLACE MACRO secret(x) AS struct_pack(v := CAST(x AS VARCHAR), s := true)",
-        "CREATE OR REPLACE MACRO words(x) AS struct_pack(v := CAST(x AS VARCHAR), s := CAST(NULL AS BOOLEAN))",
+        "CREATE OR REPLACE MACRO pc_deferred(p, t) AS coalesce(list_bool_or(list_transform(p, e -> pc_person(e))), false) "
+        "OR coalesce(list_bool_or(list_transform(t, e -> pc_typed_words(e))), false)",
+        "CREATE OR REPLACE MACRO pc_render(x) AS CASE WHEN x.s IS NULL THEN x.v "
+        "ELSE pc_show(x.v, x.s OR pc_deferred(x.p, x.t)) END",
+        f"CREATE OR REPLACE MACRO plain(x) AS {shown('CAST(x AS VARCHAR)', 'false')}",
+        f"CREATE OR REPLACE MACRO secret(x) AS {shown('CAST(x AS VARCHAR)', 'true')}",
+        f"CREATE OR REPLACE MACRO words(x) AS {shown('CAST(x AS VARCHAR)', 'CAST(NULL AS BOOLEAN)')}",
         # Python's str.strip(): Unicode whitespace at both ends
         f"CREATE OR REPLACE MACRO pc_strip(s) AS regexp_replace(s, '^{SPACE_CLASS}+|{SPACE_CLASS}+$', '', 'g')",
         # format(float(v), 'g') of the coding rules ('blank' when missing)
@@ -200,34 +206,50 @@ def sql_type(type_: str) -> str:
     return {"integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE", "string": "VARCHAR"}[type_]
 
 
-def sensitive(fd: dict | None, expr: str) -> str:
+def shown(text: str, flag: str, person: list[str] | None = None, typed: list[str] | None = None) -> str:
+    """A SHOWN struct: the text, its flag, and the texts whose deferred word rules the render applies."""
+    def texts(xs: list[str] | None) -> str:
+        return f"[{', '.join(xs)}]::VARCHAR[]" if xs else "CAST(NULL AS VARCHAR[])"
+    return f"struct_pack(v := {text}, s := {flag}, p := {texts(person)}, t := {texts(typed)})"
+
+
+def sensitive(fd: dict | None, expr: str) -> tuple[str, str | None, str | None]:
     """When a value of the field is masked in every finding (masking.field_sensitive, the same rule
     in Python): free text; in an identifier field a value failing its pattern or named like a person;
     a value over 40 characters; in an age field a value holding an age over the oldest shown age;
     in a field of codes or of a type a value that reads like words a person typed, unless it is a
-    code in another spelling or a spelling of missing or of true/false/yes/no."""
+    code in another spelling or a spelling of missing or of true/false/yes/no.
+
+    Returns the flag decided here, the text to test for a person's name and the text to test for typed
+    words (None when the rule does not apply): those two are decided by the render (SHOWN's p and t)."""
     if fd is None:
-        return "true"
+        return "true", None, None
     c = fd.get("constraints", {})
     old = f" OR pc_too_old({expr})" if identifiers.is_age_field(fd["name"]) else ""
     if is_free_text(fd):
-        return "true"
+        return "true", None, None
     if "pattern" in c:
-        return f"(NOT coalesce(regexp_full_match({expr}, {lit(c['pattern'])}), false) OR pc_person({expr}){old})"
-    typed = ""
+        return f"(NOT coalesce(regexp_full_match({expr}, {lit(c['pattern'])}), false){old})", expr, None
+    typed = None
     if "enum" in c or fd.get("type", "string") != "string":
         codes = sorted({re.sub(r"[\t\n\f\r -]+", "_", str(x).strip().lower()) for x in c.get("enum", [])})
         spellings = sorted({x.lower() for x in (*TRUE_VALUES, *FALSE_VALUES, *LABEL_BOOLEANS)})
         known = f"{normalised_code(expr)} IN {in_list(codes)} OR " if codes else ""
-        typed = (f" OR coalesce(NOT ({known}regexp_full_match(pc_strip({expr}), {lit(NA_PATTERN)}) "
-                 f"OR lower(pc_strip({expr})) IN {in_list(spellings)}) AND pc_typed_words(pc_strip({expr})), false)")
-    return f"(length({expr}) > 40{old}{typed})"
+        typed = (f"CASE WHEN coalesce(NOT ({known}regexp_full_match(pc_strip({expr}), {lit(NA_PATTERN)}) "
+                 f"OR lower(pc_strip({expr})) IN {in_list(spellings)}), false) THEN pc_strip({expr}) END")
+    return f"(length({expr}) > 40{old})", None, typed
+
+
+def shown_fields(text: str, parts: list[tuple[str, str | None, str | None]]) -> str:
+    """A SHOWN struct of a text made of one or more fields' values, each with its sensitive() rule."""
+    flag = " OR ".join(f for f, _, _ in parts)
+    return shown(text, flag, [p for _, p, _ in parts if p], [t for _, _, t in parts if t])
 
 
 def show_macro(resource: str, fd: dict) -> str:
     """A value of one field on its way to a person: masked where the field says so (``sensitive``)."""
     return (f"CREATE OR REPLACE MACRO {show_name(resource, fd['name'])}(x) AS "
-            f"struct_pack(v := CAST(x AS VARCHAR), s := {sensitive(fd, 'CAST(x AS VARCHAR)')})")
+            f"{shown_fields('CAST(x AS VARCHAR)', [sensitive(fd, 'CAST(x AS VARCHAR)')])}")
 
 
 def show_name(resource: str, field: str) -> str:
