@@ -144,3 +144,19 @@ def test_help_is_fast_and_lists_commands():
     out = subprocess.run([str(Path(sys.executable).parent / "pedcomm"), "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "validate" in out.stdout and "synth" in out.stdout
     assert time.perf_counter() - t < 5  # generous here; benchmarks/ measures the real figure
+
+
+def test_a_missing_dependency_is_a_sentence_not_a_traceback(tmp_path):
+    """pedcomm installed without its dependencies (pip --no-deps): the command says which package and how to mend it."""
+    import os
+    import sys
+
+    code = ("import sys; sys.modules['duckdb'] = None; sys.argv = ['pedcomm', 'validate', sys.argv[1]]; "
+            "from pedcomm.cli import main; main()")
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(repo / "src")}
+    r = subprocess.run([sys.executable, "-c", code, str(repo / "datapackage.json")], capture_output=True, text=True,
+                       cwd=tmp_path, env=env)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    assert "the package 'duckdb' that pedcomm needs is not installed" in r.stderr

@@ -1142,6 +1142,13 @@ def main():  # console-script entry point
     except StandardMissing as e:  # a broken installation: say so, without a traceback
         print(f"pedcomm: {e}", file=sys.stderr)
         sys.exit(2)
+    except ModuleNotFoundError as e:  # another broken installation: a dependency missing (installed with --no-deps)
+        if (e.name or "pedcomm").split(".")[0] == "pedcomm":
+            raise
+        print(f"pedcomm: the package '{e.name}' that pedcomm needs is not installed in this Python "
+              f"({sys.executable}). Reinstall pedcomm with its dependencies (pipx reinstall pedcomm, or "
+              "pip install --force-reinstall pedcomm); nothing was written.", file=sys.stderr)
+        sys.exit(2)
     except OSError as e:
         if e.filename is not None:  # a file's own error that escaped its command's handling
             raise
