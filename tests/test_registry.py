@@ -73,3 +73,23 @@ def test_declared_example_files_exist_and_produce_their_code(tmp_path):
             path = SUITE / s.example
             assert path.is_file(), f"{code}: example {s.example} not found"
             assert code in run_example(path, tmp_path / code).codes(), code
+
+
+def test_the_plan_is_the_same_whatever_study_a_process_loaded_first():
+    """The plan's SHA-256 is printed in every report and on the browser page: a process that imported the coding
+    study's checks before the survey's (a notebook, a long-running service, the test run itself) gets the plan,
+    and the hash, of a fresh `pedcomm validate`."""
+    import subprocess
+    import sys
+
+    show = "from pedcomm.validation.engine.plan import plan; print(plan().meta['sha256'])"
+    first = ("from pedcomm import studies; import sys\n"
+             "for s in sorted(studies.registered(), key=lambda s: s.name != sys.argv[1]):\n    s.checks and s.checks()\n")
+    hashes = {}
+    for study in ("survey", "coding"):
+        proc = subprocess.run([sys.executable, "-c", first + show, study], capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        hashes[study] = proc.stdout.strip()
+    plain = subprocess.run([sys.executable, "-c", show], capture_output=True, text=True, timeout=300)
+    assert re.fullmatch(r"[0-9a-f]{64}", plain.stdout.strip()), plain.stderr
+    assert hashes == {"survey": plain.stdout.strip(), "coding": plain.stdout.strip()}

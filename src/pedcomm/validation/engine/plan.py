@@ -519,8 +519,11 @@ def study_steps() -> list[Step]:
     for study in studies.registered():  # each registers its rules once (pedcomm.validation.run.load_checks)
         if study.checks is not None:
             study.checks()
+    # in the order the studies are registered, whatever order a process happened to import their checks in:
+    # the plan's text, and so its SHA-256 in every report, is the same in every process
+    order = {s.name: i for i, s in enumerate(studies.registered())}
     out = []
-    for path, constants in SQL_RULES:
+    for path, constants in sorted(SQL_RULES, key=lambda r: (order.get(Path(r[0]).parent.name, len(order)), str(r[0]))):
         for codes, needs, body in rule_blocks(Path(path).read_text(encoding="utf-8")):
             out.append(Step(f"{Path(path).parent.name}.{codes[0]}", codes, needs[0], None,
                             [wrap(fill(body, constants))], rule_guard(needs), batch=1))
