@@ -278,3 +278,15 @@ def test_the_export_is_deterministic_and_carries_what_the_page_shows():
     assert host["report"]["css"] == CSS and host["report"]["verdict_advice"] == VERDICT_ADVICE
     assert [k for k, _, _ in host["hints"]] == list(KINDS)
     assert set(doc["registry"]) == set(doc["plan"]["meta"]["codes"])
+
+
+def test_the_export_command_takes_no_option_for_a_file_name(tmp_path, capsys, monkeypatch):
+    """`python -m pedcomm.validation.engine.export --help` prints its usage; it once wrote a file named --help."""
+    monkeypatch.chdir(tmp_path)
+    assert export.main(["--help"]) == 0
+    assert "usage: python -m pedcomm.validation.engine.export OUT.json" in capsys.readouterr().out
+    assert export.main(["-o"]) == 2 and export.main([]) == 2 and export.main(["a.json", "b.json"]) == 2
+    assert "usage:" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert export.main(["engine.json"]) == 0
+    assert json.loads((tmp_path / "engine.json").read_text(encoding="utf-8"))["plan"]["meta"]["codes"]

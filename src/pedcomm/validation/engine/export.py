@@ -35,8 +35,12 @@ def dumps() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m pedcomm.validation.engine.export OUT.json", file=sys.stderr)
+    usage = "usage: python -m pedcomm.validation.engine.export OUT.json"
+    if args in (["-h"], ["--help"]):
+        print(usage + "\n\nWrite the check engine (plan, registry, versions) as one JSON document to OUT.json.")
+        return 0
+    if len(args) != 1 or args[0].startswith("-"):  # an option is never taken for a file name
+        print(usage, file=sys.stderr)
         return 2
     from ...files.outputs import FILE, claim
 
