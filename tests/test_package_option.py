@@ -69,14 +69,28 @@ def test_reproduce_without_a_path_takes_the_package_of_the_working_folder(tmp_pa
     assert "none in this folder: using the shipped SYNTHETIC example package" in " ".join(r.output.split())
 
 
-def test_selftest_says_what_it_is_checking_while_it_runs():
-    """The conformance suite takes a minute: the self-test reports each case as it starts it."""
-    from pedcomm.commands.selftest import run
-    from pedcomm.validation.conformance import cases
+def test_selftest_says_what_it_is_checking_while_it_runs(monkeypatch):
+    """The conformance suite takes minutes: the self-test reports each case as it starts it, and a case whose
+    findings differ from what it expects fails the self-test by name. (Three of the suite's cases here: the
+    whole suite runs in tests/test_conformance.py, and `pedcomm selftest` in full from the installed wheel in
+    tests/test_install.py, through docs/install.md.)"""
+    import copy
 
+    from pedcomm.commands.selftest import run
+    from pedcomm.validation import conformance
+
+    every = conformance.cases()
+    picked = [every[0], every[len(every) // 2], every[-1]]
+    monkeypatch.setattr(conformance, "cases", lambda: picked)
     heard: list[str] = []
     results = list(run(progress=heard.append))
     assert all(ok for ok, _ in results), [w for ok, w in results if not ok]
-    n = len(cases())
     assert heard[:2] == ["the check registry", "validating the SYNTHETIC example package"]
-    assert heard[2] == f"conformance case 1 of {n} ({cases()[0]['id']})" and heard[-1].startswith(f"conformance case {n} of {n}")
+    assert heard[2:] == [f"conformance case {i} of 3 ({c['id']})" for i, c in enumerate(picked, start=1)]
+    assert results[-1] == (True, "conformance suite: 3 of 3 cases give their expected findings")
+
+    wrong = copy.deepcopy(picked[1])
+    wrong["expect_codes"] = ["NOT_A_CODE"]
+    monkeypatch.setattr(conformance, "cases", lambda: [picked[0], wrong])
+    ok, words = list(run())[-1]
+    assert not ok and "1 of 2" in words and wrong["id"] in words, words
