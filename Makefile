@@ -63,7 +63,7 @@ run: $(STAMP)
 test: $(STAMP) browser tex r web
 	$(BIN)/python -m ruff check src
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest -m "not federated" -n auto
+	$(BIN)/python -m pytest -m "not federated" -n auto --dist loadfile --no-loadscope-reorder
 	$(BIN)/python benchmarks/bench_validate.py --guard --legs parse
 
 ## The federated tests (real Flower processes on 127.0.0.1, about 5 minutes): kept out of `make test` so CI

@@ -11,6 +11,18 @@ REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("PEDCOMM_STATE_DIR", tempfile.mkdtemp(prefix="pedcomm-test-state-"))
 
 
+#: The modules that take minutes, started first. `make test` gives each worker whole test files (pytest-xdist
+#: --dist loadfile, so a module's fixtures are built once) in the order collected: a long module collected last
+#: would run alone at the end while the other cores wait.
+SLOW_FIRST = ("test_install.py", "test_web_host.py", "test_conformance.py", "test_hostile.py", "test_baseline.py",
+              "test_docs_site.py", "test_robustness.py", "test_registry.py", "test_reproduce.py", "test_qda_tools.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: each file's tests keep their order
+
+
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO

@@ -1,10 +1,11 @@
 """The conformance suite: the valid example is clean; every invalid case yields exactly its codes."""
 
+import json
+
 import pytest
 
 from pedcomm.validation.conformance import SUITE, cases, check_case, materialize
 from pedcomm.validation.run import validate
-
 
 CASES = cases()
 
@@ -54,17 +55,26 @@ def test_case_ids_unique():
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_case_through_the_command_line(case, tmp_path):
-    """What a data manager sees: the exit code, the code named, and never a traceback."""
+    """What a data manager sees: the exit code, the code named, and never a traceback. The JSON report is
+    byte-identical to the one recorded before the restructurings (tests/baseline/digests.json, apart from
+    the changes documented in tests/baseline/snapshot.py)."""
+    import contextlib
+
     from typer.testing import CliRunner
 
     from pedcomm.cli import app
 
-    pkg = materialize(case, tmp_path)
-    result = CliRunner().invoke(app, ["validate", str(pkg)])
+    from .baseline import snapshot
+
+    materialize(case, tmp_path)
+    with contextlib.chdir(tmp_path):  # as `pedcomm validate pkg --format json` in the case's folder
+        result = CliRunner().invoke(app, ["validate", "pkg", "--format", "json"])
     assert result.exit_code == case["exit"], result.output
     assert "Traceback" not in result.output and "Exception ignored" not in result.output
-    for code in case["expect_codes"]:
-        assert code in result.output
+    report = json.loads(result.stdout)
+    assert {f["code"] for f in report["findings"]} == set(case["expect_codes"])
+    recorded = json.loads(snapshot.DIGESTS.read_text(encoding="utf-8"))["conformance"][case["id"]]
+    assert snapshot.conformance_digest(result.stdout.encode("utf-8")) == recorded, "the JSON report differs from the baseline"
 
 
 SECRET_CASES = [c for c in CASES if c.get("secret")]
