@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: setup browser tex r web run test test-federated fuzz docs data dist lock clean bench-guard
+.PHONY: setup browser tex r web run test test-federated test-web fuzz docs data dist lock clean bench-guard
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,13 +63,18 @@ run: $(STAMP)
 test: $(STAMP) browser tex r web
 	$(BIN)/python -m ruff check src
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest -m "not federated" -n auto --dist loadfile --no-loadscope-reorder
+	$(BIN)/python -m pytest -m "not federated" -n auto --dist loadfile --no-loadscope-reorder --durations=25
 	$(BIN)/python benchmarks/bench_validate.py --guard --legs parse
 
 ## The federated tests (real Flower processes on 127.0.0.1, about 5 minutes): kept out of `make test` so CI
 ## stays under its 30 minutes now that the browser validator's conformance run is in it.
 test-federated: $(STAMP)
 	$(BIN)/python -m pytest -m federated
+
+## The browser validator's host against the command line on every conformance case (make test takes the cases
+## that cover every expected code and every masking case; this takes all 146, about 10 minutes).
+test-web: $(STAMP) web
+	PEDCOMM_WEB_ALL_CASES=1 $(BIN)/python -m pytest tests/test_web_host.py
 
 ## An hour (FUZZ_MINUTES) of fuzzing the readers of outside files (descriptors, site configurations, CSV
 ## tables, REDCap exports, REFI-QDA files, summaries, reports); prints the inputs tried and the failures
