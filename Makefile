@@ -72,7 +72,7 @@ test-federated: $(STAMP)
 	$(BIN)/python -m pytest -m federated
 
 ## The browser validator's host against the command line on every conformance case (make test takes the cases
-## that cover every expected code and every masking case; this takes all 146, about 10 minutes).
+## that cover every expected code and every masking case; this takes them all, about 10 minutes on 2 cores).
 test-web: $(STAMP) web
 	PEDCOMM_WEB_ALL_CASES=1 $(BIN)/python -m pytest tests/test_web_host.py
 
