@@ -226,10 +226,14 @@ def field_checks(resource: str, schema: dict) -> list[FieldCheck]:
             out.append(FieldCheck("CELL_LENGTH", name, "{t} IS NOT NULL", bad, cell(bad, col, tv),
                                   {"detail": f"words({cell(length, col, tv)})", "expected": f"words({lit(span)})"}))
         if c.get("unique"):
+            # as the primary key's listing (key_step): the repeated values by a grouping, the shown
+            # value of the listed rows only
+            later = (f"SELECT r.__row, r.__record, CAST({tv} AS VARCHAR) AS v, d.first FROM {raw(resource)} r "
+                     f"JOIN (SELECT {tv} AS u, min(r.__row) AS first FROM {raw(resource)} r WHERE {tv} IS NOT NULL "
+                     f"GROUP BY ALL HAVING count(*) > 1) d ON {tv} = d.u WHERE r.__row > d.first "
+                     f"ORDER BY r.__row LIMIT getvariable('max_listed')")
             listing = (f"SELECT __row AS row, __record AS record, {show(resource, name, 'v')} AS value, words(first) AS detail "
-                       f"FROM (SELECT r.__row, r.__record, CAST({tv} AS VARCHAR) AS v, "
-                       f"min(r.__row) OVER (PARTITION BY {tv}) AS first FROM {raw(resource)} r WHERE {tv} IS NOT NULL) "
-                       f"WHERE __row > first")
+                       f"FROM ({later})")
             out.append(FieldCheck("CELL_UNIQUE", name, "{t} IS NOT NULL", None, listing=listing, distinct=True))
     return out
 
@@ -374,15 +378,21 @@ def key_step(resource: str, schema: dict, counts_seq: int) -> Step | None:
                  f"FILTER (WHERE {notnull}) FROM {raw(resource)} r) WHERE seq = {counts_seq} AND kind = 'ran' "
                  f"AND code = 'PRIMARY_KEY'"]
     label = ", ".join(pk)
-    cols = ", ".join(f"t.{ident(k)}" for k in pk)
-    notnull = " AND ".join(f"t.{ident(k)} IS NOT NULL" for k in pk)
-    text = " || ', ' || ".join(f"CAST(t.{ident(k)} AS VARCHAR)" for k in pk)
+    keys = [ident(k) for k in pk]
+    notnull = " AND ".join(f"t.{k} IS NOT NULL" for k in keys)
+    text = " || ', ' || ".join(f"CAST(t.{k} AS VARCHAR)" for k in keys)
     value = q.shown_fields(text, [q.sensitive(standard.field(resource, k), f"CAST(t.{ident(k)} AS VARCHAR)") for k in pk])
+    # the repeated keys first (a grouping, which spills to disk), then their later rows, then the
+    # shown values of the listed rows only: a window over every row with its masked value ran out
+    # of memory on a package with millions of rows and repeated keys
+    repeated = (f"SELECT {', '.join(f't.{k}' for k in keys)}, min(t.__row) AS first FROM {typed(resource)} t "
+                f"WHERE {notnull} GROUP BY ALL HAVING count(*) > 1")
+    later = (f"SELECT t.__row, t.__record, {', '.join(f't.{k}' for k in keys)}, d.first FROM {typed(resource)} t "
+             f"JOIN ({repeated}) d ON {' AND '.join(f't.{k} = d.{k}' for k in keys)} WHERE t.__row > d.first "
+             f"ORDER BY t.__row LIMIT getvariable('max_listed')")
     sql = (f"INSERT INTO pc.results (seq, kind, code, resource, field, row, record, value, detail) "
-           f"SELECT {{seq}}, 'finding', 'PRIMARY_KEY', {lit(resource)}, {lit(label)}, __row, __record, value, words(first) "
-           f"FROM (SELECT t.__row, t.__record, {value} AS value, "
-           f"min(t.__row) OVER (PARTITION BY {cols}) AS first FROM {typed(resource)} t WHERE {notnull}) "
-           f"WHERE __row > first ORDER BY __row LIMIT getvariable('max_listed')")
+           f"SELECT {{seq}}, 'finding', 'PRIMARY_KEY', {lit(resource)}, {lit(label)}, t.__row, t.__record, {value}, "
+           f"words(t.first) FROM ({later}) t ORDER BY t.__row")
     return Step(f"{resource}.PRIMARY_KEY", ["PRIMARY_KEY"], resource, label, exact + [sql],
                 after=["PRIMARY_KEY", resource, label])
 
