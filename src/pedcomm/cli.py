@@ -67,10 +67,12 @@ def _safe(text) -> str:
 
 @contextmanager
 def _guarded(format: str = "text", command: str | None = None):
-    """Run a command body; refusals of the file layer become coded findings (exit 2), and an
-    interruption a one-line message (exit 128 + the signal's number)."""
+    """Run a command body; refusals of the file layer become coded findings (exit 2), running out of
+    memory a one-line message (exit 2), and an interruption a one-line message (exit 128 + the
+    signal's number)."""
     from .files.inputs import InputRefused
     from .files.outputs import Interrupted, OutputRefused
+    from .validation.engine.errors import OutOfMemory
 
     try:
         yield
@@ -89,6 +91,9 @@ def _guarded(format: str = "text", command: str | None = None):
 
         _console(True).print(f"[red]{_safe(interrupted_message(e.signum, e.completed))}[/red]")
         raise typer.Exit(128 + e.signum) from None
+    except OutOfMemory as e:
+        _console(True).print(f"[red]{_safe(e.message())}[/red]")
+        raise typer.Exit(2) from None
 
 
 def _option_error(option: str, detail: str, format: str = "text", command: str | None = None):

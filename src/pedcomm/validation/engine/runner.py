@@ -22,6 +22,7 @@ from ..masking import neutralise
 from ..registry import spec
 from ..report import CheckRun, Finding, Report, _param, _Safe, quote
 from . import load
+from .errors import OutOfMemory
 from .plan import GUARDS, Plan, Step, plan
 from .sql import RESULT_COLUMNS, SHOWN_COLUMNS, ident, lit
 
@@ -80,12 +81,14 @@ class Engine:
     def __post_init__(self) -> None:
         import duckdb
 
+        self._oom = duckdb.OutOfMemoryException
+        self.limit = memory_limit(self.data_bytes)
         # where DuckDB spills beyond its memory limit: created by DuckDB only when it spills (a small
         # package never does), removed with the engine
         self.tmp = os.path.join(tempfile.gettempdir(), f"pedcomm-duckdb-{os.getpid()}-{uuid.uuid4().hex[:12]}")
         self._cleanup = weakref.finalize(self, shutil.rmtree, self.tmp, True)
         self.con = duckdb.connect(config={"threads": threads(self.data_bytes),
-                                          "memory_limit": f"{memory_limit(self.data_bytes) >> 20}MB",
+                                          "memory_limit": f"{self.limit >> 20}MB",
                                           "temp_directory": self.tmp, "preserve_insertion_order": True,
                                           "autoinstall_known_extensions": False, "autoload_known_extensions": False})
         self.execute("SET enable_progress_bar = false")  # never a progress bar of DuckDB's on a user's screen
@@ -96,9 +99,12 @@ class Engine:
             for s in load.set_state(name, "absent") + load.empty_views(name, entry):
                 self.execute(s)
 
-    def execute(self, sql: str, fetch: bool = False) -> list[tuple]:
-        cur = self.con.execute(sql)
-        return cur.fetchall() if fetch else []
+    def execute(self, sql: str, fetch: bool = False, where: str = "checking the package") -> list[tuple]:
+        try:
+            cur = self.con.execute(sql)
+            return cur.fetchall() if fetch else []
+        except self._oom:
+            raise OutOfMemory(where, self.limit, self.data_bytes) from None
 
     # -- the load contract ----------------------------------------------------------------------
     def unread(self, name: str, why: str) -> None:
@@ -113,8 +119,11 @@ class Engine:
         strict, max_line = True, max_line or load.max_line(size)
         while True:
             try:
-                self.execute(load.file_table(name, str(path), header, entry, strict=strict, max_line=max_line))
+                self.execute(load.file_table(name, str(path), header, entry, strict=strict, max_line=max_line),
+                             where=f"reading {name}")
                 break
+            except OutOfMemory:
+                raise
             except Exception as e:  # noqa: BLE001 - the reader's own error, reported as a finding
                 text = str(e)
                 if "Maximum line size" in text and max_line < size + 1:
@@ -217,7 +226,11 @@ class Engine:
                         self.skips.append((seq, code, step.resource, step.field, reason))
                 return
         for s in step.sql:
-            cur = self.con.execute(s)
+            try:
+                cur = self.con.execute(s)
+            except self._oom:
+                where = f"checking {step.resource}" if step.resource else "checking the package"
+                raise OutOfMemory(f"{where} ({', '.join(step.codes)})", self.limit, self.data_bytes) from None
             if cur.description:
                 self.failed.update(tuple(r) for r in cur.fetchall())
 

@@ -1,0 +1,27 @@
+"""What stops a validation that is not a finding about the package: kept apart from the runner so
+every command can catch it without importing DuckDB or the plan."""
+
+from __future__ import annotations
+
+import tempfile
+
+
+class OutOfMemory(Exception):
+    """DuckDB ran out of memory, beyond its limit and what it can spill to disk: the validation
+    stops (a check half run must not pass, and its findings cannot be listed); the command says so
+    in one line and writes nothing."""
+
+    def __init__(self, where: str, limit: int, data_bytes: int):
+        super().__init__(where)
+        self.where, self.limit, self.data_bytes = where, limit, data_bytes
+
+    def message(self) -> str:
+        return (f"pedcomm ran out of memory while {self.where}: DuckDB may use {megabytes(self.limit)} here "
+                f"for {megabytes(self.data_bytes)} of CSV files, and needed more than it could spill to "
+                f"disk ({tempfile.gettempdir()}). Nothing was written. Close other programs and run it "
+                "again, or run it on a machine with more memory.")
+
+
+def megabytes(n: int) -> str:
+    mb = n / (1 << 20)
+    return f"{mb:,.1f} MB" if mb < 10 else f"{mb:,.0f} MB"
