@@ -364,36 +364,35 @@ def listing_steps(resource: str, checks: list[FieldCheck], seq0: int) -> list[St
 
 def key_step(resource: str, schema: dict, counts_seq: int) -> Step | None:
     """The rows repeating an earlier row's key, when the counts found any (PRIMARY_KEY). The counts
-    step counted a composite key's distinct hashes: its count is made exact here first."""
+    step counted a composite key's distinct hashes: its count is made exact here first.
+
+    The repeated keys are grouped once into a temporary table (a grouping spills to disk, and the
+    exact count and the listing both read it); only the listed rows get their masked values. (A
+    window over every row with its masked value ran out of memory on a package with millions of
+    rows and repeated keys.)"""
     pk = _pk(schema)
     if not pk:
         return None
-    exact = []
-    if len(pk) > 1:
-        codes = standard.missing_codes(resource)
-        tv = {fd["name"]: typed_value(fd, codes) for fd in schema["fields"]}
-        notnull = " AND ".join(f"{tv[k]} IS NOT NULL" for k in pk)
-        key = "struct_pack(" + ", ".join(f"k{i} := {tv[k]}" for i, k in enumerate(pk)) + ")"
-        exact = [f"UPDATE pc.results SET failed = (SELECT count(*) FILTER (WHERE {notnull}) - count(DISTINCT {key}) "
-                 f"FILTER (WHERE {notnull}) FROM {raw(resource)} r) WHERE seq = {counts_seq} AND kind = 'ran' "
-                 f"AND code = 'PRIMARY_KEY'"]
     label = ", ".join(pk)
     keys = [ident(k) for k in pk]
+    repeated = ident(f"pc_repeated:{resource}")
     notnull = " AND ".join(f"t.{k} IS NOT NULL" for k in keys)
+    group = (f"CREATE OR REPLACE TEMP TABLE {repeated} AS SELECT {', '.join(f't.{k}' for k in keys)}, "
+             f"min(t.__row) AS first, count(*) AS n FROM {typed(resource)} t WHERE {notnull} GROUP BY ALL "
+             f"HAVING count(*) > 1")
+    exact = []
+    if len(pk) > 1:  # every row of a repeated key but its first
+        exact = [f"UPDATE pc.results SET failed = (SELECT CAST(coalesce(sum(n - 1), 0) AS BIGINT) FROM {repeated}) "
+                 f"WHERE seq = {counts_seq} AND kind = 'ran' AND code = 'PRIMARY_KEY'"]
     text = " || ', ' || ".join(f"CAST(t.{k} AS VARCHAR)" for k in keys)
     value = q.shown_fields(text, [q.sensitive(standard.field(resource, k), f"CAST(t.{ident(k)} AS VARCHAR)") for k in pk])
-    # the repeated keys first (a grouping, which spills to disk), then their later rows, then the
-    # shown values of the listed rows only: a window over every row with its masked value ran out
-    # of memory on a package with millions of rows and repeated keys
-    repeated = (f"SELECT {', '.join(f't.{k}' for k in keys)}, min(t.__row) AS first FROM {typed(resource)} t "
-                f"WHERE {notnull} GROUP BY ALL HAVING count(*) > 1")
     later = (f"SELECT t.__row, t.__record, {', '.join(f't.{k}' for k in keys)}, d.first FROM {typed(resource)} t "
-             f"JOIN ({repeated}) d ON {' AND '.join(f't.{k} = d.{k}' for k in keys)} WHERE t.__row > d.first "
+             f"JOIN {repeated} d ON {' AND '.join(f't.{k} = d.{k}' for k in keys)} WHERE t.__row > d.first "
              f"ORDER BY t.__row LIMIT getvariable('max_listed')")
     sql = (f"INSERT INTO pc.results (seq, kind, code, resource, field, row, record, value, detail) "
            f"SELECT {{seq}}, 'finding', 'PRIMARY_KEY', {lit(resource)}, {lit(label)}, t.__row, t.__record, {value}, "
            f"words(t.first) FROM ({later}) t ORDER BY t.__row")
-    return Step(f"{resource}.PRIMARY_KEY", ["PRIMARY_KEY"], resource, label, exact + [sql],
+    return Step(f"{resource}.PRIMARY_KEY", ["PRIMARY_KEY"], resource, label, [group, *exact, sql, f"DROP TABLE {repeated}"],
                 after=["PRIMARY_KEY", resource, label])
 
 
