@@ -347,9 +347,11 @@ def listing_steps(resource: str, checks: list[FieldCheck], seq0: int) -> list[St
             cols = "row, record, value, detail"
         else:
             names = ["row", "record", *fc.cols]
+            # the failing rows to list first, then their shown (masked) values: not for every failing row
             select = ("SELECT r.__row AS row, r.__record AS record, "
                       + ", ".join(f"{v} AS {k}" for k, v in fc.cols.items())
-                      + f" FROM {raw(resource)} r WHERE {fc.bad}")
+                      + f" FROM (SELECT * FROM {raw(resource)} r WHERE {fc.bad} ORDER BY r.__row "
+                      "LIMIT getvariable('max_listed')) r")
             cols = ", ".join(names)
         sql = [f"INSERT INTO pc.results (seq, kind, code, resource, field, {cols}) "
                f"SELECT {seq}, 'finding', {where}, {cols} FROM ({select}) ORDER BY row LIMIT getvariable('max_listed')"]
