@@ -55,3 +55,21 @@ def test_a_check_that_runs_out_of_memory_names_its_table_and_codes(repo, tmp_pat
     text = " ".join(result.output.split())
     assert "pedcomm ran out of memory while checking survey_sites (" in text and "Traceback" not in text
     assert "CELL_TYPE" in text.split("checking survey_sites (")[1].split(")")[0]
+
+
+def test_python_running_out_of_memory_in_the_analyses_is_the_same_kind_of_line(repo, tmp_path, monkeypatch):
+    # validation passes; the survey's analysis frame then cannot be allocated (injected MemoryError)
+    from pedcomm.studies.survey.analysis import design
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(design, "analysis_frame", no_memory)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["reproduce", str(repo / "datapackage.json"), "--out", str(out)])
+    assert result.exit_code == 2
+    assert isinstance(result.exception, SystemExit)
+    text = " ".join(result.output.split())
+    assert "pedcomm ran out of memory: Python could not get the memory it needed" in text
+    assert "Nothing was written" in text and "Traceback" not in text
+    assert not out.exists() and list(tmp_path.iterdir()) == []

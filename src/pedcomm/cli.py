@@ -72,7 +72,7 @@ def _guarded(format: str = "text", command: str | None = None):
     signal's number)."""
     from .files.inputs import InputRefused
     from .files.outputs import Interrupted, OutputRefused
-    from .validation.engine.errors import OutOfMemory
+    from .validation.engine.errors import OutOfMemory, python_out_of_memory
 
     try:
         yield
@@ -93,6 +93,9 @@ def _guarded(format: str = "text", command: str | None = None):
         raise typer.Exit(128 + e.signum) from None
     except OutOfMemory as e:
         _console(True).print(f"[red]{_safe(e.message())}[/red]")
+        raise typer.Exit(2) from None
+    except MemoryError:
+        _console(True).print(f"[red]{_safe(python_out_of_memory())}[/red]")
         raise typer.Exit(2) from None
 
 

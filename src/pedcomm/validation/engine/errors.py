@@ -25,3 +25,10 @@ class OutOfMemory(Exception):
 def megabytes(n: int) -> str:
     mb = n / (1 << 20)
     return f"{mb:,.1f} MB" if mb < 10 else f"{mb:,.0f} MB"
+
+
+def python_out_of_memory() -> str:
+    """The line for Python itself running out of memory (pandas or statsmodels on a large package)."""
+    return ("pedcomm ran out of memory: Python could not get the memory it needed (a large package read "
+            "into the analyses, or other programs using the memory). Nothing was written. Close other "
+            "programs and run it again, or run it on a machine with more memory.")
