@@ -59,12 +59,13 @@ def test_a_check_that_runs_out_of_memory_names_its_table_and_codes(repo, tmp_pat
 
 def test_python_running_out_of_memory_in_the_analyses_is_the_same_kind_of_line(repo, tmp_path, monkeypatch):
     # validation passes; the survey's analysis frame then cannot be allocated (injected MemoryError)
-    from pedcomm.studies.survey.analysis import design
+    from pedcomm.studies.survey.analysis import run as survey_run
 
     def no_memory(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(design, "analysis_frame", no_memory)
+    # where reproduce's survey analysis looks the function up (it imported it by name)
+    monkeypatch.setattr(survey_run, "analysis_frame", no_memory)
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["reproduce", str(repo / "datapackage.json"), "--out", str(out)])
     assert result.exit_code == 2
