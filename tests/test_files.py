@@ -7,7 +7,7 @@ import os
 import pytest
 
 from pedcomm.files import jsonsafe, markers, yamlsafe
-from pedcomm.files.inputs import ROLES, InputRefused, _size, package_files, read
+from pedcomm.files.inputs import ROLES, InputRefused, package_files, read, size_words
 from pedcomm.files.outputs import FILE, FOLDER, OutputRefused, claim, overlap
 from pedcomm.validation.masking import mask, neutralise, shown
 from pedcomm.validation.registry import spec
@@ -63,7 +63,7 @@ def test_markdown_and_csv_escapes():
 def test_input_limits_in_the_registry_are_the_code_s():
     text = " ".join(spec("INPUT_TOO_LARGE").description.split())
     for role in (r for key, r in ROLES.items() if key != "marker"):
-        assert f"{role.name} {_size(role.limit)}" in text, role.name
+        assert f"{role.name} {size_words(role.limit)}" in text, role.name
 
 
 def test_special_files_are_never_opened(tmp_path):

@@ -13,15 +13,16 @@ from pedcomm.cli import app
 from pedcomm.validation.engine import runner
 
 
-@pytest.mark.parametrize("limit_kb, where", [(4096, "reading survey_sites"), (256, "checking the package")])
-def test_running_out_of_memory_is_one_clear_message_and_nothing_written(repo, tmp_path, monkeypatch, limit_kb, where):
+@pytest.mark.parametrize("limit_kb, where, limit", [(4096, "reading survey_sites", "4 MiB"),
+                                                    (256, "checking the package", "262144 bytes")])
+def test_running_out_of_memory_is_one_clear_message_and_nothing_written(repo, tmp_path, monkeypatch, limit_kb, where, limit):
     monkeypatch.setattr(runner, "memory_limit", lambda data_bytes: limit_kb << 10)
     report = tmp_path / "report.html"
     result = CliRunner().invoke(app, ["validate", str(repo / "datapackage.json"), "--format", "html", "--output", str(report)])
     assert result.exit_code == 2
     assert isinstance(result.exception, SystemExit)  # typer's exit, not an exception escaping
     text = " ".join(result.output.split())
-    assert f"pedcomm ran out of memory while {where}: DuckDB may use {limit_kb / 1024:.1f} MB here" in text
+    assert f"pedcomm ran out of memory while {where}: DuckDB may use {limit} here" in text
     assert "Nothing was written" in text and "Traceback" not in text
     assert not report.exists() and list(tmp_path.iterdir()) == []
 

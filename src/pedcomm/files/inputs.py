@@ -69,9 +69,9 @@ def kind_of(mode: int) -> str:
     return "not a regular file"
 
 
-def _size(n: int) -> str:
-    """A limit in words: '2 GiB', '64 MiB'."""
-    return f"{n / GiB:g} GiB" if n >= GiB else f"{n / MiB:g} MiB" if n >= MiB else f"{n} bytes"
+def size_words(n: int) -> str:
+    """A size in words, to four significant digits: '2 GiB', '64 MiB', '705.5 MiB'."""
+    return f"{n / GiB:.4g} GiB" if n >= GiB else f"{n / MiB:.4g} MiB" if n >= MiB else f"{n} bytes"
 
 
 def check(path: str | Path, role: str) -> os.stat_result:
@@ -87,7 +87,7 @@ def check(path: str | Path, role: str) -> os.stat_result:
                            f"it is {kind_of(st.st_mode)}, not a regular file, so it was not opened")
     if st.st_size > r.limit:
         raise InputRefused("INPUT_TOO_LARGE", path, role,
-                           f"it is {st.st_size:,} bytes, more than the {_size(r.limit)} a {r.name} may be")
+                           f"it is {st.st_size:,} bytes, more than the {size_words(r.limit)} a {r.name} may be")
     return st
 
 
@@ -114,7 +114,7 @@ def read(path: str | Path, role: str) -> bytes:
             total += len(block)
             if total > r.limit:
                 raise InputRefused("INPUT_TOO_LARGE", path, role,
-                                   f"it grew beyond the {_size(r.limit)} a {r.name} may be while being read")
+                                   f"it grew beyond the {size_words(r.limit)} a {r.name} may be while being read")
         return b"".join(chunks)
     finally:
         os.close(fd)

@@ -71,9 +71,9 @@ TEXTS = ("title", "message", "action", "description")
 
 
 def _input_limits() -> str:
-    from ..files.inputs import ROLES, _size
+    from ..files.inputs import ROLES, size_words
 
-    return ", ".join(f"{r.name} {_size(r.limit)}" for key, r in ROLES.items() if key != "marker")
+    return ", ".join(f"{r.name} {size_words(r.limit)}" for key, r in ROLES.items() if key != "marker")
 
 
 #: Facts a text may name that this layer derives from their source.

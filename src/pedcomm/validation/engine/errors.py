@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import tempfile
 
+from ...files.inputs import size_words
+
 
 class OutOfMemory(Exception):
     """DuckDB ran out of memory, beyond its limit and what it can spill to disk: the validation
@@ -16,15 +18,11 @@ class OutOfMemory(Exception):
         self.where, self.limit, self.data_bytes = where, limit, data_bytes
 
     def message(self) -> str:
-        return (f"pedcomm ran out of memory while {self.where}: DuckDB may use {megabytes(self.limit)} here "
-                f"for {megabytes(self.data_bytes)} of CSV files, and needed more than it could spill to "
+        return (f"pedcomm ran out of memory while {self.where}: DuckDB may use {size_words(self.limit)} here "
+                f"for {size_words(self.data_bytes)} of CSV files, and needed more than it could spill to "
                 f"disk ({tempfile.gettempdir()}). Nothing was written. Close other programs and run it "
                 "again, or run it on a machine with more memory.")
 
-
-def megabytes(n: int) -> str:
-    mb = n / (1 << 20)
-    return f"{mb:,.1f} MB" if mb < 10 else f"{mb:,.0f} MB"
 
 
 def python_out_of_memory() -> str:

@@ -226,12 +226,7 @@ def field_checks(resource: str, schema: dict) -> list[FieldCheck]:
             out.append(FieldCheck("CELL_LENGTH", name, "{t} IS NOT NULL", bad, cell(bad, col, tv),
                                   {"detail": f"words({cell(length, col, tv)})", "expected": f"words({lit(span)})"}))
         if c.get("unique"):
-            # as the primary key's listing (key_step): the repeated values by a grouping, the shown
-            # value of the listed rows only
-            later = (f"SELECT r.__row, r.__record, CAST({tv} AS VARCHAR) AS v, d.first FROM {raw(resource)} r "
-                     f"JOIN (SELECT {tv} AS u, min(r.__row) AS first FROM {raw(resource)} r WHERE {tv} IS NOT NULL "
-                     f"GROUP BY ALL HAVING count(*) > 1) d ON {tv} = d.u WHERE r.__row > d.first "
-                     f"ORDER BY r.__row LIMIT getvariable('max_listed')")
+            later = later_rows(raw(resource), [tv], f"({repeated_keys(raw(resource), [tv])})", f"CAST({tv} AS VARCHAR) AS v")
             listing = (f"SELECT __row AS row, __record AS record, {show(resource, name, 'v')} AS value, words(first) AS detail "
                        f"FROM ({later})")
             out.append(FieldCheck("CELL_UNIQUE", name, "{t} IS NOT NULL", None, listing=listing, distinct=True))
@@ -364,33 +359,44 @@ def listing_steps(resource: str, checks: list[FieldCheck], seq0: int) -> list[St
     return out
 
 
+def repeated_keys(source: str, keys: list[str]) -> str:
+    """The keys (expressions on ``source`` r) that more than one row holds, as u0, u1, ..., with their
+    first row and their number of rows: a grouping, which DuckDB spills to disk (a window over every row
+    ran out of memory on millions of rows)."""
+    notnull = " AND ".join(f"{k} IS NOT NULL" for k in keys)
+    return (f"SELECT {', '.join(f'{k} AS u{i}' for i, k in enumerate(keys))}, min(r.__row) AS first, "
+            f"count(*) AS n FROM {source} r WHERE {notnull} GROUP BY ALL HAVING count(*) > 1")
+
+
+def later_rows(source: str, keys: list[str], repeated: str, cols: str) -> str:
+    """The first max_listed rows of ``source`` r repeating an earlier row's key (``repeated``: the result of
+    repeated_keys), with __row, __record, ``cols`` and the key's first row; masked values are computed
+    by the caller on these rows only."""
+    on = " AND ".join(f"{k} = d.u{i}" for i, k in enumerate(keys))
+    return (f"SELECT r.__row, r.__record, {cols}, d.first FROM {source} r JOIN {repeated} d ON {on} "
+            f"WHERE r.__row > d.first ORDER BY r.__row LIMIT getvariable('max_listed')")
+
+
 def key_step(resource: str, schema: dict, counts_seq: int) -> Step | None:
     """The rows repeating an earlier row's key, when the counts found any (PRIMARY_KEY). The counts
     step counted a composite key's distinct hashes: its count is made exact here first.
 
-    The repeated keys are grouped once into a temporary table (a grouping spills to disk, and the
-    exact count and the listing both read it); only the listed rows get their masked values. (A
-    window over every row with its masked value ran out of memory on a package with millions of
-    rows and repeated keys.)"""
+    The repeated keys are grouped once into a temporary table (repeated_keys), which both the exact
+    count and the listing (later_rows) read; only the listed rows get their masked values."""
     pk = _pk(schema)
     if not pk:
         return None
     label = ", ".join(pk)
-    keys = [ident(k) for k in pk]
+    keys = [f"r.{ident(k)}" for k in pk]
     repeated = ident(f"pc_repeated:{resource}")
-    notnull = " AND ".join(f"t.{k} IS NOT NULL" for k in keys)
-    group = (f"CREATE OR REPLACE TEMP TABLE {repeated} AS SELECT {', '.join(f't.{k}' for k in keys)}, "
-             f"min(t.__row) AS first, count(*) AS n FROM {typed(resource)} t WHERE {notnull} GROUP BY ALL "
-             f"HAVING count(*) > 1")
+    group = f"CREATE OR REPLACE TEMP TABLE {repeated} AS {repeated_keys(typed(resource), keys)}"
     exact = []
     if len(pk) > 1:  # every row of a repeated key but its first
         exact = [f"UPDATE pc.results SET failed = (SELECT CAST(coalesce(sum(n - 1), 0) AS BIGINT) FROM {repeated}) "
                  f"WHERE seq = {counts_seq} AND kind = 'ran' AND code = 'PRIMARY_KEY'"]
-    text = " || ', ' || ".join(f"CAST(t.{k} AS VARCHAR)" for k in keys)
+    text = " || ', ' || ".join(f"CAST(t.{ident(k)} AS VARCHAR)" for k in pk)
     value = q.shown_fields(text, [q.sensitive(standard.field(resource, k), f"CAST(t.{ident(k)} AS VARCHAR)") for k in pk])
-    later = (f"SELECT t.__row, t.__record, {', '.join(f't.{k}' for k in keys)}, d.first FROM {typed(resource)} t "
-             f"JOIN {repeated} d ON {' AND '.join(f't.{k} = d.{k}' for k in keys)} WHERE t.__row > d.first "
-             f"ORDER BY t.__row LIMIT getvariable('max_listed')")
+    later = later_rows(typed(resource), keys, repeated, ", ".join(keys))
     sql = (f"INSERT INTO pc.results (seq, kind, code, resource, field, row, record, value, detail) "
            f"SELECT {{seq}}, 'finding', 'PRIMARY_KEY', {lit(resource)}, {lit(label)}, t.__row, t.__record, {value}, "
            f"words(t.first) FROM ({later}) t ORDER BY t.__row")

@@ -100,9 +100,13 @@ class Engine:
                 self.execute(s)
 
     def execute(self, sql: str, fetch: bool = False, where: str = "checking the package") -> list[tuple]:
+        cur = self.cursor(sql, where)
+        return cur.fetchall() if fetch else []
+
+    def cursor(self, sql: str, where: str):
+        """Run one statement; DuckDB running out of memory becomes OutOfMemory (errors.py) saying ``where``."""
         try:
-            cur = self.con.execute(sql)
-            return cur.fetchall() if fetch else []
+            return self.con.execute(sql)
         except self._oom:
             raise OutOfMemory(where, self.limit, self.data_bytes) from None
 
@@ -225,12 +229,9 @@ class Engine:
                     for code in step.codes:
                         self.skips.append((seq, code, step.resource, step.field, reason))
                 return
+        where = f"checking {step.resource or 'the package'} ({', '.join(step.codes)})"
         for s in step.sql:
-            try:
-                cur = self.con.execute(s)
-            except self._oom:
-                where = f"checking {step.resource}" if step.resource else "checking the package"
-                raise OutOfMemory(f"{where} ({', '.join(step.codes)})", self.limit, self.data_bytes) from None
+            cur = self.cursor(s, where)
             if cur.description:
                 self.failed.update(tuple(r) for r in cur.fetchall())
 
